@@ -1,0 +1,34 @@
+# Huimin: two commands do all the set-up (see README):
+#   make demo   the kiosk in a window with simulated devices and the embedded hub
+#   make test   lint, type check and the whole test suite
+# Both install what is missing first (scripts/setup.sh).
+
+PY := .venv/bin/python
+HEADLESS ?= 0
+WINDOW ?= 1280x800
+export PYTHONPATH := $(CURDIR)
+
+.PHONY: setup demo test lint bench hub clean
+
+setup:
+	@bash scripts/setup.sh
+
+demo: setup
+	@bash scripts/demo.sh "$(HEADLESS)" "$(WINDOW)"
+
+hub: setup
+	$(PY) -m hub --config config/hub.toml
+
+lint: setup
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy
+
+test: lint
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: setup
+	$(PY) -m bench
+
+clean:
+	rm -rf var artifacts .pytest_cache .mypy_cache .ruff_cache

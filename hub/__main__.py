@@ -1,0 +1,57 @@
+"""``python -m hub --config config/hub.toml``: run the hub standalone."""
+
+from __future__ import annotations
+
+import argparse
+import socket
+import sys
+
+import uvicorn
+
+from hub.settings import HubConfigError, load_hub_settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m hub", description="Huimin county hub")
+    parser.add_argument("--config", help="hub TOML file (default: built-in demo settings)")
+    parser.add_argument("--host", help="override hub.host")
+    parser.add_argument("--port", type=int, help="override hub.port (0 = a free port)")
+    parser.add_argument("--database-url", help="override hub.database_url")
+    parser.add_argument(
+        "--port-file", help="write the port actually bound here once listening (for tests)"
+    )
+    args = parser.parse_args(argv)
+    try:
+        settings = load_hub_settings(args.config)
+    except HubConfigError as exc:
+        print("hub configuration is invalid:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return 2
+    overrides = {
+        k: v
+        for k, v in (("host", args.host), ("port", args.port), ("database_url", args.database_url))
+        if v is not None
+    }
+    settings = settings.model_copy(update=overrides)
+
+    from hub.app import create_app  # imported after validation: it opens the database
+
+    app = create_app(settings)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((settings.host, settings.port))
+    if args.port_file:
+        with open(args.port_file + ".tmp", "w", encoding="ascii") as f:
+            f.write(str(sock.getsockname()[1]))
+        import os
+
+        os.replace(args.port_file + ".tmp", args.port_file)
+    config = uvicorn.Config(app, log_level="warning", access_log=False)
+    server = uvicorn.Server(config)
+    server.run(sockets=[sock])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

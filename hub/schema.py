@@ -1,0 +1,42 @@
+"""Brings the database schema up to date with Alembic at hub start.
+
+Every hub process runs this; Alembic's version table makes it idempotent,
+and on PostgreSQL an advisory lock keeps two processes from migrating at once.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, text
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+_PG_MIGRATION_LOCK = 0x48554D49  # "HUMI": any constant shared by all hub processes
+
+
+def alembic_config(engine: Engine) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.attributes["engine"] = engine
+    return cfg
+
+
+def upgrade(engine: Engine) -> None:
+    """Apply every pending migration."""
+    cfg = alembic_config(engine)
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _PG_MIGRATION_LOCK})
+            try:
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
+                conn.commit()
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _PG_MIGRATION_LOCK})
+                conn.commit()
+    else:
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")

@@ -1,0 +1,62 @@
+"""Hub configuration (``config/hub.toml``), validated once at start.
+
+Every problem is reported with its key path; the process exits with status 2
+and never falls back silently (see :func:`load_hub_settings`).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+
+class HubConfigError(Exception):
+    """The hub's configuration is invalid; ``problems`` lists each one."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class HubSettings(_Strict):
+    """Settings of one hub process. Paths are relative to the config file."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(8700, ge=0, le=65535)  # 0 = pick a free port
+    database_url: str = "sqlite:///var/hub.db"
+    secret_key: str = Field("dev-secret-change-me", min_length=16)
+    demo_data: bool = True  # seed the demo provider's citizens and records
+    catalogue_path: str = "config/catalogue.json"
+    webhook_url: str | None = None  # alerts are POSTed here when set
+    session_idle_minutes: int = Field(30, ge=1, le=24 * 60)
+    heartbeat_interval_s: int = Field(30, ge=5, le=3600)
+    workers: int = Field(1, ge=1, le=64)
+    # A console login created at start when no operator exists (demo only).
+    bootstrap_admin: str | None = "admin"
+    bootstrap_password: str | None = "huimin-demo"
+
+
+def load_hub_settings(path: str | Path | None) -> HubSettings:
+    """Read and validate ``path``; ``None`` gives the defaults."""
+    if path is None:
+        return HubSettings()
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise HubConfigError([f"{path}: file not found"]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise HubConfigError([f"{path}: not valid TOML: {exc}"]) from exc
+    section = raw.get("hub", raw)
+    try:
+        return HubSettings.model_validate(section)
+    except ValidationError as exc:
+        raise HubConfigError(
+            [f"hub.{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()]
+        ) from exc
