@@ -1,0 +1,3 @@
+"""Drawing primitives for screens: fonts, cached text, buttons and layout.
+
+Only the app loop's thread uses these (they touch pygame surfaces)."""

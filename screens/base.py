@@ -1,0 +1,355 @@
+"""What every screen shares: the numbered options, the chrome, layout,
+paging, keypad and touch handling, and what voice guidance says.
+
+A screen describes itself — title, instruction, content blocks and
+options — and this base class does the rest the same way everywhere, so
+every screen is operable by keypad and touch, speaks its options with
+their key numbers, and can be checked by the accessibility audit.
+Screens never call drivers or the network: they ask the context
+(:class:`ScreenContext`), which the app implements.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, ClassVar, Protocol
+
+import pygame
+
+from kiosk.i18n import N_, Translator
+from kiosk.session import Identity, Session
+from kiosk.theme import Theme
+from kiosk.ui.blocks import Block, Notice, Row, RowContext, TextRun, paginate
+from kiosk.ui.text import TextRenderer
+from kiosk.ui.widgets import Button
+
+DIGIT_KEYS = {getattr(pygame, f"K_{d}"): str(d) for d in range(10)} | {
+    getattr(pygame, f"K_KP{d}"): str(d) for d in range(10)
+}
+CONFIRM_KEYS = {pygame.K_RETURN, pygame.K_KP_ENTER}
+
+
+@dataclass
+class Option:
+    """One numbered choice. ``label`` and ``reason`` are msgids."""
+
+    label: str
+    action: Callable[[], None]
+    style: str = "primary"
+    enabled: bool = True
+    reason: str = ""  # why it is unavailable (shown and spoken)
+    confirm: bool = False  # the Return key chooses it too
+    name: str = ""  # stable id (tests, audit); defaults to the label
+
+
+class ScreenContext(Protocol):
+    """What a screen may ask of the app (implemented by :class:`kiosk.app.App`)."""
+
+    tr: Translator
+    text: TextRenderer
+    session: Session
+
+    @property
+    def theme(self) -> Theme: ...
+
+    def go(self, name: str, **params: Any) -> None: ...
+    def back(self) -> None: ...
+    def home(self) -> None: ...
+    def request_redraw(self) -> None: ...
+    def run(
+        self,
+        work: Callable[[], Any],
+        on_done: Callable[[Any], None],
+        on_error: Callable[[Exception], None],
+    ) -> None: ...
+    def services(self) -> Any: ...
+    def print_receipt(
+        self, receipt: Any, on_done: Callable[[Any], None], on_error: Callable[[Exception], None]
+    ) -> None: ...
+    def device_available(self, device: str) -> tuple[bool, str]: ...
+    def say(self, text: str) -> None: ...
+    def announce(self, screen: Screen) -> None: ...
+    def end_session(self, completed: bool) -> None: ...
+    def today(self) -> date: ...
+    def error_message(self, exc: Exception) -> str: ...
+
+
+class Screen:
+    name: ClassVar[str] = "screen"
+    title: ClassVar[str] = ""
+    instruction: ClassVar[str] = ""
+    personal: ClassVar[bool] = False  # shows personal data: no remote screenshot now
+    grid: ClassVar[bool] = False  # options as large tiles filling the screen
+    chrome_back: ClassVar[bool] = True
+    chrome_home: ClassVar[bool] = True
+    mode_switches: ClassVar[bool] = False  # 长辈 / 语音 switches in the footer
+    step: ClassVar[tuple[int, int] | None] = None  # (this step, of steps) in the flow
+
+    def __init__(self, ctx: ScreenContext, **params: Any) -> None:
+        self.ctx = ctx
+        self.params = params
+        self.page = 0
+        self.notice: Notice | None = None
+        self.buttons: list[Button] = []
+        self.chrome: list[Button] = []
+        self.text_runs: list[TextRun] = []
+        self._pages: list[list[Row]] = [[]]
+        self._content_rect = pygame.Rect(0, 0, 0, 0)
+        self._layout_for: tuple[Any, ...] | None = None
+        self._pressed: Button | None = None
+        self._last_tap: dict[str, float] = {}
+
+    # --- what a screen describes (override) -----------------------------------------------
+
+    def title_text(self) -> str:
+        return self.ctx.tr(self.title)
+
+    def instruction_text(self) -> str:
+        return self.ctx.tr(self.instruction) if self.instruction else ""
+
+    def blocks(self) -> list[Block]:
+        return []
+
+    def options(self) -> list[Option]:
+        return []
+
+    def on_enter(self) -> None:
+        """Called when the screen becomes current."""
+
+    def on_leave(self) -> None:
+        """Called when another screen replaces this one."""
+
+    def on_identity(self, identity: Identity) -> bool:
+        """A card was read while this screen is shown; True if it used it."""
+        return False
+
+    def on_digit(self, digit: str) -> bool:
+        """A digit for an input field; True if consumed (else it chooses an option)."""
+        return False
+
+    def on_backspace(self) -> bool:
+        return False
+
+    def tick(self, now: float) -> bool:
+        """Periodic update; return True when something visible changed."""
+        return False
+
+    # --- helpers for screens -----------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Content changed: lay out again and redraw."""
+        self._layout_for = None
+        self.ctx.request_redraw()
+
+    def show_notice(self, message: str, level: str = "info", speak: bool = True) -> None:
+        """Show (and speak) a message; ``message`` is already translated."""
+        self.notice = Notice(message, level)
+        self.refresh()
+        if speak:
+            self.ctx.say(message)
+
+    # --- options, numbering and paging -------------------------------------------------------
+
+    def numbered_options(self) -> list[tuple[str, Option]]:
+        """Options with their keys, including pager options when content spans pages."""
+        opts = list(self.options())
+        if len(self._pages) > 1:
+            pager = []
+            if self.page > 0:
+                pager.append(Option(N_("上一页"), self.prev_page, "secondary", name="prev_page"))
+            if self.page < len(self._pages) - 1:
+                pager.append(Option(N_("下一页"), self.next_page, "secondary", name="next_page"))
+            opts = pager + opts
+        return [(str((i + 1) % 10), o) for i, o in enumerate(opts[:10])]
+
+    def prev_page(self) -> None:
+        self.page = max(0, self.page - 1)
+        self.refresh()
+        self.ctx.announce(self)
+
+    def next_page(self) -> None:
+        self.page = min(len(self._pages) - 1, self.page + 1)
+        self.refresh()
+        self.ctx.announce(self)
+
+    @property
+    def page_count(self) -> int:
+        return len(self._pages)
+
+    # --- speech ------------------------------------------------------------------------------
+
+    def speech(self) -> list[str]:
+        """Title, instruction, what is on this page, then every option with its key."""
+        tr = self.ctx.tr
+        parts = [self.title_text()]
+        if self.instruction_text():
+            parts.append(self.instruction_text())
+        parts.extend(row.spoken for row in self._pages[self.page] if row.spoken)
+        if len(self._pages) > 1:
+            parts.append(tr.format("第{page}页，共{pages}页", page=self.page + 1, pages=len(self._pages)))
+        for key, opt in self.numbered_options():
+            label = tr(opt.label)
+            if opt.enabled:
+                parts.append(tr.format("{label}，请按{key}", label=label, key=key))
+            else:
+                parts.append(tr.format("{label}暂不可用：{reason}", label=label, reason=tr(opt.reason)))
+        return [p for p in parts if p]
+
+    # --- input -------------------------------------------------------------------------------
+
+    def handle_key(self, key: int, now: float) -> bool:
+        if key in DIGIT_KEYS:
+            digit = DIGIT_KEYS[key]
+            if self.on_digit(digit):
+                return True
+            for k, opt in self.numbered_options():
+                if k == digit:
+                    return self._choose(opt, f"key:{k}", now)
+            return False
+        if key in CONFIRM_KEYS:
+            for _, opt in self.numbered_options():
+                if opt.confirm:
+                    return self._choose(opt, "key:return", now)
+            return False
+        if key == pygame.K_BACKSPACE:
+            return self.on_backspace()
+        return False
+
+    def pointer_down(self, pos: tuple[int, int]) -> bool:
+        for button in self.buttons + self.chrome:
+            if button.hit(pos):
+                button.pressed = True
+                self._pressed = button
+                return True
+        return False
+
+    def pointer_up(self, pos: tuple[int, int], now: float, debounce_s: float) -> bool:
+        pressed, self._pressed = self._pressed, None
+        if pressed is None:
+            return False
+        pressed.pressed = False
+        if not pressed.rect.collidepoint(pos):
+            return True  # slid off: no action, but the pressed look must go
+        last = self._last_tap.get(pressed.name, -1e9)
+        if now - last < debounce_s:
+            return True  # tremor: a repeated tap on the same target is ignored
+        self._last_tap[pressed.name] = now
+        pressed.action()
+        return True
+
+    def _choose(self, opt: Option, _source: str, _now: float) -> bool:
+        if not opt.enabled:
+            self.ctx.say(self.ctx.tr(opt.reason) or self.ctx.tr("此项暂不可用"))
+            return True
+        opt.action()
+        return True
+
+    # --- layout and drawing ------------------------------------------------------------------
+
+    def layout(self, size: tuple[int, int], chrome: list[Button]) -> None:
+        """Place header, content rows (paged), option buttons; ``chrome`` is the footer."""
+        theme, text = self.ctx.theme, self.ctx.text
+        key = (size, theme, self.ctx.tr.language, len(chrome), id(self.notice))
+        if key == self._layout_for:
+            return
+        w, h = size
+        m, g = theme.margin_px, theme.gap_px
+        title_h = theme.line_height(theme.title_px)
+        instr_lines = text.wrap(self.instruction_text(), theme.body_px, w - 2 * m) if self.instruction_text() else []
+        header_h = m + title_h + len(instr_lines) * theme.line_height(theme.body_px) + g
+        footer_top = min((b.rect.top for b in chrome), default=h) - g
+        content = pygame.Rect(m, header_h, w - 2 * m, max(0, footer_top - header_h))
+
+        # Options first (they have a fixed size), then content rows in what is left.
+        self.buttons = []
+        blocks = ([self.notice] if self.notice else []) + self.blocks()
+        rows: list[Row] = []
+        for block in blocks:
+            rows.extend(block.rows(text, theme, content.width))
+        # Compute pages for the remaining height, recomputing once when the
+        # pager options appear (they take no extra row: they join the option row).
+        opts_count = len(self.options()) + (2 if rows else 0)
+        option_area = self._option_area(content, opts_count, bool(rows))
+        rows_height = option_area.top - content.top - g if rows else 0
+        self._pages = paginate(rows, max(rows_height, theme.line_height(theme.body_px))) if rows else [[]]
+        self.page = min(self.page, len(self._pages) - 1)
+        numbered = self.numbered_options()
+        option_area = self._option_area(content, len(numbered), bool(rows))
+        self._content_rect = pygame.Rect(content.x, content.y, content.width, option_area.top - content.top - g)
+        self._place_buttons(numbered, option_area)
+        self.chrome = chrome
+        self._layout_for = key
+
+    def _option_area(self, content: pygame.Rect, count: int, has_rows: bool) -> pygame.Rect:
+        theme = self.ctx.theme
+        if count == 0:
+            return pygame.Rect(content.x, content.bottom, content.width, 0)
+        if self.grid and not has_rows:
+            return content.copy()
+        per_row = self._per_row(count, content.width)
+        rows = -(-count // per_row)
+        height = rows * theme.primary_target_px + (rows - 1) * theme.gap_px
+        return pygame.Rect(content.x, content.bottom - height, content.width, height)
+
+    def _per_row(self, count: int, width: int) -> int:
+        theme = self.ctx.theme
+        # Buttons at least ~45 mm wide so two-line labels fit at large sizes.
+        max_per_row = max(1, (width + theme.gap_px) // (theme.px(45 if theme.elder else 38) + theme.gap_px))
+        return min(count, max_per_row)
+
+    def _place_buttons(self, numbered: list[tuple[str, Option]], area: pygame.Rect) -> None:
+        if not numbered:
+            return
+        theme, tr = self.ctx.theme, self.ctx.tr
+        g = theme.gap_px
+        if self.grid and area.height > theme.primary_target_px * 2:
+            cols = 3 if len(numbered) > 4 else 2 if len(numbered) > 1 else 1
+            rows = -(-len(numbered) // cols)
+            cell_w = (area.width - (cols - 1) * g) // cols
+            cell_h = min((area.height - (rows - 1) * g) // rows, theme.px(70))
+        else:
+            cols = self._per_row(len(numbered), area.width)
+            cell_w = (area.width - (cols - 1) * g) // cols
+            cell_h = theme.primary_target_px
+        for i, (key, opt) in enumerate(numbered):
+            r, c = divmod(i, cols)
+            rect = pygame.Rect(area.x + c * (cell_w + g), area.y + r * (cell_h + g), cell_w, cell_h)
+            self.buttons.append(
+                Button(
+                    rect=rect,
+                    label=tr(opt.label),
+                    action=lambda o=opt: self._choose(o, "touch", 0.0),
+                    key_label=key,
+                    style=opt.style,
+                    enabled=opt.enabled,
+                    note=tr(opt.reason) if not opt.enabled and opt.reason else "",
+                    name=opt.name or opt.label,
+                )
+            )
+
+    def draw(self, surface: pygame.Surface) -> None:
+        theme, text = self.ctx.theme, self.ctx.text
+        p = theme.palette
+        self.text_runs = []
+        surface.fill(p.background)
+        ctx = RowContext(text, theme, self.text_runs)
+        m = theme.margin_px
+        title_rect = ctx.blit_text(surface, self.title_text(), (m, m), theme.title_px, p.text, p.background, True)
+        if self.step is not None:
+            step_text = self.ctx.tr.format("第{n}步，共{total}步", n=self.step[0], total=self.step[1])
+            sw = text.width(step_text, theme.small_px)
+            ctx.blit_text(surface, step_text, (surface.get_width() - m - sw, m), theme.small_px, p.text_muted, p.background)
+        if self.instruction_text():
+            y = title_rect.top + theme.line_height(theme.title_px)
+            for line in text.wrap(self.instruction_text(), theme.body_px, surface.get_width() - 2 * m):
+                ctx.blit_text(surface, line, (m, y), theme.body_px, p.text_muted, p.background)
+                y += theme.line_height(theme.body_px)
+        y = self._content_rect.top
+        for row in self._pages[self.page]:
+            row.draw(surface, pygame.Rect(self._content_rect.x, y, self._content_rect.width, row.height), ctx)
+            y += row.height
+        for button in self.buttons + self.chrome:
+            button.draw(surface, text, theme, theme.body_px)
+            self.text_runs.extend(button.text_runs)
