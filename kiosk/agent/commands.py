@@ -1,0 +1,228 @@
+"""Remote commands from the county console: validate, execute through the
+host, acknowledge with the result (DESIGN §5 "remote commands").
+
+Acknowledgements that cannot be sent (hub down) are kept and sent again; a
+command the hub delivers again after it ran is not run twice, its stored
+result is acknowledged instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from typing import Any
+
+from kiosk.agent.host import AgentHost
+from kiosk.agent.transport import HubTransport
+from kiosk.outbox import HubRefused, HubUnavailable
+
+log = logging.getLogger(__name__)
+
+COMMANDS_PATH = "/api/v1/terminal/commands"
+SCREENSHOT_PATH = "/api/v1/terminal/screenshot"
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+# Commands the app executes on its UI thread, with the checks on their args.
+HOST_KINDS: dict[str, Callable[[Mapping[str, Any]], str | None]] = {
+    "restart": lambda a: None,
+    "maintenance_on": lambda a: (
+        None if isinstance(a.get("message", ""), str) else "message must be text"
+    ),
+    "maintenance_off": lambda a: None,
+    "test_print": lambda a: None,
+    "reload_config": lambda a: None,
+    "reload_catalogue": lambda a: None,
+    "announcement": lambda a: (
+        None
+        if isinstance(a.get("text"), str)
+        and a["text"].strip()
+        and isinstance(a.get("until", ""), str | None)
+        else "text must be non-empty text; until an ISO time or absent"
+    ),
+    "set_volume": lambda a: (
+        None
+        if isinstance(a.get("step"), int) and not isinstance(a.get("step"), bool)
+        else "step must be an integer"
+    ),
+}
+SCREENSHOT_KIND = "screenshot"
+_REMEMBERED_RESULTS = 256
+
+
+class CommandRunner:
+    """Runs commands one by one; the screenshot waits in its own thread.
+
+    ``command_timeout_s`` bounds each host call; ``screenshot_wait_s`` bounds how
+    long a screenshot waits for personal data to leave the screen, retrying every
+    ``screenshot_retry_s``.
+    """
+
+    def __init__(
+        self,
+        transport: HubTransport,
+        host: AgentHost,
+        halt: threading.Event,
+        *,
+        command_timeout_s: float = 10.0,
+        screenshot_wait_s: float = 300.0,
+        screenshot_retry_s: float = 2.0,
+    ) -> None:
+        self.transport = transport
+        self.host = host
+        self.halt = halt
+        self.command_timeout_s = command_timeout_s
+        self.screenshot_wait_s = screenshot_wait_s
+        self.screenshot_retry_s = screenshot_retry_s
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fleet-host")
+        self._lock = threading.Lock()
+        self._results: OrderedDict[str, tuple[bool, str]] = OrderedDict()
+        self._unsent_acks: OrderedDict[str, tuple[bool, str]] = OrderedDict()
+        self._screenshot_ids: list[str] = []
+        self._screenshot_thread: threading.Thread | None = None
+        self.refused: str | None = None  # set when an ack met a 401 in a worker thread
+
+    def handle(self, command: Mapping[str, Any]) -> None:
+        """Execute one ``{id, kind, args}`` command and acknowledge it.
+
+        Raises :class:`HubRefused` when the acknowledgement meets a revoked credential.
+        """
+        command_id = str(command.get("id", ""))
+        kind = str(command.get("kind", ""))
+        args = command.get("args") or {}
+        if not command_id:
+            log.warning("command without id ignored (kind %r)", kind)
+            return
+        with self._lock:
+            done = self._results.get(command_id)
+        if done is not None:  # delivered again: acknowledge, do not run twice
+            self._ack(command_id, *done)
+            return
+        if kind == SCREENSHOT_KIND:
+            self._queue_screenshot(command_id)
+            return
+        check = HOST_KINDS.get(kind)
+        if check is None:
+            result = (False, f"unknown command {kind!r}")
+        elif not isinstance(args, Mapping) or (problem := check(args)) is not None:
+            result = (
+                False,
+                f"bad args for {kind}: {problem if isinstance(args, Mapping) else 'not an object'}",
+            )
+        else:
+            result = self._call_host(
+                lambda: self.host.run_command(kind, dict(args), self.command_timeout_s), kind
+            )
+        log.info(
+            "command %s %s → %s %s", command_id, kind, "ok" if result[0] else "failed", result[1]
+        )
+        self._finish(command_id, result)
+
+    def _call_host(self, call: Callable[[], tuple[bool, str]], kind: str) -> tuple[bool, str]:
+        future: Future[tuple[bool, str]] = self._executor.submit(call)
+        try:
+            ok, text = future.result(timeout=self.command_timeout_s + 1.0)
+        except FutureTimeout:
+            return False, f"{kind}: no answer from the app within {self.command_timeout_s:g} s"
+        except Exception as exc:  # supervision point: a host bug must not kill the agent
+            log.exception("host failed on command %s", kind)
+            return False, f"{kind}: {type(exc).__name__}: {exc}"
+        return bool(ok), str(text)
+
+    def _finish(self, command_id: str, result: tuple[bool, str]) -> None:
+        with self._lock:
+            self._results[command_id] = result
+            while len(self._results) > _REMEMBERED_RESULTS:
+                self._results.popitem(last=False)
+        self._ack(command_id, *result)
+
+    def _ack(self, command_id: str, ok: bool, result: str) -> None:
+        try:
+            self.transport.post_json(
+                f"{COMMANDS_PATH}/{command_id}/ack", {"ok": ok, "result": result[:1000]}
+            )
+        except HubUnavailable as exc:
+            log.info("ack of command %s kept for later: %s", command_id, exc)
+            with self._lock:
+                self._unsent_acks[command_id] = (ok, result)
+            return
+        with self._lock:
+            self._unsent_acks.pop(command_id, None)
+
+    def retry_acks(self) -> None:
+        """Send acknowledgements that failed before (oldest first)."""
+        with self._lock:
+            pending = list(self._unsent_acks.items())
+        for command_id, (ok, result) in pending:
+            self._ack(command_id, ok, result)
+
+    @property
+    def unsent_acks(self) -> int:
+        with self._lock:
+            return len(self._unsent_acks)
+
+    # -- screenshot ------------------------------------------------------------------------
+
+    def _queue_screenshot(self, command_id: str) -> None:
+        with self._lock:
+            self._screenshot_ids.append(command_id)
+            if self._screenshot_thread is not None and self._screenshot_thread.is_alive():
+                return  # the waiting screenshot answers this command too
+            self._screenshot_thread = threading.Thread(
+                target=self._screenshot_worker, name="fleet-screenshot", daemon=True
+            )
+            self._screenshot_thread.start()
+
+    def _screenshot_worker(self) -> None:
+        try:
+            result = self._take_and_upload()
+        except HubRefused as exc:
+            self.refused = str(exc)
+            return
+        except Exception as exc:  # supervision point: report, never crash the agent
+            log.exception("screenshot failed")
+            result = (False, f"screenshot: {type(exc).__name__}: {exc}")
+        with self._lock:
+            ids, self._screenshot_ids = self._screenshot_ids, []
+        for command_id in ids:
+            try:
+                self._finish(command_id, result)
+            except HubRefused as exc:
+                self.refused = str(exc)
+                return
+
+    def _take_and_upload(self) -> tuple[bool, str]:
+        # Personal data is never photographed: wait for the session to end
+        # (PIPL Art. 28; DESIGN §3 "nothing of the previous person visible").
+        deadline = time.monotonic() + self.screenshot_wait_s
+        while not self.halt.is_set():
+            png: bytes | None = None
+            if not self.host.personal_data_on_screen():
+                future: Future[bytes | None] = self._executor.submit(self.host.take_screenshot)
+                try:
+                    png = future.result(timeout=self.command_timeout_s)
+                except FutureTimeout:
+                    return False, "screenshot: no answer from the app"
+            if png is not None:
+                if not png.startswith(PNG_SIGNATURE):
+                    return False, "screenshot: the app returned something that is not a PNG"
+                self.transport.request(
+                    "POST", SCREENSHOT_PATH, data=png, headers={"Content-Type": "image/png"}
+                )
+                return True, f"screenshot uploaded ({len(png)} bytes)"
+            if time.monotonic() >= deadline:
+                break
+            self.halt.wait(self.screenshot_retry_s)
+        return False, (
+            f"personal data stayed on screen for {self.screenshot_wait_s:g} s; no screenshot taken"
+        )
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
+        thread = self._screenshot_thread
+        if thread is not None:
+            thread.join(1.0)

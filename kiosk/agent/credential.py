@@ -1,0 +1,97 @@
+"""The terminal's hub credential and the one-time enrolment that obtains it.
+
+The credential file holds ``{terminal_id, token, hub_url}`` as JSON, mode 0600,
+written atomically (kiosk.sealed.write_private_file). The enrolment code is
+used once: after a successful enrolment the credential is what authenticates.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from kiosk.agent.transport import EnrolmentRefused, HubTransport
+from kiosk.outbox import HubUnavailable
+from kiosk.sealed import write_private_file
+
+log = logging.getLogger(__name__)
+
+ENROL_PATH = "/api/v1/terminal/enrol"
+
+
+class CredentialError(Exception):
+    """The credential file exists but cannot be read."""
+
+
+@dataclass(frozen=True)
+class Credential:
+    terminal_id: str | int
+    token: str
+    hub_url: str
+
+    def __repr__(self) -> str:  # the token never reaches a log line
+        return f"Credential(terminal_id={self.terminal_id!r}, hub_url={self.hub_url!r})"
+
+
+class CredentialStore:
+    """Loads and saves the credential at ``path`` (owner-only permissions)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+
+    def load(self) -> Credential | None:
+        """The stored credential, or None when there is none yet.
+
+        A file readable by others is tightened to 0600 (and logged); an
+        unreadable or malformed file raises :class:`CredentialError`.
+        """
+        if not self.path.exists():
+            return None
+        mode = self.path.stat().st_mode & 0o777
+        if mode & 0o077:
+            log.warning("credential %s had mode %o; tightened to 600", self.path, mode)
+            os.chmod(self.path, 0o600)
+        try:
+            raw = json.loads(self.path.read_text(encoding="utf-8"))
+            return Credential(
+                terminal_id=raw["terminal_id"], token=str(raw["token"]), hub_url=raw["hub_url"]
+            )
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise CredentialError(f"credential file {self.path} is unreadable: {exc}") from exc
+
+    def save(self, credential: Credential) -> None:
+        """Write atomically with mode 0600 (never visible with wider permissions)."""
+        body = json.dumps(asdict(credential), ensure_ascii=False).encode()
+        write_private_file(self.path, body, replace=True)
+
+
+def enrol(transport: HubTransport, code: str, name: str, place: dict[str, str]) -> Credential:
+    """Exchange the one-time ``code`` for a credential (POST /api/v1/terminal/enrol).
+
+    Raises :class:`EnrolmentRefused` when the hub rejects the code (4xx) and
+    :class:`HubUnavailable` when it cannot be reached or answers 5xx.
+    """
+    body: dict[str, Any] = {
+        "code": code,
+        "name": name,
+        "place": {k: place.get(k, "") for k in ("county", "town", "village", "branch")},
+    }
+    response = transport.post_unauthenticated(ENROL_PATH, body)
+    if 400 <= response.status_code < 500:
+        raise EnrolmentRefused(
+            f"hub refused the enrolment code ({response.status_code}); ask the county"
+            " operator for a new one-time code"
+        )
+    if response.status_code != 200:
+        raise HubUnavailable(f"enrolment: hub answered {response.status_code}")
+    try:
+        reply = response.json()
+        return Credential(
+            terminal_id=reply["terminal_id"], token=str(reply["token"]), hub_url=transport.hub_url
+        )
+    except (ValueError, KeyError, TypeError) as exc:
+        raise HubUnavailable("enrolment: hub reply lacks terminal_id/token") from exc
