@@ -1,0 +1,96 @@
+"""The same reading logic over the in-process simulator (demo mode's ``type = "sim"``)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from drivers.health import DeviceHealth, DeviceState
+from drivers.sim.cards import BankCardOS, SocialSecurityCardOS, UnknownCardOS
+from drivers.smartcard import (
+    CardKind,
+    CardNotReadableHere,
+    CardRemoved,
+    NoCard,
+    SimCardSlot,
+    SimTransport,
+    SmartCardReader,
+    UnreadableReason,
+)
+
+CITIZENS = json.loads(
+    (Path(__file__).resolve().parents[3] / "config/demo/citizens.json").read_text("utf-8")
+)["citizens"]
+
+
+@pytest.mark.parametrize("citizen", CITIZENS, ids=lambda c: c["key"])
+@pytest.mark.parametrize("sw_mode", [None, "61xx", "6Cxx"])
+def test_every_demo_citizen_reads_back(citizen: dict[str, str], sw_mode: str | None) -> None:
+    ss_os = SocialSecurityCardOS(citizen, sw_mode=sw_mode)  # type: ignore[arg-type]
+    with SmartCardReader.from_transport(SimTransport(ss_os)) as reader:
+        card = reader.read_any()
+    assert card.name == citizen["name"]  # type: ignore[union-attr]
+    assert card.social_security_number == citizen["id_number"]  # type: ignore[union-attr]
+    if sw_mode == "61xx":
+        assert any(cmd[:2] == b"\x00\xc0" for cmd in ss_os.commands)  # GET RESPONSE used
+
+    for contactless in (False, True):
+        bank_os = BankCardOS(citizen, contactless=contactless, sw_mode=sw_mode)  # type: ignore[arg-type]
+        with SmartCardReader.from_transport(SimTransport(bank_os)) as reader:
+            assert reader.detect_card_kind() is CardKind.BANK
+            bank = reader.read_bank_card()
+        pan = citizen["bank_pan"]
+        assert bank.pan_masked == pan[:6] + "*" * (len(pan) - 10) + pan[-4:]
+        assert bank.expiry == citizen["bank_expiry"]
+        assert pan not in repr(bank)
+        assert len(bank_os.gpo_data[-1]) == bank_os.pdol_length  # PDOL filled, not empty
+
+
+def test_card_that_rejects_an_empty_pdol_is_still_read() -> None:
+    bank_os = BankCardOS(CITIZENS[0], contactless=True)
+    with SmartCardReader.from_transport(SimTransport(bank_os)) as reader:
+        reader.read_bank_card()
+    assert bank_os.gpo_data[0][:4] == bytes.fromhex("26000000")  # TTQ sent
+
+
+def test_psam_and_unknown_cards() -> None:
+    with (
+        SmartCardReader.from_transport(
+            SimTransport(SocialSecurityCardOS(CITIZENS[1], psam_required=True))
+        ) as reader,
+        pytest.raises(CardNotReadableHere) as info,
+    ):
+        reader.read_social_security_card()
+    assert info.value.reason is UnreadableReason.PSAM_REQUIRED
+    with SmartCardReader.from_transport(SimTransport(UnknownCardOS())) as reader:
+        with pytest.raises(CardNotReadableHere) as info:
+            reader.read_social_security_card()
+        assert info.value.reason is UnreadableReason.UNKNOWN_CARD
+
+
+def test_reading_outside_the_context_manager_is_refused() -> None:
+    reader = SmartCardReader.from_transport(SimTransport(UnknownCardOS()))
+    with pytest.raises(RuntimeError):
+        reader.read_bank_card()
+
+
+def test_sim_slot_events_and_reads() -> None:
+    events: list[object] = []
+    slot = SimCardSlot(
+        on_insert=lambda name: events.append(("insert", name)),
+        on_remove=lambda: events.append("remove"),
+        on_health=lambda h: events.append(h.state),
+    )
+    slot.start()
+    with pytest.raises(NoCard), SmartCardReader.from_transport(slot):
+        pass
+    slot.insert(SocialSecurityCardOS(CITIZENS[2]))
+    with SmartCardReader.from_transport(slot) as reader:
+        assert reader.read_social_security_card().name == CITIZENS[2]["name"]
+        slot.remove()
+        with pytest.raises(CardRemoved):
+            reader.read_social_security_card()
+    assert events == [DeviceState.ONLINE, ("insert", slot.reader_name), "remove"]
+    assert isinstance(DeviceHealth("smartcard", DeviceState.ONLINE), DeviceHealth)
