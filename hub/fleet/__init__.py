@@ -1,5 +1,9 @@
 """Fleet management: the terminal API (enrol, heartbeat, commands, uploads)
-and the operators' web console."""
+and the operators' web console.
+
+Public face: :func:`setup`, :func:`hub.fleet.auth.current_terminal` (the
+terminal bearer-token dependency) and :data:`hub.fleet.state.DEMO_ENROL_CODE`.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,10 @@ from hub.settings import HubSettings
 
 def setup(app: FastAPI, settings: HubSettings) -> None:
     """Mount the terminal API and the console."""
-    from hub.fleet import console, terminal_api
+    from hub.fleet import console, state, terminal_api
 
+    # The shared fleet state (token cache, command bus, sweeps) must exist
+    # before either router serves a request.
+    state.install(app, settings)
     app.include_router(terminal_api.router)
     console.mount(app, settings)

@@ -1,0 +1,67 @@
+"""The append-only audit log of operator actions (who, what, when, result).
+
+Only :func:`record` writes it; nothing in the hub updates or deletes an
+entry, and the ORM refuses to (see the listeners below).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, event, insert
+from sqlalchemy.orm import Mapper
+
+from hub.fleet.clock import utcnow
+from hub.fleet.models import AuditEntry
+
+ACTION_LABELS: dict[str, str] = {
+    "login": "登录",
+    "login_failed": "登录失败",
+    "logout": "退出登录",
+    "session_expired": "会话超时",
+    "command": "下发指令",
+    "alert_ack": "确认告警",
+    "alert_resolve": "解除告警",
+    "announcement": "发布公告",
+    "announcement_withdraw": "撤回公告",
+    "catalogue_switch": "事项开关",
+    "operator_create": "新建账号",
+    "operator_update": "修改账号",
+    "enrolment_code": "生成注册码",
+    "terminal_revoke": "注销终端",
+    "terminal_enrol": "终端注册",
+    "denied": "越权访问",
+}
+
+
+def record(
+    conn: Connection,
+    actor: str,
+    action: str,
+    target: str = "",
+    detail: str = "",
+    result: str = "ok",
+    client: str = "",
+) -> None:
+    """Append one entry in the caller's transaction."""
+    conn.execute(
+        insert(AuditEntry).values(
+            at=utcnow(),
+            actor=actor[:60],
+            action=action[:40],
+            target=target[:120],
+            detail=detail[:1000],
+            result=result[:20],
+            client=client[:60],
+        )
+    )
+
+
+@event.listens_for(AuditEntry, "before_update")
+def _refuse_update(_mapper: Mapper[Any], _conn: Connection, _target: AuditEntry) -> None:
+    raise PermissionError("the audit log is append-only")
+
+
+@event.listens_for(AuditEntry, "before_delete")
+def _refuse_delete(_mapper: Mapper[Any], _conn: Connection, _target: AuditEntry) -> None:
+    raise PermissionError("the audit log is append-only")

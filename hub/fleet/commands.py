@@ -1,0 +1,249 @@
+"""Remote commands: the kinds, queueing, long-poll delivery and acks.
+
+A command goes queued → delivered (handed out by ``GET /commands``) → done
+or failed (the terminal's ack). Delivery must work across several hub
+processes sharing one database, so a waiting long-poll is woken either
+in-process (the console of the same process queued it: fast path) or by a
+per-process poller that looks for queued commands every
+``POLL_INTERVAL_S`` while anybody is waiting (one query per process, not
+per waiting terminal).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, func, insert, select, update
+from starlette.concurrency import run_in_threadpool
+
+from hub.fleet.clock import utcnow
+from hub.fleet.models import Command
+
+POLL_INTERVAL_S = 0.3
+MAX_WAIT_S = 60.0
+
+# kind → console label (Chinese, operator-facing).
+COMMAND_LABELS: dict[str, str] = {
+    "restart": "重启终端",
+    "maintenance_on": "进入维护模式",
+    "maintenance_off": "退出维护模式",
+    "screenshot": "截屏",
+    "test_print": "测试打印",
+    "reload_config": "重新加载配置",
+    "reload_catalogue": "重新加载事项目录",
+    "announcement": "发布公告",
+    "set_volume": "调节音量",
+}
+STATE_LABELS: dict[str, str] = {
+    "queued": "排队中",
+    "delivered": "已送达",
+    "done": "已完成",
+    "failed": "失败",
+}
+DEFAULT_MAINTENANCE_MESSAGE = "终端维护中，请稍后再来或联系工作人员"
+
+
+class CommandArgsError(ValueError):
+    """The arguments of a command are invalid; the message is operator-facing Chinese."""
+
+
+def validate_args(kind: str, raw: dict[str, Any]) -> dict[str, Any]:
+    """The canonical ``args`` of a command of ``kind`` (see the terminal API contract).
+
+    Raises :class:`CommandArgsError` for an unknown kind or bad arguments.
+    """
+    if kind not in COMMAND_LABELS:
+        raise CommandArgsError(f"未知指令：{kind}")
+    if kind == "maintenance_on":
+        message = str(raw.get("message") or "").strip() or DEFAULT_MAINTENANCE_MESSAGE
+        if len(message) > 200:
+            raise CommandArgsError("维护提示不能超过 200 字")
+        return {"message": message}
+    if kind == "announcement":
+        text = str(raw.get("text") or "").strip()
+        if not text or len(text) > 500:
+            raise CommandArgsError("公告内容须为 1–500 字")
+        args: dict[str, Any] = {"text": text}
+        until = str(raw.get("until") or "").strip()
+        if until:
+            try:
+                datetime.fromisoformat(until)
+            except ValueError:
+                raise CommandArgsError("截止时间格式应为 YYYY-MM-DDTHH:MM") from None
+            args["until"] = until
+        return args
+    if kind == "set_volume":
+        try:
+            step = int(raw.get("step", 0))
+        except (TypeError, ValueError):
+            raise CommandArgsError("音量步进须为整数") from None
+        if not -10 <= step <= 10 or step == 0:
+            raise CommandArgsError("音量步进须在 -10 到 10 之间且不为 0")
+        return {"step": step}
+    if kind == "reload_catalogue" and "disabled_services" in raw:
+        return {"disabled_services": list(raw["disabled_services"])}
+    return {}
+
+
+def queue_command(
+    conn: Connection, terminal_id: int, kind: str, args: dict[str, Any], actor: str
+) -> int:
+    """Insert a queued command (args already validated); its id. Call
+    :meth:`CommandBus.notify` after commit so a waiting long-poll wakes at once."""
+    result = conn.execute(
+        insert(Command)
+        .values(
+            terminal_id=terminal_id,
+            kind=kind,
+            args_json=json.dumps(args, ensure_ascii=False),
+            state="queued",
+            created_by=actor,
+            created_at=utcnow(),
+        )
+        .returning(Command.id)
+    )
+    return int(result.scalar_one())
+
+
+def pending_count(conn: Connection, terminal_id: int) -> int:
+    return int(
+        conn.execute(
+            select(func.count())
+            .select_from(Command)
+            .where(Command.state == "queued", Command.terminal_id == terminal_id)
+        ).scalar_one()
+    )
+
+
+def claim_queued(engine: Engine, terminal_id: int) -> list[dict[str, Any]]:
+    """Mark this terminal's queued commands delivered and return them, oldest
+    first. A command claimed concurrently by another process is skipped."""
+    claimed: list[dict[str, Any]] = []
+    with engine.begin() as conn:
+        rows = conn.execute(
+            select(Command.id, Command.kind, Command.args_json)
+            .where(Command.state == "queued", Command.terminal_id == terminal_id)
+            .order_by(Command.id)
+        ).all()
+        now = utcnow()
+        for row in rows:
+            done = conn.execute(
+                update(Command)
+                .where(Command.id == row.id, Command.state == "queued")
+                .values(state="delivered", delivered_at=now)
+            )
+            if done.rowcount == 1:
+                claimed.append({"id": row.id, "kind": row.kind, "args": json.loads(row.args_json)})
+    return claimed
+
+
+def ack_command(engine: Engine, terminal_id: int, command_id: int, ok: bool, result: str) -> bool:
+    """Record the terminal's outcome; False when the command is not this terminal's.
+    Acking twice keeps the first outcome (acks are retried by terminals)."""
+    with engine.begin() as conn:
+        row = conn.execute(
+            select(Command.state).where(
+                Command.id == command_id, Command.terminal_id == terminal_id
+            )
+        ).first()
+        if row is None:
+            return False
+        if row.state in ("queued", "delivered"):
+            now = utcnow()
+            conn.execute(
+                update(Command)
+                .where(Command.id == command_id)
+                .values(
+                    state="done" if ok else "failed",
+                    finished_at=now,
+                    delivered_at=func.coalesce(Command.delivered_at, now),
+                    result=result[:1000],
+                )
+            )
+    return True
+
+
+@dataclass
+class _Waiter:
+    terminal_id: int
+    event: asyncio.Event
+
+
+class CommandBus:
+    """Wakes long-polls of one hub process when commands are queued for them."""
+
+    def __init__(self, engine: Engine, poll_interval_s: float = POLL_INTERVAL_S) -> None:
+        self._engine = engine
+        self._interval = poll_interval_s
+        self._waiters: dict[int, set[asyncio.Event]] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._poller: asyncio.Task[None] | None = None
+
+    async def wait(self, terminal_id: int, timeout_s: float) -> None:
+        """Return when woken for ``terminal_id`` or after ``timeout_s`` seconds."""
+        self._loop = asyncio.get_running_loop()
+        event = asyncio.Event()
+        self._waiters.setdefault(terminal_id, set()).add(event)
+        if self._poller is None or self._poller.done():
+            self._poller = asyncio.create_task(self._poll(), name="fleet-command-poller")
+        try:
+            await asyncio.wait_for(event.wait(), timeout=max(0.0, timeout_s))
+        except TimeoutError:
+            pass
+        finally:
+            waiters = self._waiters.get(terminal_id)
+            if waiters is not None:
+                waiters.discard(event)
+                if not waiters:
+                    del self._waiters[terminal_id]
+
+    def notify(self, terminal_id: int) -> None:
+        """Wake the long-polls of ``terminal_id`` in this process; callable from any thread."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        try:
+            loop.call_soon_threadsafe(self._wake, terminal_id)
+        except RuntimeError:
+            pass  # loop shut down between the check and the call
+
+    def _wake(self, terminal_id: int) -> None:
+        for event in self._waiters.get(terminal_id, ()):
+            event.set()
+
+    def _queued_terminals(self) -> set[int]:
+        with self._engine.connect() as conn:
+            rows = conn.execute(
+                select(Command.terminal_id).where(Command.state == "queued").distinct()
+            ).all()
+        return {int(r[0]) for r in rows}
+
+    async def _poll(self) -> None:
+        # Runs only while some long-poll waits; ends by itself afterwards.
+        while self._waiters:
+            await asyncio.sleep(self._interval)
+            if not self._waiters:
+                return
+            queued = await run_in_threadpool(self._queued_terminals)
+            for terminal_id in queued & self._waiters.keys():
+                self._wake(terminal_id)
+
+
+async def long_poll(
+    engine: Engine, bus: CommandBus, terminal_id: int, wait_s: float
+) -> list[dict[str, Any]]:
+    """Commands for ``terminal_id`` as soon as any is queued, or [] after ``wait_s``."""
+    wait_s = min(max(0.0, wait_s if math.isfinite(wait_s) else 0.0), MAX_WAIT_S)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait_s
+    while True:
+        commands = await run_in_threadpool(claim_queued, engine, terminal_id)
+        remaining = deadline - loop.time()
+        if commands or remaining <= 0:
+            return commands
+        await bus.wait(terminal_id, remaining)

@@ -1,0 +1,34 @@
+"""The operators' web console (server-rendered Chinese pages under
+``/console``; live parts refresh HTML fragments with a few lines of
+vanilla JS in ``static/console.js``)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from hub.fleet.console import admin_pages, auth_pages, content_pages, fleet_pages, stats_pages
+from hub.fleet.console.security import LoginRequired
+from hub.fleet.console.views import STATIC_DIR, make_templates
+from hub.settings import HubSettings
+
+PREFIX = "/console"
+
+
+async def _login_required(request: Request, _exc: Exception) -> Response:
+    # Pages redirect to the login form; fragments, POSTs and API-like calls get 401.
+    wants_page = request.method == "GET" and "/fragments/" not in request.url.path
+    if wants_page:
+        return RedirectResponse(f"{PREFIX}/login", status_code=303)
+    return JSONResponse({"detail": "请先登录"}, status_code=401)
+
+
+def mount(app: FastAPI, settings: HubSettings) -> None:
+    """Add the console routes, its static files and the login redirect."""
+    del settings  # read per request from app.state.settings
+    app.state.fleet_templates = make_templates()
+    for module in (auth_pages, fleet_pages, content_pages, stats_pages, admin_pages):
+        app.include_router(module.router, prefix=PREFIX)
+    app.mount(f"{PREFIX}/static", StaticFiles(directory=str(STATIC_DIR)), name="console-static")
+    app.add_exception_handler(LoginRequired, _login_required)

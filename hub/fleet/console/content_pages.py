@@ -1,0 +1,206 @@
+"""Content: announcements and per-place catalogue switches, pushed to the
+terminals of a place as ``announcement`` / ``reload_catalogue`` commands."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import Connection, select, update
+
+from hub.fleet import audit
+from hub.fleet.clock import utcnow
+from hub.fleet.commands import queue_command
+from hub.fleet.console.security import Db, OperatorUser, Viewer, client_of
+from hub.fleet.console.views import render
+from hub.fleet.content import (
+    catalogue_items,
+    disabled_services,
+    normalise_scope,
+    switches_for,
+    terminals_in_scope,
+)
+from hub.fleet.models import Announcement, CatalogueSwitch, Terminal
+
+router = APIRouter(tags=["console"], include_in_schema=False)
+
+Text60 = Annotated[str, Form(max_length=60)]
+
+
+def _places(db: Db) -> list[str]:
+    rows = db.execute(
+        select(Terminal.county, Terminal.town, Terminal.village)
+        .where(Terminal.revoked_at.is_(None))
+        .distinct()
+    ).all()
+    scopes: set[str] = set()
+    for row in rows:
+        parts = [p for p in (row.county, row.town, row.village) if p]
+        for depth in range(1, len(parts) + 1):
+            scopes.add("/".join(parts[:depth]))
+    return sorted(scopes)
+
+
+@router.get("/content")
+def content_page(request: Request, user: Viewer, db: Db, scope: str = "") -> HTMLResponse:
+    scope = scope[:200]
+    items, problem = catalogue_items(request.app.state.settings)
+    switches = switches_for(db.connection(), scope) if scope else switches_for(db.connection(), "")
+    announcements = (
+        db.execute(select(Announcement).order_by(Announcement.id.desc()).limit(50)).scalars().all()
+    )
+    return render(
+        request,
+        "content.html",
+        user,
+        items=items,
+        catalogue_problem=problem,
+        switches=switches,
+        scope=scope,
+        places=_places(db),
+        announcements=announcements,
+        now=utcnow(),
+    )
+
+
+def _push(
+    conn: Connection, scope: str, kind: str, actor: str, text: str = "", until: str = ""
+) -> list[int]:
+    pushed = []
+    for terminal_id, path in terminals_in_scope(conn, scope):
+        if kind == "announcement":
+            args: dict[str, object] = {"text": text}
+            if until:
+                args["until"] = until
+        else:
+            args = {"disabled_services": disabled_services(conn, path)}
+        queue_command(conn, terminal_id, kind, args, actor)
+        pushed.append(terminal_id)
+    return pushed
+
+
+@router.post("/content/announcements")
+def create_announcement(
+    request: Request,
+    user: OperatorUser,
+    db: Db,
+    text: Annotated[str, Form(min_length=1, max_length=500)],
+    county: Text60 = "",
+    town: Text60 = "",
+    village: Text60 = "",
+    until: Annotated[str, Form(max_length=40)] = "",
+) -> Response:
+    scope = normalise_scope(county, town, village)
+    until_at: datetime | None = None
+    if until.strip():
+        try:
+            until_at = datetime.fromisoformat(until.strip())
+        except ValueError:
+            return RedirectResponse("/console/content?err=截止时间格式无效", status_code=303)
+    announcement = Announcement(
+        text=text.strip(),
+        scope=scope,
+        until=until_at,
+        created_by=user.username,
+        created_at=utcnow(),
+    )
+    db.add(announcement)
+    db.flush()
+    pushed = _push(
+        db.connection(),
+        scope,
+        "announcement",
+        user.username,
+        text.strip(),
+        until_at.isoformat() if until_at else "",
+    )
+    audit.record(
+        db.connection(),
+        user.username,
+        "announcement",
+        f"scope:{scope or '全部'}",
+        f"#{announcement.id} {text.strip()[:200]} → {len(pushed)} 台终端",
+        "ok",
+        client_of(request),
+    )
+    db.commit()
+    for terminal_id in pushed:
+        request.app.state.fleet.bus.notify(terminal_id)
+    return RedirectResponse(
+        f"/console/content?msg=公告已推送至 {len(pushed)} 台终端", status_code=303
+    )
+
+
+@router.post("/content/announcements/{announcement_id}/withdraw")
+def withdraw_announcement(
+    request: Request, announcement_id: int, user: OperatorUser, db: Db
+) -> Response:
+    db.execute(
+        update(Announcement)
+        .where(Announcement.id == announcement_id, Announcement.withdrawn_at.is_(None))
+        .values(withdrawn_at=utcnow())
+    )
+    audit.record(
+        db.connection(),
+        user.username,
+        "announcement_withdraw",
+        f"announcement:{announcement_id}",
+        "",
+        "ok",
+        client_of(request),
+    )
+    return RedirectResponse(
+        "/console/content?msg=公告已撤回（终端于下次加载配置时生效）", status_code=303
+    )
+
+
+@router.post("/content/catalogue")
+def switch_catalogue_item(
+    request: Request,
+    user: OperatorUser,
+    db: Db,
+    service_id: Annotated[str, Form(min_length=1, max_length=80)],
+    enabled: Annotated[str, Form(max_length=5)],
+    scope: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    on = enabled == "1"
+    now = utcnow()
+    row = db.execute(
+        select(CatalogueSwitch).where(
+            CatalogueSwitch.scope == scope, CatalogueSwitch.service_id == service_id
+        )
+    ).scalar_one_or_none()
+    if row is None:
+        db.add(
+            CatalogueSwitch(
+                scope=scope,
+                service_id=service_id,
+                enabled=on,
+                updated_by=user.username,
+                updated_at=now,
+            )
+        )
+    else:
+        row.enabled, row.updated_by, row.updated_at = on, user.username, now
+    db.flush()
+    pushed = _push(db.connection(), scope, "reload_catalogue", user.username)
+    audit.record(
+        db.connection(),
+        user.username,
+        "catalogue_switch",
+        f"{scope or '全部'}:{service_id}",
+        json.dumps({"enabled": on, "terminals": len(pushed)}, ensure_ascii=False),
+        "ok",
+        client_of(request),
+    )
+    db.commit()
+    for terminal_id in pushed:
+        request.app.state.fleet.bus.notify(terminal_id)
+    state = "启用" if on else "停用"
+    return RedirectResponse(
+        f"/console/content?scope={scope}&msg=已{state} {service_id}，已通知 {len(pushed)} 台终端",
+        status_code=303,
+    )

@@ -1,0 +1,73 @@
+"""Template rendering shared by the console pages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from hub.fleet.alerts import ALERT_LABELS
+from hub.fleet.audit import ACTION_LABELS
+from hub.fleet.clock import utcnow
+from hub.fleet.commands import COMMAND_LABELS, STATE_LABELS
+from hub.fleet.console.security import ROLE_LABELS, ConsoleUser
+from hub.fleet.health import DEVICE_STATE_LABELS, PAPER_LABELS, STATUS_LABELS
+
+TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+
+
+def age(value: datetime | None, now: datetime | None = None) -> str:
+    """'3 分钟前'-style age of a naive-UTC timestamp."""
+    if value is None:
+        return "从未"
+    seconds = int(((now or utcnow()) - value).total_seconds())
+    if seconds < 60:
+        return f"{max(seconds, 0)} 秒前"
+    if seconds < 3600:
+        return f"{seconds // 60} 分钟前"
+    if seconds < 86400:
+        return f"{seconds // 3600} 小时前"
+    return f"{seconds // 86400} 天前"
+
+
+def fmt_time(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S") if value else "—"
+
+
+def make_templates() -> Jinja2Templates:
+    templates = Jinja2Templates(directory=str(TEMPLATE_DIR))
+    env = templates.env
+    env.filters["age"] = age
+    env.filters["t"] = fmt_time
+    env.globals.update(
+        STATUS_LABELS=STATUS_LABELS,
+        PAPER_LABELS=PAPER_LABELS,
+        DEVICE_STATE_LABELS=DEVICE_STATE_LABELS,
+        ALERT_LABELS=ALERT_LABELS,
+        ACTION_LABELS=ACTION_LABELS,
+        COMMAND_LABELS=COMMAND_LABELS,
+        COMMAND_STATE_LABELS=STATE_LABELS,
+        ROLE_LABELS=ROLE_LABELS,
+    )
+    return templates
+
+
+def render(
+    request: Request,
+    name: str,
+    user: ConsoleUser | None,
+    status_code: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    """Render ``name`` with the current user and a flash message from ``?msg=``."""
+    templates: Jinja2Templates = request.app.state.fleet_templates
+    context.setdefault("flash", request.query_params.get("msg", "")[:200])
+    context.setdefault("error", request.query_params.get("err", "")[:200])
+    return templates.TemplateResponse(
+        request, name, {"user": user, **context}, status_code=status_code
+    )

@@ -1,0 +1,389 @@
+"""What terminals send: enrolment, heartbeats, events, journal records and
+screenshots, written to the fleet tables.
+
+Each function runs one transaction and returns the alert webhook payloads
+to send after commit. The heartbeat has a one-statement fast path: an
+UPDATE guarded by the unchanged condition fingerprint (see
+:func:`hub.fleet.health.condition_signature`); only a changed condition
+reads the previous row, appends health history and syncs alerts.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import Engine, bindparam, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from hub.fleet import alerts, health
+from hub.fleet.auth import hash_token, new_token
+from hub.fleet.clock import parse_terminal_time, utcnow
+from hub.fleet.commands import pending_count
+from hub.fleet.models import (
+    EnrolmentCode,
+    HealthRecord,
+    JournalRecord,
+    Screenshot,
+    Terminal,
+    TerminalEvent,
+)
+
+Payloads = list[dict[str, Any]]
+
+
+class Place(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    county: str = Field(min_length=1, max_length=60)
+    town: str = Field("", max_length=60)
+    village: str = Field("", max_length=60)
+    branch: str | None = Field(None, max_length=100)
+
+
+class EnrolIn(BaseModel):
+    """Body of ``POST /api/v1/terminal/enrol``."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    code: str = Field(min_length=1, max_length=40)
+    name: str = Field(min_length=1, max_length=100)
+    place: Place
+    hardware: dict[str, Any] = Field(default_factory=dict)
+
+
+class EventIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    key: str = Field(min_length=1, max_length=80)
+    kind: str = Field(min_length=1, max_length=40)
+    at: str | None = Field(None, max_length=40)
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class EventsIn(BaseModel):
+    """Body of ``POST /api/v1/terminal/events``."""
+
+    events: list[EventIn] = Field(max_length=500)
+
+
+class JournalIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    key: str = Field(min_length=1, max_length=80)
+    seq: int = Field(ge=0)
+    kind: str = Field(min_length=1, max_length=40)
+    at: str | None = Field(None, max_length=40)
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class JournalBatchIn(BaseModel):
+    """Body of ``POST /api/v1/terminal/journal``."""
+
+    records: list[JournalIn] = Field(max_length=500)
+
+
+class AckIn(BaseModel):
+    """Body of ``POST /api/v1/terminal/commands/{id}/ack``."""
+
+    ok: bool
+    result: str = Field("", max_length=4000)
+
+
+@dataclass(frozen=True)
+class Enrolled:
+    terminal_id: int
+    token: str
+
+
+class EnrolmentRefused(Exception):
+    """The code is unknown, used or expired."""
+
+
+def enrol(engine: Engine, body: EnrolIn) -> Enrolled:
+    """Create a terminal for a valid one-time code; raises :class:`EnrolmentRefused`."""
+    now = utcnow()
+    token = new_token()
+    with engine.begin() as conn:
+        code = conn.execute(
+            select(EnrolmentCode).where(EnrolmentCode.code == body.code.strip())
+        ).first()
+        if code is None:
+            raise EnrolmentRefused("unknown code")
+        if code.expires_at is not None and code.expires_at < now:
+            raise EnrolmentRefused("expired code")
+        if not code.reusable:
+            claimed = conn.execute(
+                update(EnrolmentCode)
+                .where(EnrolmentCode.code == code.code, EnrolmentCode.used_at.is_(None))
+                .values(used_at=now)
+            )
+            if claimed.rowcount != 1:
+                raise EnrolmentRefused("code already used")
+        hardware = json.dumps(body.hardware, ensure_ascii=False)[:8000]
+        terminal_id = conn.execute(
+            insert(Terminal)
+            .values(
+                name=body.name,
+                county=body.place.county,
+                town=body.place.town,
+                village=body.place.village,
+                branch=body.place.branch,
+                token_hash=hash_token(token),
+                hardware_json=hardware,
+                enrolled_at=now,
+            )
+            .returning(Terminal.id)
+        ).scalar_one()
+        if not code.reusable:
+            conn.execute(
+                update(EnrolmentCode)
+                .where(EnrolmentCode.code == code.code)
+                .values(terminal_id=terminal_id)
+            )
+    return Enrolled(int(terminal_id), token)
+
+
+_FAST_UPDATE = (
+    update(Terminal)
+    .where(Terminal.id == bindparam("tid"), Terminal.health_sig == bindparam("sig"))
+    .values(
+        last_seen_at=bindparam("now"),
+        version=bindparam("version"),
+        uptime_s=bindparam("uptime_s"),
+        disk_free_mb=bindparam("disk_free_mb"),
+        memory_rss_mb=bindparam("memory_rss_mb"),
+        journal_backlog=bindparam("journal_backlog"),
+        screen=bindparam("screen"),
+        session_state=bindparam("session_state"),
+        devices_json=bindparam("devices_json"),
+    )
+)
+
+
+def record_heartbeat(
+    engine: Engine, terminal_id: int, hb: health.HeartbeatIn
+) -> tuple[int, Payloads]:
+    """Store the latest status; (commands pending, webhook payloads)."""
+    now = utcnow()
+    sig = health.condition_signature(hb)
+    params = {
+        "tid": terminal_id,
+        "sig": sig,
+        "now": now,
+        "version": hb.version,
+        "uptime_s": hb.uptime_s,
+        "disk_free_mb": hb.disk_free_mb,
+        "memory_rss_mb": hb.memory_rss_mb,
+        "journal_backlog": hb.journal_backlog,
+        "screen": hb.screen,
+        "session_state": hb.session_state,
+        "devices_json": health.devices_json(hb),
+    }
+    payloads: Payloads = []
+    with engine.begin() as conn:
+        if conn.execute(_FAST_UPDATE, params).rowcount != 1:
+            payloads = _heartbeat_changed(conn, terminal_id, hb, params, now)
+        pending = pending_count(conn, terminal_id)
+    return pending, payloads
+
+
+def _heartbeat_changed(
+    conn: Any, terminal_id: int, hb: health.HeartbeatIn, params: dict[str, Any], now: datetime
+) -> Payloads:
+    row = conn.execute(select(Terminal.devices_json).where(Terminal.id == terminal_id)).first()
+    previous = json.loads(row.devices_json) if row is not None else []
+    for change in health.changed_devices(previous, hb):
+        conn.execute(insert(HealthRecord).values(terminal_id=terminal_id, at=now, **change))
+    current = json.loads(params["devices_json"])
+    conn.execute(
+        update(Terminal)
+        .where(Terminal.id == terminal_id)
+        .values(
+            health_sig=params["sig"],
+            maintenance=hb.maintenance,
+            paper=health.worst_paper(current),
+            last_seen_at=now,
+            version=hb.version,
+            uptime_s=hb.uptime_s,
+            disk_free_mb=hb.disk_free_mb,
+            memory_rss_mb=hb.memory_rss_mb,
+            journal_backlog=hb.journal_backlog,
+            screen=hb.screen,
+            session_state=hb.session_state,
+            devices_json=params["devices_json"],
+        )
+    )
+    return alerts.sync_heartbeat_alerts(conn, terminal_id, health.wanted_alerts(hb), now)
+
+
+def store_events(engine: Engine, terminal_id: int, batch: EventsIn) -> tuple[list[str], Payloads]:
+    """Store new events (a replayed key is accepted, not stored twice) and
+    react to them (call_staff, journal_integrity, disk_full raise alerts)."""
+    now = utcnow()
+    payloads: Payloads = []
+    accepted: list[str] = []
+    with engine.begin() as conn:
+        keys = [e.key for e in batch.events]
+        known = set(
+            conn.execute(
+                select(TerminalEvent.key).where(
+                    TerminalEvent.terminal_id == terminal_id, TerminalEvent.key.in_(keys)
+                )
+            ).scalars()
+        )
+        for event in batch.events:
+            accepted.append(event.key)
+            if event.key in known:
+                continue
+            known.add(event.key)
+            try:
+                with conn.begin_nested():
+                    conn.execute(
+                        insert(TerminalEvent).values(
+                            terminal_id=terminal_id,
+                            key=event.key,
+                            kind=event.kind,
+                            at=parse_terminal_time(event.at, now),
+                            received_at=now,
+                            data_json=json.dumps(event.data, ensure_ascii=False),
+                        )
+                    )
+            except IntegrityError:
+                continue  # the same key arrived through another hub process
+            payload = _react_to_event(conn, terminal_id, event, now)
+            if payload:
+                payloads.append(payload)
+    return accepted, payloads
+
+
+def _react_to_event(
+    conn: Any, terminal_id: int, event: EventIn, now: datetime
+) -> dict[str, Any] | None:
+    if event.kind == "call_staff":
+        screen = str(event.data.get("screen", ""))[:60]
+        return alerts.raise_alert(conn, terminal_id, "call_staff", "", f"页面：{screen}", now)
+    if event.kind == "journal_integrity":
+        if event.data.get("ok", True):
+            return alerts.resolve_open(
+                conn, terminal_id, "journal_integrity", "", now, alerts.SYSTEM_ACTOR
+            )
+        detail = str(event.data.get("detail", ""))[:300]
+        return alerts.raise_alert(conn, terminal_id, "journal_integrity", "", detail, now)
+    if event.kind == "disk_full":
+        detail = str(event.data.get("detail", "") or "终端磁盘已满")[:300]
+        return alerts.raise_alert(conn, terminal_id, "disk_full", "", detail, now)
+    return None
+
+
+def store_journal(engine: Engine, terminal_id: int, batch: JournalBatchIn) -> tuple[list[str], int]:
+    """Store new journal records for audit; (accepted keys, highest seq stored).
+    Records are accepted even across a gap in ``seq``: the terminal's outbox
+    retries, and the highest seq tells it what the hub holds."""
+    now = utcnow()
+    accepted: list[str] = []
+    with engine.begin() as conn:
+        keys = [r.key for r in batch.records]
+        known = set(
+            conn.execute(
+                select(JournalRecord.key).where(
+                    JournalRecord.terminal_id == terminal_id, JournalRecord.key.in_(keys)
+                )
+            ).scalars()
+        )
+        highest = int(
+            conn.execute(
+                select(Terminal.highest_journal_seq).where(Terminal.id == terminal_id)
+            ).scalar_one()
+        )
+        top = highest
+        for record in batch.records:
+            accepted.append(record.key)
+            if record.key in known:
+                continue
+            known.add(record.key)
+            try:
+                with conn.begin_nested():
+                    conn.execute(
+                        insert(JournalRecord).values(
+                            terminal_id=terminal_id,
+                            key=record.key,
+                            seq=record.seq,
+                            kind=record.kind,
+                            at=parse_terminal_time(record.at, now),
+                            received_at=now,
+                            data_json=json.dumps(record.data, ensure_ascii=False),
+                        )
+                    )
+            except IntegrityError:
+                continue
+            top = max(top, record.seq)
+        if top > highest:
+            conn.execute(
+                update(Terminal)
+                .where(Terminal.id == terminal_id, Terminal.highest_journal_seq < top)
+                .values(highest_journal_seq=top)
+            )
+    return accepted, top
+
+
+def store_screenshot(engine: Engine, terminal_id: int, png: bytes) -> None:
+    """Keep ``png`` as the terminal's latest screenshot."""
+    now = utcnow()
+    with engine.begin() as conn:
+        updated = conn.execute(
+            update(Screenshot)
+            .where(Screenshot.terminal_id == terminal_id)
+            .values(taken_at=now, png=png)
+        )
+        if updated.rowcount == 0:
+            try:
+                with conn.begin_nested():
+                    conn.execute(
+                        insert(Screenshot).values(terminal_id=terminal_id, taken_at=now, png=png)
+                    )
+            except IntegrityError:
+                conn.execute(
+                    update(Screenshot)
+                    .where(Screenshot.terminal_id == terminal_id)
+                    .values(taken_at=now, png=png)
+                )
+
+
+def sweep_offline(engine: Engine, heartbeat_interval_s: int) -> Payloads:
+    """Raise ``offline`` for terminals silent for 3 intervals; resolve it for
+    those heard from again. Run periodically by every hub process."""
+    now = utcnow()
+    limit = now - timedelta(seconds=health.OFFLINE_AFTER_MISSED * heartbeat_interval_s)
+    payloads: Payloads = []
+    with engine.begin() as conn:
+        silent = conn.execute(
+            select(Terminal.id, Terminal.last_seen_at).where(
+                Terminal.revoked_at.is_(None),
+                Terminal.last_seen_at.is_not(None),
+                Terminal.last_seen_at < limit,
+            )
+        ).all()
+        open_rows = conn.execute(
+            select(alerts.Alert.terminal_id).where(
+                alerts.Alert.kind == "offline", alerts.Alert.open_key.is_not(None)
+            )
+        ).all()
+        open_ids = {r.terminal_id for r in open_rows}
+        silent_ids = {r.id for r in silent}
+        for row in silent:
+            if row.id not in open_ids:
+                detail = f"最后心跳 {row.last_seen_at:%Y-%m-%d %H:%M:%S} UTC"
+                payload = alerts.raise_alert(conn, row.id, "offline", "", detail, now)
+                if payload:
+                    payloads.append(payload)
+        for terminal_id in open_ids - silent_ids:
+            payload = alerts.resolve_open(
+                conn, terminal_id, "offline", "", now, alerts.SYSTEM_ACTOR
+            )
+            if payload:
+                payloads.append(payload)
+    return payloads

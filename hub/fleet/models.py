@@ -1,0 +1,257 @@
+"""Fleet tables: terminals and their latest status, health history, commands,
+uploads (screenshots, events, journal records), alerts, operators, console
+sessions, the audit log and content settings (announcements, per-place
+catalogue switches).
+
+All tables are prefixed ``fleet_``. The schema itself is created by Alembic
+(``hub/migrations``); these models are its source of truth.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hub.db import Base
+
+# Dates are stored timezone-naive in UTC: SQLite has no time zones and mixing
+# aware/naive values across the two back ends is a classic source of bugs.
+
+
+class Terminal(Base):
+    """One enrolled terminal and, in the same row, its latest heartbeat.
+
+    The heartbeat path UPDATEs this row only (DESIGN §5; benchmarked), so the
+    status columns are denormalised here rather than in a history table.
+    """
+
+    __tablename__ = "fleet_terminals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    county: Mapped[str] = mapped_column(String(60), default="")
+    town: Mapped[str] = mapped_column(String(60), default="")
+    village: Mapped[str] = mapped_column(String(60), default="")
+    branch: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hardware_json: Mapped[str] = mapped_column(Text, default="{}")
+    enrolled_at: Mapped[datetime] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # Latest heartbeat.
+    last_seen_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True, index=True)
+    version: Mapped[str] = mapped_column(String(40), default="")
+    uptime_s: Mapped[int] = mapped_column(Integer, default=0)
+    disk_free_mb: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    memory_rss_mb: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    journal_backlog: Mapped[int] = mapped_column(Integer, default=0)
+    screen: Mapped[str] = mapped_column(String(60), default="")
+    session_state: Mapped[str] = mapped_column(String(30), default="")
+    maintenance: Mapped[bool] = mapped_column(Boolean, default=False)
+    devices_json: Mapped[str] = mapped_column(Text, default="[]")
+    # Compact fingerprint of the alert-relevant condition (device states,
+    # paper, maintenance, backlog over threshold); a heartbeat whose
+    # fingerprint is unchanged takes the one-UPDATE fast path.
+    health_sig: Mapped[str] = mapped_column(String(400), default="")
+    paper: Mapped[str] = mapped_column(String(16), default="unknown")
+    highest_journal_seq: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class EnrolmentCode(Base):
+    """A one-time code an operator hands to the installer of a terminal."""
+
+    __tablename__ = "fleet_enrolment_codes"
+
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    created_by: Mapped[str] = mapped_column(String(60))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    terminal_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    reusable: Mapped[bool] = mapped_column(Boolean, default=False)  # demo code only
+    note: Mapped[str] = mapped_column(String(200), default="")
+
+
+class HealthRecord(Base):
+    """A device's condition changed (only changes are stored)."""
+
+    __tablename__ = "fleet_health_history"
+    __table_args__ = (Index("ix_fleet_health_terminal_at", "terminal_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    terminal_id: Mapped[int] = mapped_column(ForeignKey("fleet_terminals.id"))
+    at: Mapped[datetime] = mapped_column(DateTime)
+    device: Mapped[str] = mapped_column(String(40))
+    state: Mapped[str] = mapped_column(String(16))
+    paper: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[str] = mapped_column(String(400), default="")
+
+
+class Command(Base):
+    """A remote command: queued → delivered → done | failed."""
+
+    __tablename__ = "fleet_commands"
+    # (state, terminal_id) serves both the per-terminal "queued" count and the
+    # long-poll sweep for any queued command.
+    __table_args__ = (Index("ix_fleet_commands_state_terminal", "state", "terminal_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    terminal_id: Mapped[int] = mapped_column(ForeignKey("fleet_terminals.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    args_json: Mapped[str] = mapped_column(Text, default="{}")
+    state: Mapped[str] = mapped_column(String(12), default="queued")
+    created_by: Mapped[str] = mapped_column(String(60))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    result: Mapped[str] = mapped_column(String(1000), default="")
+
+
+class Screenshot(Base):
+    """The latest screenshot of a terminal (one row per terminal)."""
+
+    __tablename__ = "fleet_screenshots"
+
+    terminal_id: Mapped[int] = mapped_column(ForeignKey("fleet_terminals.id"), primary_key=True)
+    taken_at: Mapped[datetime] = mapped_column(DateTime)
+    png: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class TerminalEvent(Base):
+    """An event a terminal reported; ``(terminal_id, key)`` makes uploads idempotent."""
+
+    __tablename__ = "fleet_events"
+    __table_args__ = (
+        UniqueConstraint("terminal_id", "key", name="uq_fleet_events_key"),
+        Index("ix_fleet_events_kind_at", "kind", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    terminal_id: Mapped[int] = mapped_column(ForeignKey("fleet_terminals.id"))
+    key: Mapped[str] = mapped_column(String(80))
+    kind: Mapped[str] = mapped_column(String(40))
+    at: Mapped[datetime] = mapped_column(DateTime)
+    received_at: Mapped[datetime] = mapped_column(DateTime)
+    data_json: Mapped[str] = mapped_column(Text, default="{}")
+
+
+class JournalRecord(Base):
+    """A terminal journal record kept for audit; idempotent by key."""
+
+    __tablename__ = "fleet_journal"
+    __table_args__ = (
+        UniqueConstraint("terminal_id", "key", name="uq_fleet_journal_key"),
+        Index("ix_fleet_journal_terminal_seq", "terminal_id", "seq"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    terminal_id: Mapped[int] = mapped_column(ForeignKey("fleet_terminals.id"))
+    key: Mapped[str] = mapped_column(String(80))
+    seq: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(40))
+    at: Mapped[datetime] = mapped_column(DateTime)
+    received_at: Mapped[datetime] = mapped_column(DateTime)
+    data_json: Mapped[str] = mapped_column(Text, default="{}")
+
+
+class Alert(Base):
+    """An alert about one terminal. ``open_key`` is set while the alert is
+    unresolved and unique, so two hub processes cannot raise it twice."""
+
+    __tablename__ = "fleet_alerts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    terminal_id: Mapped[int] = mapped_column(ForeignKey("fleet_terminals.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    subject: Mapped[str] = mapped_column(String(60), default="")
+    detail: Mapped[str] = mapped_column(String(400), default="")
+    raised_at: Mapped[datetime] = mapped_column(DateTime)
+    acked_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    acked_by: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True, index=True)
+    resolved_by: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    open_key: Mapped[str | None] = mapped_column(String(120), unique=True, nullable=True)
+
+
+class Operator(Base):
+    """A console account. ``role`` is one of admin, operator, viewer."""
+
+    __tablename__ = "fleet_operators"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(60), unique=True)
+    display_name: Mapped[str] = mapped_column(String(60), default="")
+    role: Mapped[str] = mapped_column(String(12))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class OperatorSession(Base):
+    """A logged-in console session; the cookie carries the signed ``id``."""
+
+    __tablename__ = "fleet_operator_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    operator_id: Mapped[int] = mapped_column(ForeignKey("fleet_operators.id"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class AuditEntry(Base):
+    """Append-only record of an operator action (who, what, when, result)."""
+
+    __tablename__ = "fleet_audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    actor: Mapped[str] = mapped_column(String(60))
+    action: Mapped[str] = mapped_column(String(40))
+    target: Mapped[str] = mapped_column(String(120), default="")
+    detail: Mapped[str] = mapped_column(String(1000), default="")
+    result: Mapped[str] = mapped_column(String(20), default="ok")
+    client: Mapped[str] = mapped_column(String(60), default="")
+
+
+class Announcement(Base):
+    """A notice shown on terminals of a place (``scope`` = place prefix)."""
+
+    __tablename__ = "fleet_announcements"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    text: Mapped[str] = mapped_column(String(500))
+    scope: Mapped[str] = mapped_column(String(200), default="")
+    until: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    created_by: Mapped[str] = mapped_column(String(60))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class CatalogueSwitch(Base):
+    """Enable or disable one catalogue item for a place (``scope`` = place
+    prefix such as ``兰考县/城关镇``; the most specific scope wins)."""
+
+    __tablename__ = "fleet_catalogue_switches"
+    __table_args__ = (UniqueConstraint("scope", "service_id", name="uq_fleet_catalogue_switch"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    scope: Mapped[str] = mapped_column(String(200), default="")
+    service_id: Mapped[str] = mapped_column(String(80))
+    enabled: Mapped[bool] = mapped_column(Boolean)
+    updated_by: Mapped[str] = mapped_column(String(60))
+    updated_at: Mapped[datetime] = mapped_column(DateTime)

@@ -1,0 +1,161 @@
+"""Per-application fleet state (no module globals): the database handles,
+the terminal token cache, the command bus, the alert webhook and the
+background sweep that raises ``offline`` alerts.
+
+Installed on ``app.state.fleet`` by :func:`install`; its start/stop hooks are
+chained into the application's lifespan.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from sqlalchemy import Engine, func, insert, select
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from hub.fleet import audit
+from hub.fleet.auth import TokenCache
+from hub.fleet.clock import utcnow
+from hub.fleet.commands import CommandBus
+from hub.fleet.models import EnrolmentCode, Operator
+from hub.fleet.webhook import WebhookSender
+from hub.settings import HubSettings
+
+log = logging.getLogger(__name__)
+
+# Reusable code seeded in demo mode so `make demo` enrols the embedded terminal.
+DEMO_ENROL_CODE = "DEMO-ENROL"
+
+
+class FleetState:
+    """Everything the fleet routes share within one hub process."""
+
+    def __init__(
+        self, settings: HubSettings, engine: Engine, factory: sessionmaker[Session]
+    ) -> None:
+        self.settings = settings
+        self.engine = engine
+        self.sessionmaker = factory
+        self.tokens = TokenCache(engine)
+        self.bus = CommandBus(engine)
+        self.webhook = WebhookSender(settings.webhook_url)
+        self._stop = threading.Event()
+        self._sweeper: threading.Thread | None = None
+
+    # -- lifecycle -------------------------------------------------------------
+
+    def start(self) -> None:
+        """Seed bootstrap data and start the offline sweep."""
+        try:
+            self.seed()
+        except DBAPIError as exc:
+            # Missing tables mean the migrations were not applied; say so and
+            # keep serving (the error repeats on every request that needs them).
+            log.error("fleet seeding failed (are the migrations applied?): %s", exc)
+        self._stop.clear()
+        self._sweeper = threading.Thread(target=self._sweep_loop, name="fleet-sweep", daemon=True)
+        self._sweeper.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._sweeper is not None:
+            self._sweeper.join(timeout=5)
+        self.webhook.close()
+
+    def seed(self) -> None:
+        """Create the bootstrap admin (when no operator exists) and, in demo
+        mode, the reusable demo enrolment code. Safe to race between processes."""
+        from hub.fleet.console.security import hash_password
+
+        s = self.settings
+        now = utcnow()
+        with self.engine.begin() as conn:
+            has_operator = conn.execute(select(func.count()).select_from(Operator)).scalar_one()
+            if not has_operator and s.bootstrap_admin and s.bootstrap_password:
+                try:
+                    with conn.begin_nested():
+                        conn.execute(
+                            insert(Operator).values(
+                                username=s.bootstrap_admin,
+                                display_name="管理员",
+                                role="admin",
+                                password_hash=hash_password(s.bootstrap_password),
+                                created_at=now,
+                            )
+                        )
+                        audit.record(
+                            conn, "系统", "operator_create", s.bootstrap_admin, "初始管理员"
+                        )
+                except IntegrityError:
+                    pass
+            if s.demo_data:
+                exists = conn.execute(
+                    select(EnrolmentCode.code).where(EnrolmentCode.code == DEMO_ENROL_CODE)
+                ).first()
+                if exists is None:
+                    try:
+                        with conn.begin_nested():
+                            conn.execute(
+                                insert(EnrolmentCode).values(
+                                    code=DEMO_ENROL_CODE,
+                                    created_by="系统",
+                                    created_at=now,
+                                    reusable=True,
+                                    note="演示模式可重复使用的注册码",
+                                )
+                            )
+                    except IntegrityError:
+                        pass
+
+    def _sweep_loop(self) -> None:
+        from hub.fleet.ingest import sweep_offline
+
+        period = max(0.5, self.settings.heartbeat_interval_s / 3)
+        while not self._stop.wait(period):
+            try:
+                self.send_webhooks(sweep_offline(self.engine, self.settings.heartbeat_interval_s))
+            except Exception:  # noqa: BLE001 - supervision point: the sweep must keep running
+                log.exception("offline sweep failed")
+
+    # -- helpers used by routes ---------------------------------------------------
+
+    def send_webhooks(self, payloads: list[dict[str, Any]]) -> None:
+        for payload in payloads:
+            self.webhook.send(payload)
+
+    def audit_system(self, action: str, target: str, detail: str) -> None:
+        """Audit an action taken by a terminal rather than an operator."""
+        with self.engine.begin() as conn:
+            audit.record(conn, "终端", action, target, detail)
+
+
+def get_fleet(request: Request) -> FleetState:
+    """FastAPI dependency: the fleet state of this application."""
+    fleet: FleetState = request.app.state.fleet
+    return fleet
+
+
+def install(app: FastAPI, settings: HubSettings) -> FleetState:
+    """Create the fleet state on ``app.state.fleet`` and chain its start/stop
+    into the application's lifespan (the existing lifespan still runs)."""
+    fleet = FleetState(settings, app.state.engine, app.state.sessionmaker)
+    app.state.fleet = fleet
+    inner: Callable[[Any], AbstractAsyncContextManager[Any]] = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(asgi_app: Any) -> AsyncIterator[Any]:
+        fleet.start()
+        try:
+            async with inner(asgi_app) as value:
+                yield value
+        finally:
+            fleet.stop()
+
+    app.router.lifespan_context = lifespan
+    return fleet
