@@ -59,19 +59,33 @@ def build_footer(
     x = m
     pad = theme.px(3)
     for name, label, action, key, style in specs:
-        width = text.width(label, size_px, True) + text.width(key, size_px, True) + theme.px(4) + 3 * pad
+        width = (
+            text.width(label, size_px, True)
+            + text.width(key, size_px, True)
+            + theme.px(4)
+            + 3 * pad
+        )
         width = max(width, theme.primary_target_px)
-        buttons.append(Button(pygame.Rect(x, top, width, height), label, action, key, style, name=name))
+        buttons.append(
+            Button(pygame.Rect(x, top, width, height), label, action, key, style, name=name)
+        )
         x += width + g
     staff_label = tr("呼叫工作人员")
-    staff_w = text.width(staff_label, size_px, True) + text.width("F1", size_px, True) + theme.px(4) + 3 * pad
+    staff_w = (
+        text.width(staff_label, size_px, True)
+        + text.width("F1", size_px, True)
+        + theme.px(4)
+        + 3 * pad
+    )
     staff_rect = pygame.Rect(w - m - staff_w, top, staff_w, height)
     if buttons and buttons[-1].rect.right + g > staff_rect.left:
         # Not enough width on one line: move the other buttons up one row, so
         # call-staff keeps its fixed place at the bottom right.
         for b in buttons:
             b.rect.y -= height + g
-    buttons.append(Button(staff_rect, staff_label, actions.call_staff, "F1", "danger", name="call_staff"))
+    buttons.append(
+        Button(staff_rect, staff_label, actions.call_staff, "F1", "danger", name="call_staff")
+    )
     return buttons
 
 
@@ -91,22 +105,43 @@ def draw_warning(
     shade = pygame.Surface((w, h), pygame.SRCALPHA)
     shade.fill((0, 0, 0, 170))
     surface.blit(shade, (0, 0))
-    box = pygame.Rect(0, 0, min(w - 2 * theme.margin_px, theme.px(200)), min(h - 2 * theme.margin_px, theme.px(120)))
+    box = pygame.Rect(
+        0,
+        0,
+        min(w - 2 * theme.margin_px, theme.px(200)),
+        min(h - 2 * theme.margin_px, theme.px(120)),
+    )
     box.center = (w // 2, h // 2)
     pygame.draw.rect(surface, p.background, box, border_radius=theme.px(2))
     pygame.draw.rect(surface, p.border, box, width=3, border_radius=theme.px(2))
     ctx = RowContext(text, theme, runs)
     y = box.top + theme.margin_px
-    for line in text.wrap(tr("您还在办理吗？"), theme.title_px, box.width - 2 * theme.margin_px, True):
-        ctx.blit_text(surface, line, (box.left + theme.margin_px, y), theme.title_px, p.text, p.background, True)
+    for line in text.wrap(
+        tr("您还在办理吗？"), theme.title_px, box.width - 2 * theme.margin_px, True
+    ):
+        ctx.blit_text(
+            surface,
+            line,
+            (box.left + theme.margin_px, y),
+            theme.title_px,
+            p.text,
+            p.background,
+            True,
+        )
         y += theme.line_height(theme.title_px)
     message = tr.format("{seconds}秒后将退出并清除您的信息", seconds=seconds_left)
     for line in text.wrap(message, theme.body_px, box.width - 2 * theme.margin_px):
-        ctx.blit_text(surface, line, (box.left + theme.margin_px, y), theme.body_px, p.text, p.background)
+        ctx.blit_text(
+            surface, line, (box.left + theme.margin_px, y), theme.body_px, p.text, p.background
+        )
         y += theme.line_height(theme.body_px)
     button = Button(
-        pygame.Rect(box.left + theme.margin_px, box.bottom - theme.margin_px - theme.primary_target_px,
-                    box.width - 2 * theme.margin_px, theme.primary_target_px),
+        pygame.Rect(
+            box.left + theme.margin_px,
+            box.bottom - theme.margin_px - theme.primary_target_px,
+            box.width - 2 * theme.margin_px,
+            theme.primary_target_px,
+        ),
         tr("继续办理"),
         on_continue,
         "1",
@@ -121,11 +156,19 @@ def draw_warning(
 def draw_banner(
     surface: pygame.Surface, *, theme: Theme, text: TextRenderer, message: str, runs: list[TextRun]
 ) -> None:
-    """A banner across the top (staff called, hub unreachable): text and symbol, not colour alone."""
+    """A banner across the top (staff called): text and symbol, never colour alone."""
     p = theme.palette
     height = theme.line_height(theme.body_px) + theme.px(4)
     rect = pygame.Rect(0, 0, surface.get_width(), height)
     pygame.draw.rect(surface, p.background, rect)
     pygame.draw.rect(surface, p.border, rect, width=3)
     ctx = RowContext(text, theme, runs)
-    ctx.blit_text(surface, "ⓘ " + message, (theme.margin_px, theme.px(2)), theme.body_px, p.text, p.background, True)
+    ctx.blit_text(
+        surface,
+        "ⓘ " + message,
+        (theme.margin_px, theme.px(2)),
+        theme.body_px,
+        p.text,
+        p.background,
+        True,
+    )

@@ -55,6 +55,9 @@ class ScreenContext(Protocol):
     def theme(self) -> Theme: ...
 
     def go(self, name: str, **params: Any) -> None: ...
+    def replace(self, name: str, **params: Any) -> None: ...
+    def now_text(self) -> str: ...
+    def echo(self, label: str) -> None: ...
     def back(self) -> None: ...
     def home(self) -> None: ...
     def request_redraw(self) -> None: ...
@@ -74,6 +77,21 @@ class ScreenContext(Protocol):
     def end_session(self, completed: bool) -> None: ...
     def today(self) -> date: ...
     def error_message(self, exc: Exception) -> str: ...
+    def record(self, kind: str, data: dict[str, Any]) -> None: ...
+    def toggle_elder(self) -> None: ...
+    def toggle_voice(self) -> None: ...
+    def toggle_contrast(self) -> None: ...
+    def toggle_language(self) -> None: ...
+    def cycle_speech_rate(self) -> int: ...
+
+    @property
+    def demo(self) -> bool: ...
+
+    @property
+    def announcement(self) -> str | None: ...
+
+    @property
+    def terminal_name(self) -> str: ...
 
 
 class Screen:
@@ -123,6 +141,10 @@ class Screen:
 
     def on_identity(self, identity: Identity) -> bool:
         """A card was read while this screen is shown; True if it used it."""
+        return False
+
+    def on_payment_code(self, code: Any) -> bool:
+        """A payment code was scanned while this screen is shown; True if it used it."""
         return False
 
     def on_digit(self, digit: str) -> bool:
@@ -188,13 +210,17 @@ class Screen:
             parts.append(self.instruction_text())
         parts.extend(row.spoken for row in self._pages[self.page] if row.spoken)
         if len(self._pages) > 1:
-            parts.append(tr.format("第{page}页，共{pages}页", page=self.page + 1, pages=len(self._pages)))
+            parts.append(
+                tr.format("第{page}页，共{pages}页", page=self.page + 1, pages=len(self._pages))
+            )
         for key, opt in self.numbered_options():
             label = tr(opt.label)
             if opt.enabled:
                 parts.append(tr.format("{label}，请按{key}", label=label, key=key))
             else:
-                parts.append(tr.format("{label}暂不可用：{reason}", label=label, reason=tr(opt.reason)))
+                parts.append(
+                    tr.format("{label}暂不可用：{reason}", label=label, reason=tr(opt.reason))
+                )
         return [p for p in parts if p]
 
     # --- input -------------------------------------------------------------------------------
@@ -206,12 +232,12 @@ class Screen:
                 return True
             for k, opt in self.numbered_options():
                 if k == digit:
-                    return self._choose(opt, f"key:{k}", now)
+                    return self._choose(opt)
             return False
         if key in CONFIRM_KEYS:
             for _, opt in self.numbered_options():
                 if opt.confirm:
-                    return self._choose(opt, "key:return", now)
+                    return self._choose(opt)
             return False
         if key == pygame.K_BACKSPACE:
             return self.on_backspace()
@@ -239,10 +265,17 @@ class Screen:
         pressed.action()
         return True
 
-    def _choose(self, opt: Option, _source: str, _now: float) -> bool:
+    def _touch_action(self, opt: Option) -> Callable[[], None]:
+        def act() -> None:
+            self._choose(opt)
+
+        return act
+
+    def _choose(self, opt: Option) -> bool:
         if not opt.enabled:
             self.ctx.say(self.ctx.tr(opt.reason) or self.ctx.tr("此项暂不可用"))
             return True
+        self.ctx.echo(self.ctx.tr(opt.label))
         opt.action()
         return True
 
@@ -257,7 +290,11 @@ class Screen:
         w, h = size
         m, g = theme.margin_px, theme.gap_px
         title_h = theme.line_height(theme.title_px)
-        instr_lines = text.wrap(self.instruction_text(), theme.body_px, w - 2 * m) if self.instruction_text() else []
+        instr_lines = (
+            text.wrap(self.instruction_text(), theme.body_px, w - 2 * m)
+            if self.instruction_text()
+            else []
+        )
         header_h = m + title_h + len(instr_lines) * theme.line_height(theme.body_px) + g
         footer_top = min((b.rect.top for b in chrome), default=h) - g
         content = pygame.Rect(m, header_h, w - 2 * m, max(0, footer_top - header_h))
@@ -273,11 +310,15 @@ class Screen:
         opts_count = len(self.options()) + (2 if rows else 0)
         option_area = self._option_area(content, opts_count, bool(rows))
         rows_height = option_area.top - content.top - g if rows else 0
-        self._pages = paginate(rows, max(rows_height, theme.line_height(theme.body_px))) if rows else [[]]
+        self._pages = (
+            paginate(rows, max(rows_height, theme.line_height(theme.body_px))) if rows else [[]]
+        )
         self.page = min(self.page, len(self._pages) - 1)
         numbered = self.numbered_options()
         option_area = self._option_area(content, len(numbered), bool(rows))
-        self._content_rect = pygame.Rect(content.x, content.y, content.width, option_area.top - content.top - g)
+        self._content_rect = pygame.Rect(
+            content.x, content.y, content.width, option_area.top - content.top - g
+        )
         self._place_buttons(numbered, option_area)
         self.chrome = chrome
         self._layout_for = key
@@ -296,7 +337,9 @@ class Screen:
     def _per_row(self, count: int, width: int) -> int:
         theme = self.ctx.theme
         # Buttons at least ~45 mm wide so two-line labels fit at large sizes.
-        max_per_row = max(1, (width + theme.gap_px) // (theme.px(45 if theme.elder else 38) + theme.gap_px))
+        max_per_row = max(
+            1, (width + theme.gap_px) // (theme.px(45 if theme.elder else 38) + theme.gap_px)
+        )
         return min(count, max_per_row)
 
     def _place_buttons(self, numbered: list[tuple[str, Option]], area: pygame.Rect) -> None:
@@ -320,7 +363,7 @@ class Screen:
                 Button(
                     rect=rect,
                     label=tr(opt.label),
-                    action=lambda o=opt: self._choose(o, "touch", 0.0),
+                    action=self._touch_action(opt),
                     key_label=key,
                     style=opt.style,
                     enabled=opt.enabled,
@@ -336,19 +379,36 @@ class Screen:
         surface.fill(p.background)
         ctx = RowContext(text, theme, self.text_runs)
         m = theme.margin_px
-        title_rect = ctx.blit_text(surface, self.title_text(), (m, m), theme.title_px, p.text, p.background, True)
+        title_rect = ctx.blit_text(
+            surface, self.title_text(), (m, m), theme.title_px, p.text, p.background, True
+        )
         if self.step is not None:
-            step_text = self.ctx.tr.format("第{n}步，共{total}步", n=self.step[0], total=self.step[1])
+            step_text = self.ctx.tr.format(
+                "第{n}步，共{total}步", n=self.step[0], total=self.step[1]
+            )
             sw = text.width(step_text, theme.small_px)
-            ctx.blit_text(surface, step_text, (surface.get_width() - m - sw, m), theme.small_px, p.text_muted, p.background)
+            ctx.blit_text(
+                surface,
+                step_text,
+                (surface.get_width() - m - sw, m),
+                theme.small_px,
+                p.text_muted,
+                p.background,
+            )
         if self.instruction_text():
             y = title_rect.top + theme.line_height(theme.title_px)
-            for line in text.wrap(self.instruction_text(), theme.body_px, surface.get_width() - 2 * m):
+            for line in text.wrap(
+                self.instruction_text(), theme.body_px, surface.get_width() - 2 * m
+            ):
                 ctx.blit_text(surface, line, (m, y), theme.body_px, p.text_muted, p.background)
                 y += theme.line_height(theme.body_px)
         y = self._content_rect.top
         for row in self._pages[self.page]:
-            row.draw(surface, pygame.Rect(self._content_rect.x, y, self._content_rect.width, row.height), ctx)
+            row.draw(
+                surface,
+                pygame.Rect(self._content_rect.x, y, self._content_rect.width, row.height),
+                ctx,
+            )
             y += row.height
         for button in self.buttons + self.chrome:
             button.draw(surface, text, theme, theme.body_px)

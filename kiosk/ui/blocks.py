@@ -80,7 +80,9 @@ class Paragraph(Block):
 
         def draw_line(line: str) -> Callable[[pygame.Surface, pygame.Rect, RowContext], None]:
             def draw(surface: pygame.Surface, rect: pygame.Rect, ctx: RowContext) -> None:
-                ctx.blit_text(surface, line, rect.topleft, size, color, palette.background, self.bold)
+                ctx.blit_text(
+                    surface, line, rect.topleft, size, color, palette.background, self.bold
+                )
 
             return draw
 
@@ -101,7 +103,9 @@ class KeyValues(Block):
         size = theme.body_px
         line_h = theme.line_height(size)
         palette = theme.palette
-        key_w = min(width // 2, max((text.width(k, size) for k, _ in self.pairs), default=0) + theme.px(4))
+        key_w = min(
+            width // 2, max((text.width(k, size) for k, _ in self.pairs), default=0) + theme.px(4)
+        )
         out: list[Row] = []
         for key, value in self.pairs:
             lines = text.wrap(value, size, max(width - key_w, size))
@@ -117,7 +121,9 @@ class KeyValues(Block):
                     bg = palette.background
                     if k:
                         ctx.blit_text(surface, k, rect.topleft, size, palette.text_muted, bg)
-                    ctx.blit_text(surface, v, (rect.x + key_w, rect.y), size, palette.text, bg, True)
+                    ctx.blit_text(
+                        surface, v, (rect.x + key_w, rect.y), size, palette.text, bg, True
+                    )
 
                 out.append(Row(line_h, draw, spoken=f"{key}，{value}" if i == 0 else ""))
         return out
@@ -144,13 +150,26 @@ class Table(Block):
         palette = theme.palette
 
         def make(cells: Sequence[str], bold: bool, shade: bool) -> Row:
-            spoken = "" if bold else "，".join(f"{h}{c}" for h, c in zip(self.headers, cells, strict=False))
+            spoken = (
+                ""
+                if bold
+                else "，".join(f"{h}{c}" for h, c in zip(self.headers, cells, strict=False))
+            )
+
             def draw(surface: pygame.Surface, rect: pygame.Rect, ctx: RowContext) -> None:
                 bg = palette.surface if shade else palette.background
                 pygame.draw.rect(surface, bg, rect)
                 x = rect.x + theme.px(1)
                 for cell, w in zip(cells, cols, strict=False):
-                    ctx.blit_text(surface, _fit(text, cell, size, w - theme.px(2), bold), (x, rect.y), size, palette.text, bg, bold)
+                    ctx.blit_text(
+                        surface,
+                        _fit(text, cell, size, w - theme.px(2), bold),
+                        (x, rect.y),
+                        size,
+                        palette.text,
+                        bg,
+                        bold,
+                    )
                     x += w
                 if bold:
                     pygame.draw.line(surface, palette.border, rect.bottomleft, rect.bottomright, 2)
@@ -191,7 +210,9 @@ class Notice(Block):
         if theme.name != "standard" and self.level == "error":
             fg = palette.danger_text
 
-        def draw_line(i: int, line: str) -> Callable[[pygame.Surface, pygame.Rect, RowContext], None]:
+        def draw_line(
+            i: int, line: str
+        ) -> Callable[[pygame.Surface, pygame.Rect, RowContext], None]:
             def draw(surface: pygame.Surface, rect: pygame.Rect, ctx: RowContext) -> None:
                 bg = palette.background
                 if i == 0:

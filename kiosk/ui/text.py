@@ -49,7 +49,7 @@ class TextRenderer:
         w = self._advance.get(key)
         if w is None:
             metrics = self.fonts.font(bold).get_metrics(ch, size=size)
-            w = int(round(metrics[0][4])) if metrics and metrics[0] else size
+            w = round(metrics[0][4]) if metrics and metrics[0] else size
             self._advance[key] = w
         return w
 
@@ -87,8 +87,8 @@ class TextRenderer:
                 width += tw
             else:
                 lines.append(current.rstrip())
-                token = token.lstrip()
-                current, width = token, self.width(token, size, bold)
+                start = token.lstrip()
+                current, width = start, self.width(start, size, bold)
         if current:
             lines.append(current.rstrip())
         return lines

@@ -51,7 +51,9 @@ class Button:
         radius = max(4, theme.px(2))
         pygame.draw.rect(surface, bg, self.rect, border_radius=radius)
         border = theme.palette.border if theme.name == "standard" else fg
-        pygame.draw.rect(surface, border, self.rect, width=max(2, theme.px(0.6)), border_radius=radius)
+        pygame.draw.rect(
+            surface, border, self.rect, width=max(2, theme.px(0.6)), border_radius=radius
+        )
 
         pad = theme.px(2.5)
         inner = self.rect.inflate(-2 * pad, -2 * pad)

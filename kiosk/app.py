@@ -1,0 +1,596 @@
+"""The app loop: owns pygame, the session and the current screen.
+
+One thread runs :meth:`App.step` in a ``clock.tick`` loop: it handles
+input, runs callbacks posted by drivers and tasks, checks the session
+timers and redraws only when something changed (an idle kiosk draws
+nothing: ~0.4 % of a core, specs/rendering.md). Everything slow happens on
+the task runner; screens reach devices and the hub only through this
+object (the :class:`screens.base.ScreenContext` it implements).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import date, datetime
+from typing import Any
+
+import pygame
+
+from drivers.errors import DeviceError
+from kiosk.chrome import ChromeActions, build_footer, draw_banner, draw_warning
+from kiosk.config import KioskConfig
+from kiosk.events import UiQueue
+from kiosk.i18n import Translator
+from kiosk.ports import Devices, Recorder
+from kiosk.services import HubError, HubUnavailable, ServiceGateway
+from kiosk.session import Identity, Modes, Session, SessionState
+from kiosk.tasks import TaskRunner
+from kiosk.theme import Theme
+from kiosk.ui.blocks import TextRun
+from kiosk.ui.text import TextRenderer
+from kiosk.ui.widgets import Button
+from kiosk.voice import VoiceGuide
+from screens import REGISTRY
+from screens.base import Screen
+
+log = logging.getLogger(__name__)
+
+ACTIVE_FPS = 60  # while a person is served: feedback within a frame
+IDLE_FPS = 30  # attract screen: tick(30) costs ~0.4 % of a core
+
+
+class App:
+    """The terminal's UI. Create with :func:`kiosk.runtime.build_app`."""
+
+    def __init__(
+        self,
+        *,
+        config: KioskConfig,
+        surface: pygame.Surface,
+        tr: Translator,
+        text: TextRenderer,
+        voice: VoiceGuide,
+        gateway: ServiceGateway,
+        devices: Devices,
+        recorder: Recorder,
+        ui: UiQueue,
+        tasks: TaskRunner,
+        clock: Callable[[], float] = time.monotonic,
+        today: Callable[[], date] = date.today,
+    ) -> None:
+        self.config = config
+        self.surface = surface
+        self.tr = tr
+        self.text = text
+        self.voice = voice
+        self.gateway = gateway
+        self.devices = devices
+        self.recorder = recorder
+        self.ui = ui
+        self.tasks = tasks
+        self.clock = clock
+        self._today = today
+        defaults = Modes(
+            high_contrast=config.display.theme == "high_contrast", language=config.ui.language
+        )
+        self.session = Session(default_modes=defaults, default_rate_cpm=config.speech.rate_cpm)
+        self.session.modes = defaults
+        self.stack: list[Screen] = []
+        self.attract: Screen = self._make("attract")
+        self._service_screen: Screen = self.attract  # replaced when going out of service
+        self.dirty = True
+        self.running = True
+        self.banner: str | None = None
+        self.banner_until = 0.0
+        self.announcement: str | None = None  # pushed by operators, shown on attract
+        self.maintenance_message: str | None = None
+        self.overlay_runs: list[TextRun] = []
+        self._warning_button: Button | None = None
+        self._themes: dict[tuple[bool, bool], Theme] = {}
+        self._last_second = -1
+        self.frames = 0
+        self.on_frame: Callable[[float], None] | None = None  # benchmarks: flip timestamps
+        self.pygame_clock = pygame.time.Clock()
+
+    # --- ScreenContext -------------------------------------------------------------------------
+
+    @property
+    def theme(self) -> Theme:
+        modes = self.session.modes
+        key = (modes.elder, modes.high_contrast)
+        theme = self._themes.get(key)
+        if theme is None:
+            theme = Theme.build(
+                ppi=self.config.display.ppi, elder=modes.elder, high_contrast=modes.high_contrast
+            )
+            self._themes[key] = theme
+        return theme
+
+    @property
+    def screen(self) -> Screen:
+        if self.session.state is SessionState.OUT_OF_SERVICE:
+            return self._service_screen
+        return self.stack[-1] if self.stack and self.session.serving else self.attract
+
+    def go(self, name: str, **params: Any) -> None:
+        self._leave()
+        self.stack.append(self._make(name, **params))
+        self._enter()
+
+    def replace(self, name: str, **params: Any) -> None:
+        self._leave()
+        if self.stack:
+            self.stack.pop()
+        self.stack.append(self._make(name, **params))
+        self._enter()
+
+    def back(self) -> None:
+        if len(self.stack) > 1:
+            self._leave()
+            self.stack.pop()
+            self._enter()
+        else:
+            self.end_session(completed=False)
+
+    def home(self) -> None:
+        if not self.session.serving:
+            return
+        self._leave()
+        self.stack = [self._make("home")]
+        self._enter()
+
+    def request_redraw(self) -> None:
+        self.dirty = True
+
+    def run(
+        self,
+        work: Callable[[], Any],
+        on_done: Callable[[Any], None],
+        on_error: Callable[[Exception], None],
+    ) -> None:
+        self.tasks.submit(work, on_done, on_error)
+
+    def services(self) -> ServiceGateway:
+        return self.gateway
+
+    def print_receipt(
+        self, receipt: Any, on_done: Callable[[Any], None], on_error: Callable[[Exception], None]
+    ) -> None:
+        self.recorder.record("print", {"title": getattr(receipt, "title", "")})
+
+        def done(result: Any) -> None:
+            self.session.pages_printed += 1
+            on_done(result)
+
+        self.tasks.submit(lambda: self.devices.print_receipt(receipt), done, on_error)
+
+    def device_available(self, device: str) -> tuple[bool, str]:
+        return self.devices.available(device)
+
+    def say(self, text: str) -> None:
+        self.voice.alert(text)
+
+    def echo(self, label: str) -> None:
+        self.voice.echo(label, self.session.modes.voice)
+
+    def announce(self, screen: Screen) -> None:
+        if screen is self.screen:
+            self._layout()
+            self.voice.announce(screen.speech(), self.session.modes.voice)
+
+    def today(self) -> date:
+        return self._today()
+
+    def now_text(self) -> str:
+        return datetime.now().strftime("%Y-%m-%d %H:%M")
+
+    def record(self, kind: str, data: dict[str, Any]) -> None:
+        self.recorder.record(kind, data)
+
+    def cycle_speech_rate(self) -> int:
+        return self.voice.cycle_rate()
+
+    @property
+    def demo(self) -> bool:
+        return self.config.devices.simulated
+
+    @property
+    def terminal_name(self) -> str:
+        return self.config.terminal.name
+
+    def error_message(self, exc: Exception) -> str:
+        """Plain words for the person, for any error a task or driver can raise."""
+        if isinstance(exc, DeviceError):
+            return self.tr(exc.user_message)
+        if isinstance(exc, HubUnavailable):
+            return self.tr("暂时无法连接服务中心，请稍后再试或联系工作人员")
+        if isinstance(exc, HubError):
+            return exc.user_message(self.tr)
+        return self.tr("出现了问题，请稍后再试或联系工作人员")
+
+    # --- session -------------------------------------------------------------------------------
+
+    def begin_session(self) -> None:
+        now = self.clock()
+        self.session.begin(now)
+        self.recorder.record("session_start", {"session": self.session.id})
+        self.stack = [self._make("home")]
+        self._enter()
+
+    def end_session(self, completed: bool) -> None:
+        """Wipe everything about the person and return to the attract screen."""
+        s = self.session
+        if not s.serving:
+            return
+        s.completed = s.completed or completed
+        s.transition(SessionState.ENDING)
+        duration = self.clock() - s.started_at
+        summary = {
+            "session": s.id,
+            "service_id": s.service_id,
+            "completed": s.completed,
+            "duration_s": round(duration, 1),
+            "mode_elder": s.modes.elder,
+            "mode_voice": s.modes.voice,
+            "pages_printed": s.pages_printed,
+        }
+        self.recorder.record("session_end", summary)
+        self.recorder.event("session_summary", summary)
+        self._leave()
+        self.tasks.new_generation()  # results for this person are dropped
+        s.wipe()
+        self.stack = []
+        self.voice.reset()
+        self.text.clear()
+        self._warning_button = None
+        self.attract = self._make("attract")
+        s.transition(SessionState.ATTRACT)
+        self.dirty = True
+        self._enter()
+
+    def set_modes(self, **changes: Any) -> None:
+        s = self.session
+        old = s.modes
+        s.modes = replace(old, **changes)
+        if s.modes.language != old.language:
+            self.tr.set_language(s.modes.language)
+            self.voice.set_language(s.modes.language)
+        for screen in [*self.stack, self.attract]:
+            screen.refresh()
+        self.dirty = True
+
+    def toggle_elder(self) -> None:
+        if not self.session.serving:
+            self.begin_session()
+        elder = not self.session.modes.elder
+        voice = self.session.modes.voice or (elder and self.config.speech.voice_in_elder_mode)
+        self.set_modes(elder=elder, voice=voice)
+        self.say(self.tr("长辈模式已打开") if elder else self.tr("长辈模式已关闭"))
+        self.announce(self.screen)
+
+    def toggle_voice(self) -> None:
+        if not self.session.serving:
+            self.begin_session()
+        voice = not self.session.modes.voice
+        self.set_modes(voice=voice)
+        self.say(self.tr("语音播报已打开") if voice else self.tr("语音播报已关闭"))
+        if voice:
+            self.announce(self.screen)
+
+    def toggle_contrast(self) -> None:
+        if not self.session.serving:
+            self.begin_session()
+        self.set_modes(high_contrast=not self.session.modes.high_contrast)
+
+    def toggle_language(self) -> None:
+        if not self.session.serving:
+            self.begin_session()
+        self.set_modes(language="en" if self.session.modes.language == "zh_CN" else "zh_CN")
+        self.announce(self.screen)
+
+    def call_staff(self) -> None:
+        screen = self.screen.name
+        self.recorder.record("call_staff", {"screen": screen})
+        self.recorder.event("call_staff", {"screen": screen})
+        message = self.tr("已呼叫工作人员，请稍候，工作人员马上就到")
+        self.show_banner(message, seconds=20)
+        self.say(message)
+
+    def show_banner(self, message: str, seconds: float) -> None:
+        self.banner = message
+        self.banner_until = self.clock() + seconds
+        self.dirty = True
+
+    # --- device and fleet events (posted through UiQueue) --------------------------------------
+
+    def on_identity(self, identity: Identity) -> None:
+        if self.session.state is SessionState.OUT_OF_SERVICE:
+            identity.wipe()
+            return
+        if not self.session.serving:
+            self.begin_session()
+        self.session.touch(self.clock())
+        old = self.session.identity
+        if old is not None and old is not identity:
+            old.wipe()
+        self.session.identity = identity
+        if not self.screen.on_identity(identity):
+            self.show_banner(self.tr("已读取您的证件"), seconds=4)
+        self.dirty = True
+
+    def on_payment_code(self, code: Any) -> None:
+        """A payment code was scanned: only a screen waiting for one may use it."""
+        if self.session.serving:
+            self.session.touch(self.clock())
+            if not self.screen.on_payment_code(code):
+                self.say(self.tr("现在不需要扫码"))
+
+    def on_device_error(self, exc: DeviceError) -> None:
+        if not self.session.serving:
+            return  # nobody to tell; the health report reaches operators
+        message = self.error_message(exc)
+        self.screen.show_notice(message, "error")
+
+    def on_health_changed(self) -> None:
+        """Device health changed: re-check what can be served."""
+        if self.maintenance_message is None:
+            self._check_service()
+        for screen in [*self.stack, self.attract]:
+            screen.refresh()
+        self.dirty = True
+
+    def set_maintenance(self, message: str | None) -> None:
+        self.maintenance_message = message
+        if message is not None and self.session.serving:
+            self.end_session(completed=False)
+        self._check_service()
+
+    def _check_service(self) -> None:
+        reason = self.maintenance_message or self.devices.out_of_service_reason()
+        s = self.session
+        if reason is not None:
+            if s.serving:
+                return  # let the person finish; checked again at session end
+            if s.state is not SessionState.OUT_OF_SERVICE:
+                s.transition(SessionState.OUT_OF_SERVICE)
+            self._service_screen = self._make("out_of_service", reason=reason)
+            self.recorder.event("out_of_service", {"reason": reason})
+            self.dirty = True
+        elif s.state is SessionState.OUT_OF_SERVICE:
+            s.transition(SessionState.ATTRACT)
+            self.attract = self._make("attract")
+            self.dirty = True
+
+    # --- the loop ------------------------------------------------------------------------------
+
+    def run_forever(self, watchdog: Callable[[], None] | None = None) -> None:
+        self._enter()
+        while self.running:
+            self.step()
+            if watchdog is not None:
+                watchdog()
+            self.pygame_clock.tick(ACTIVE_FPS if self.session.serving else IDLE_FPS)
+
+    def step(self) -> None:
+        """One iteration: input, posted callbacks, timers, and a redraw if needed."""
+        for event in pygame.event.get():
+            self._handle(event)
+        if self.ui.drain():
+            self.dirty = True
+        self._timers()
+        if self.dirty:
+            self.draw()
+
+    def draw(self) -> None:
+        self._layout()
+        screen = self.screen
+        screen.draw(self.surface)
+        self.overlay_runs = []
+        now = self.clock()
+        if self.banner and now < self.banner_until:
+            draw_banner(
+                self.surface,
+                theme=self.theme,
+                text=self.text,
+                message=self.banner,
+                runs=self.overlay_runs,
+            )
+        elif self.banner:
+            self.banner = None
+        self._warning_button = None
+        if self.session.state is SessionState.WARNING:
+            self._warning_button = draw_warning(
+                self.surface,
+                theme=self.theme,
+                text=self.text,
+                tr=self.tr,
+                seconds_left=self._seconds_left(),
+                on_continue=self.keep_going,
+                runs=self.overlay_runs,
+            )
+        pygame.display.flip()
+        self.frames += 1
+        self.dirty = False
+        if self.on_frame is not None:
+            self.on_frame(time.perf_counter())
+
+    def _layout(self) -> None:
+        screen = self.screen
+        modes = self.session.modes
+        footer = build_footer(
+            size=self.surface.get_size(),
+            theme=self.theme,
+            text=self.text,
+            tr=self.tr,
+            actions=ChromeActions(
+                self.back, self.home, self.toggle_elder, self.toggle_voice, self.call_staff
+            ),
+            show_back=screen.chrome_back and self.session.serving,
+            show_home=screen.chrome_home and self.session.serving and len(self.stack) > 1,
+            show_modes=screen.mode_switches,
+            elder_on=modes.elder,
+            voice_on=modes.voice,
+        )
+        if [b.name for b in footer] != [b.name for b in screen.chrome] or any(
+            a.label != b.label or a.rect != b.rect
+            for a, b in zip(footer, screen.chrome, strict=False)
+        ):
+            screen.refresh()
+        screen.layout(self.surface.get_size(), footer)
+
+    # --- input ---------------------------------------------------------------------------------
+
+    def _handle(self, event: pygame.event.Event) -> None:
+        if event.type == pygame.QUIT:
+            self.running = False
+            return
+        now = self.clock()
+        if event.type == pygame.KEYDOWN:
+            self._activity(now)
+            self._key(event.key, now)
+            self.dirty = True
+        elif event.type == pygame.MOUSEBUTTONDOWN and event.button == 1:
+            self._activity(now)
+            if self._warning_button is not None:
+                return
+            self.dirty = self.screen.pointer_down(event.pos) or self.dirty
+        elif event.type == pygame.MOUSEBUTTONUP and event.button == 1:
+            if self._warning_button is not None:
+                if self._warning_button.rect.collidepoint(event.pos):
+                    self.keep_going()
+                return
+            if self.session.state is SessionState.ATTRACT:
+                # A touch anywhere on the attract screen starts a session; its own
+                # buttons (长辈模式, 语音) start one too, with their mode on.
+                self.screen.pointer_up(event.pos, now, self._debounce())
+                if not self.session.serving:
+                    self.begin_session()
+                self.dirty = True
+                return
+            if self.screen.pointer_up(event.pos, now, self._debounce()):
+                self.dirty = True
+        elif event.type in (pygame.WINDOWEXPOSED, pygame.VIDEOEXPOSE, pygame.WINDOWRESTORED):
+            self.dirty = True
+
+    def _debounce(self) -> float:
+        return self.config.session.tap_debounce_ms / 1000
+
+    def _activity(self, now: float) -> None:
+        self.voice.stop()  # any action interrupts speech
+        if self.session.serving:
+            self.session.touch(now)
+
+    def _key(self, key: int, now: float) -> None:
+        if self.session.state is SessionState.WARNING:
+            self.keep_going()
+            return
+        if key == pygame.K_F2:
+            self.toggle_elder()
+        elif key == pygame.K_F3:
+            self.toggle_voice()
+        elif key == pygame.K_F4:
+            self.toggle_contrast()
+        elif key == pygame.K_F6:
+            self.toggle_language()
+        elif key == pygame.K_F1:
+            self.call_staff()
+        elif key in (pygame.K_ASTERISK, pygame.K_KP_MULTIPLY):
+            self.voice.repeat()
+        elif key in (pygame.K_PLUS, pygame.K_KP_PLUS, pygame.K_EQUALS):
+            step = self.voice.change_volume(+1)
+            self.say(self.tr.format("音量{step}", step=step + 1))
+        elif key in (pygame.K_MINUS, pygame.K_KP_MINUS):
+            step = self.voice.change_volume(-1)
+            self.say(self.tr.format("音量{step}", step=step + 1))
+        elif key in (pygame.K_SLASH, pygame.K_KP_DIVIDE):
+            self.voice.cycle_rate()
+            self.say(self.tr("语速已调整"))
+        elif self.devices.demo_key(key):
+            pass
+        elif self.session.state is SessionState.ATTRACT:
+            if not self.attract.handle_key(key, now):
+                self.begin_session()
+        elif self.session.state is SessionState.OUT_OF_SERVICE:
+            return
+        elif key == pygame.K_ESCAPE:
+            self.echo(self.tr("返回"))
+            self.back()
+        elif key == pygame.K_HOME:
+            self.echo(self.tr("首页"))
+            self.home()
+        else:
+            self.screen.handle_key(key, now)
+
+    def keep_going(self) -> None:
+        """The person answered the inactivity warning."""
+        self.session.touch(self.clock())
+        self._warning_button = None
+        self.say(self.tr("好的，请继续办理"))
+        self.dirty = True
+
+    # --- timers --------------------------------------------------------------------------------
+
+    def _limits(self) -> tuple[int, int]:
+        cfg = self.config.session
+        if self.session.modes.elder or self.session.modes.voice:
+            return cfg.elder_idle_warning_s, cfg.elder_warning_answer_s
+        return cfg.idle_warning_s, cfg.warning_answer_s
+
+    def _seconds_left(self) -> int:
+        _, answer = self._limits()
+        return max(0, int(answer - (self.clock() - self.session.warning_started) + 0.999))
+
+    def _timers(self) -> None:
+        now = self.clock()
+        s = self.session
+        if self.banner and now >= self.banner_until:
+            self.dirty = True
+        if self.screen.tick(now):
+            self.dirty = True
+        if not s.serving:
+            return
+        if self.tasks.busy:
+            s.last_activity = now  # no timeout while the kiosk works for the person
+            return
+        idle, answer = self._limits()
+        if s.state is SessionState.ACTIVE and now - s.last_activity >= idle:
+            s.transition(SessionState.WARNING)
+            s.warning_started = now
+            self.say(
+                self.tr.format(
+                    "您还在办理吗？如需继续，请按任意键或触摸屏幕。{seconds}秒后将退出",
+                    seconds=answer,
+                )
+            )
+            self.dirty = True
+        elif s.state is SessionState.WARNING:
+            if now - s.warning_started >= answer:
+                self.say(self.tr("已退出，您的信息已清除"))
+                self.end_session(completed=False)
+            elif int(now) != self._last_second:
+                self._last_second = int(now)
+                self.dirty = True  # the countdown changes once a second
+
+    # --- screens -------------------------------------------------------------------------------
+
+    def _make(self, name: str, **params: Any) -> Screen:
+        return REGISTRY[name](self, **params)
+
+    def _leave(self) -> None:
+        if self.session.serving and self.stack:
+            self.stack[-1].on_leave()
+
+    def _enter(self) -> None:
+        screen = self.screen
+        screen.on_enter()
+        self.recorder.screen_changed(screen.name)
+        self.dirty = True
+        self.announce(screen)
+
+    # --- fleet agent host ----------------------------------------------------------------------
+
+    def personal_data_on_screen(self) -> bool:
+        return self.session.serving and (self.screen.personal or self.session.identity is not None)

@@ -1,0 +1,52 @@
+"""Help (帮助): the display and voice settings in one place, and how to get a person."""
+
+from __future__ import annotations
+
+from kiosk.i18n import N_
+from kiosk.ui.blocks import Block, Paragraph
+from screens.base import Option, Screen
+
+
+class HelpScreen(Screen):
+    name = "help"
+    title = N_("帮助")
+    instruction = N_("在这里调整字体、语音和颜色")
+
+    def blocks(self) -> list[Block]:
+        tr = self.ctx.tr
+        return [
+            Paragraph(tr("按数字键选择，按“确认”键确定，按“返回”键回到上一步。")),
+            Paragraph(tr("按星号键可以重听，按加号、减号键调节音量。")),
+            Paragraph(tr("遇到困难，请随时按“呼叫工作人员”。")),
+        ]
+
+    def options(self) -> list[Option]:
+        app = self.ctx
+        modes = app.session.modes
+        return [
+            Option(
+                N_("长辈模式：开") if modes.elder else N_("长辈模式"),
+                app.toggle_elder,
+                name="elder",
+            ),
+            Option(
+                N_("语音播报：开") if modes.voice else N_("语音播报"),
+                app.toggle_voice,
+                name="voice",
+            ),
+            Option(
+                N_("高对比度：开") if modes.high_contrast else N_("高对比度"),
+                app.toggle_contrast,
+                name="contrast",
+            ),
+            Option(
+                N_("English") if modes.language == "zh_CN" else N_("中文"),
+                app.toggle_language,
+                name="language",
+            ),
+            Option(N_("调整语速"), self._rate, "secondary", name="rate"),
+        ]
+
+    def _rate(self) -> None:
+        cpm = self.ctx.cycle_speech_rate()
+        self.ctx.say(self.ctx.tr.format("语速已调整为每分钟{cpm}字", cpm=cpm))

@@ -1,0 +1,38 @@
+"""Choose what to look up. Each query needs the person's identity first."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from kiosk.i18n import N_
+from screens.base import Option, Screen
+
+QUERIES: tuple[tuple[str, str], ...] = (
+    ("contributions", N_("社保缴费记录")),
+    ("pension", N_("养老金发放记录")),
+    ("medical", N_("医保参保与缴费")),
+    ("subsidies", N_("惠农补贴发放")),
+    ("applications", N_("办件进度")),
+)
+
+QUERY_TITLES = dict(QUERIES)
+
+
+class QueryMenuScreen(Screen):
+    name = "query_menu"
+    title = N_("查询")
+    instruction = N_("请选择要查询的内容")
+    step = (1, 4)
+
+    def options(self) -> list[Option]:
+        return [Option(label, self._choose_query(kind), name=kind) for kind, label in QUERIES]
+
+    def _choose_query(self, kind: str) -> Callable[[], None]:
+        def choose() -> None:
+            self.ctx.session.service_id = f"query.{kind}"
+            if self.ctx.session.identity is None:
+                self.ctx.go("identify", then="query_result", kind=kind)
+            else:
+                self.ctx.go("query_result", kind=kind)
+
+        return choose

@@ -1,0 +1,124 @@
+"""Query results: the person's records from the hub, paged, printable.
+
+Fetched on a task (the kiosk shows 正在查询 at once); the identity shown
+is masked; 打印 prints what is shown as a receipt, 完成 goes to the rating.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kiosk import receipts
+from kiosk.i18n import N_
+from kiosk.privacy import mask_id_number, mask_name
+from kiosk.ui.blocks import Block, KeyValues, Paragraph, Table
+from screens.base import Option, Screen, ScreenContext
+from screens.query_menu import QUERY_TITLES
+
+
+class QueryResultScreen(Screen):
+    name = "query_result"
+    instruction = N_("以下是查询结果")
+    personal = True
+    step = (3, 4)
+
+    def __init__(self, ctx: ScreenContext, **params: Any) -> None:
+        super().__init__(ctx, **params)
+        self.kind = str(params["kind"])
+        self.result: dict[str, Any] | None = None
+        self.printing = False
+
+    def title_text(self) -> str:
+        return self.ctx.tr(QUERY_TITLES.get(self.kind, N_("查询结果")))
+
+    def on_enter(self) -> None:
+        if self.result is None:
+            self._fetch()
+
+    def _fetch(self) -> None:
+        identity = self.ctx.session.identity
+        if identity is None:
+            self.ctx.replace("identify", then=self.name, kind=self.kind)
+            return
+        self.show_notice(self.ctx.tr("正在查询，请稍候……"), speak=False)
+        id_number = identity.id_number
+        self.ctx.run(
+            lambda: self.ctx.services().query(self.kind, id_number), self._loaded, self._failed
+        )
+
+    def _loaded(self, result: dict[str, Any]) -> None:
+        self.result = result
+        self.notice = None
+        self.refresh()
+        self.ctx.announce(self)
+
+    def _failed(self, exc: Exception) -> None:
+        self.show_notice(self.ctx.error_message(exc), "error")
+
+    def blocks(self) -> list[Block]:
+        if self.result is None:
+            return []
+        tr = self.ctx.tr
+        table = self.result.get("table") or {}
+        blocks: list[Block] = [KeyValues(self._person_lines())]
+        if table.get("rows"):
+            blocks.append(
+                Table(
+                    [str(h) for h in table["headers"]], [[str(c) for c in r] for r in table["rows"]]
+                )
+            )
+        else:
+            blocks.append(Paragraph(tr("没有查到记录")))
+        for line in self.result.get("summary", []):
+            blocks.append(Paragraph(str(line), bold=True))
+        return blocks
+
+    def _person_lines(self) -> list[tuple[str, str]]:
+        tr = self.ctx.tr
+        identity = self.ctx.session.identity
+        name = identity.name if identity else ""
+        id_number = identity.id_number if identity else ""
+        return [(tr("姓名"), mask_name(name)), (tr("证件号码"), mask_id_number(id_number))]
+
+    def options(self) -> list[Option]:
+        if self.result is None:
+            if self.notice is not None and self.notice.level == "error":
+                return [Option(N_("重试"), self._fetch, confirm=True, name="retry")]
+            return []
+        printer_ok, why = self.ctx.device_available("printer")
+        return [
+            Option(
+                N_("打印"),
+                self._print,
+                enabled=printer_ok and not self.printing,
+                reason=why,
+                name="print",
+            ),
+            Option(N_("完成"), self._done, "secondary", confirm=True, name="done"),
+        ]
+
+    def _print(self) -> None:
+        if self.result is None or self.printing:
+            return
+        receipt = receipts.query_receipt(
+            title=self.title_text(),
+            person=self._person_lines(),
+            result=self.result,
+            terminal=self.ctx.terminal_name,
+            when=self.ctx.now_text(),
+        )
+        self.printing = True
+        self.show_notice(self.ctx.tr("正在打印，请稍候……"))
+        self.ctx.print_receipt(receipt, self._printed, self._print_failed)
+
+    def _printed(self, _: Any) -> None:
+        self.printing = False
+        self.show_notice(self.ctx.tr("打印完成，请取走凭条"), "success")
+
+    def _print_failed(self, exc: Exception) -> None:
+        self.printing = False
+        self.show_notice(self.ctx.error_message(exc), "error")
+
+    def _done(self) -> None:
+        self.ctx.session.completed = True
+        self.ctx.go("rate")

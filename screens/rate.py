@@ -1,0 +1,112 @@
+"""好差评: five levels after every completed service; for the two bad
+levels the person may pick reasons from a fixed list. Stored at the hub per
+service and terminal, without personal data."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from kiosk.i18n import N_
+from kiosk.ui.blocks import Block, Paragraph
+from screens.base import Option, Screen, ScreenContext
+
+LEVELS: tuple[tuple[int, str], ...] = (
+    (1, N_("非常满意")),
+    (2, N_("满意")),
+    (3, N_("基本满意")),
+    (4, N_("不满意")),
+    (5, N_("非常不满意")),
+)
+BAD_LEVELS = frozenset({4, 5})
+
+# Used when the hub cannot be asked for its list (it keeps the same one).
+FALLBACK_REASONS: tuple[tuple[str, str], ...] = (
+    ("slow", N_("办理时间太长")),
+    ("unclear", N_("看不懂操作提示")),
+    ("device", N_("设备出现故障")),
+    ("result", N_("没有办成要办的事")),
+    ("attitude", N_("工作人员服务不好")),
+)
+
+
+def submit_rating(ctx: ScreenContext, level: int, reasons: list[str]) -> None:
+    """Send the rating in the background and go to the thank-you screen at once."""
+    session = ctx.session
+    service_id = session.service_id or "unknown"
+    session_id = session.id
+
+    def work() -> None:
+        ctx.services().rate(
+            service_id=service_id, level=level, reasons=reasons, session_id=session_id
+        )
+
+    ctx.run(work, lambda _: None, lambda exc: None)  # a lost rating must not hold the person up
+    ctx.record("rating", {"service_id": service_id, "level": level, "reasons": reasons})
+    ctx.replace("thanks")
+
+
+class RateScreen(Screen):
+    name = "rate"
+    title = N_("请评价本次服务")
+    instruction = N_("您的评价帮助我们改进服务")
+    step = (4, 4)
+    chrome_back = False
+
+    def options(self) -> list[Option]:
+        return [Option(label, self._rate(level), name=f"level_{level}") for level, label in LEVELS]
+
+    def _rate(self, level: int) -> Callable[[], None]:
+        def rate() -> None:
+            if level in BAD_LEVELS:
+                self.ctx.replace("rate_reasons", level=level)
+            else:
+                submit_rating(self.ctx, level, [])
+
+        return rate
+
+
+class RateReasonsScreen(Screen):
+    name = "rate_reasons"
+    title = N_("请选择不满意的原因")
+    instruction = N_("可选多项，选好后按“提交”")
+    step = (4, 4)
+    chrome_back = False
+
+    def __init__(self, ctx: ScreenContext, **params: Any) -> None:
+        super().__init__(ctx, **params)
+        self.level = int(params["level"])
+        self.chosen: list[str] = []
+
+    def blocks(self) -> list[Block]:
+        if not self.chosen:
+            return []
+        labels = dict(FALLBACK_REASONS)
+        chosen = "、".join(self.ctx.tr(labels[c]) for c in self.chosen)
+        return [Paragraph(self.ctx.tr.format("已选：{chosen}", chosen=chosen))]
+
+    def options(self) -> list[Option]:
+        opts = [
+            Option(
+                label + (" ✓" if code in self.chosen else ""),
+                self._toggle(code),
+                "secondary",
+                name=code,
+            )
+            for code, label in FALLBACK_REASONS
+        ]
+        opts.append(Option(N_("提交"), self._submit, confirm=True, name="submit"))
+        return opts
+
+    def _toggle(self, code: str) -> Callable[[], None]:
+        def toggle() -> None:
+            if code in self.chosen:
+                self.chosen.remove(code)
+            else:
+                self.chosen.append(code)
+            self.refresh()
+
+        return toggle
+
+    def _submit(self) -> None:
+        submit_rating(self.ctx, self.level, list(self.chosen))

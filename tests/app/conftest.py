@@ -1,0 +1,9 @@
+"""Fixtures for driving the real app headless (SDL dummy video) with
+synthesised pygame events, against fake devices and a fake hub gateway."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
