@@ -42,7 +42,6 @@ HUB_CURSOR = "hub"
 """Name of the delivery cursor the outbox keeps for the hub."""
 
 _KIND = re.compile(r"[a-z][a-z0-9_.:-]{0,39}")  # the hub stores kind in 40 characters
-_DISK_RESERVE_BYTES = 4 * 1024 * 1024  # stop before SQLite itself hits ENOSPC mid-commit
 _ROW_OVERHEAD_BYTES = 256  # key, hashes, time and b-tree cell overhead of one row
 _MAX_PROBLEMS = 20
 
@@ -210,11 +209,21 @@ class Journal:
 
     Thread-safe (one connection behind a lock). Not shared between processes.
     ``quota_mb`` bounds the live data; ``retention_days`` is the minimum age of
-    a delivered row before :meth:`purge` may remove it.
+    a delivered row before :meth:`purge` may remove it; appends stop while less
+    than ``disk_reserve_mb`` is free on the disk (so SQLite never meets a full
+    disk mid-commit — if it does anyway, that is :class:`JournalFull` too).
     """
 
-    def __init__(self, path: str | Path, quota_mb: float = 512, retention_days: int = 183) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        quota_mb: float = 512,
+        retention_days: int = 183,
+        *,
+        disk_reserve_mb: float = 4.0,
+    ) -> None:
         self.path = Path(path)
+        self.disk_reserve_bytes = int(disk_reserve_mb * 1024 * 1024)
         self.quota_bytes = int(quota_mb * 1024 * 1024)
         self.retention = timedelta(days=retention_days)
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -300,7 +309,7 @@ class Journal:
             free = shutil.disk_usage(self.path.parent).free
         except OSError as exc:
             raise JournalError(f"cannot read free space of {self.path.parent}: {exc}") from exc
-        if free < need + _DISK_RESERVE_BYTES:
+        if free < need + self.disk_reserve_bytes:
             raise JournalFull(f"disk full: {free // 1024} KiB free under {self.path.parent}")
 
     def used_bytes(self) -> int:

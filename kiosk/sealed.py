@@ -23,9 +23,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
 SEALED_PREFIX = "sealed:v1:"
 _KEY_BYTES = 32  # AES-256
 _NONCE_BYTES = 12  # the GCM standard nonce; random nonces are safe far beyond a kiosk's volume
@@ -85,6 +82,10 @@ class Sealer:
     """
 
     def __init__(self, key_path: str | Path) -> None:
+        # Imported here: the journal imports this module for is_sealed() and must
+        # start fast (the crash test restarts it hundreds of times).
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
         self.key_path = Path(key_path)
         self._aead = AESGCM(self._load_or_create_key())
 
@@ -116,6 +117,8 @@ class Sealer:
         Raises :class:`SealedError` when the token is malformed, altered or was
         sealed with another key. The message never contains the plaintext.
         """
+        from cryptography.exceptions import InvalidTag
+
         if not is_sealed(token):
             raise SealedError("not a sealed token")
         try:
