@@ -14,13 +14,13 @@ CardType = Literal["id", "J", "I", "Y"]
 CARD_TYPES: tuple[CardType, ...] = ("id", "J", "I", "Y")
 
 
-class IdCardExpired(CardError):  # noqa: N818 - named like drivers.errors
+class IdCardExpired(CardError):
     """The card's validity ended before today. Screens say "身份证已过期"."""
 
     default_message = N_("身份证已过期，请使用有效证件或社保卡")
 
 
-class IdCardNotYetValid(CardError):  # noqa: N818 - named like drivers.errors
+class IdCardNotYetValid(CardError):
     """The card's validity starts after today (a just-issued card read early)."""
 
     default_message = N_("身份证尚未生效，请使用有效证件或社保卡")

@@ -21,37 +21,37 @@ SW3_SELECT_FAILED = 0x81
 SW3_READ_FAILED = 0x41
 
 
-class NoCard(CardError):  # noqa: N818 - named like drivers.errors
+class NoCard(CardError):
     """Find card answered 0x80: nothing on the reader. ``read_card`` turns it into None."""
 
     default_message = N_("请将身份证放在读卡区")
 
 
-class CardReadFailed(CardError):  # noqa: N818 - named like drivers.errors
+class CardReadFailed(CardError):
     """The card is there but could not be read; lift it and place it again (spec "Usage")."""
 
     default_message = N_("请重新放置身份证")
 
 
-class CardNotGenuine(CardError):  # noqa: N818 - named like drivers.errors
+class CardNotGenuine(CardError):
     """Mutual authentication or data verification failed: not a readable genuine card."""
 
     default_message = N_("无法验证此证件，请换一张身份证或联系工作人员")
 
 
-class WrongCardType(CardError):  # noqa: N818 - named like drivers.errors
+class WrongCardType(CardError):
     """The card on the reader is not a resident ID card or permit."""
 
     default_message = N_("这不是身份证，请放置身份证")
 
 
-class NoContent(CardError):  # noqa: N818 - named like drivers.errors
+class NoContent(CardError):
     """SW3 0x91: the card holds no data for this item (e.g. no fingerprint)."""
 
     default_message = N_("证件中没有该项信息")
 
 
-class SamFault(DeviceError):  # noqa: N818 - named like drivers.errors
+class SamFault(DeviceError):
     """The reader's security module failed its self-test or is not authorised.
 
     The person cannot fix it; the health state becomes HWERROR.

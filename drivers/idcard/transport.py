@@ -11,6 +11,7 @@ import contextlib
 import errno
 import os
 import select
+import termios
 
 import serial
 
@@ -57,7 +58,7 @@ class SerialLink:
                 write_timeout=2.0,
                 exclusive=True,
             )
-        except (serial.SerialException, OSError, ValueError) as exc:
+        except (serial.SerialException, OSError, ValueError, termios.error) as exc:
             missing = getattr(exc, "errno", None) in (errno.ENOENT, errno.ENODEV, errno.ENXIO)
             raise DeviceOffline(
                 f"cannot open {self.port}: {exc}", code=NODEVICE if missing else OFFLINE
@@ -67,7 +68,7 @@ class SerialLink:
         ser, self._serial = self._serial, None
         if ser is not None:
             # Closing a vanished device may fail: nothing is left to release then.
-            with contextlib.suppress(serial.SerialException, OSError):
+            with contextlib.suppress(serial.SerialException, OSError, termios.error):
                 ser.close()
 
     def _require(self) -> serial.Serial:
@@ -79,7 +80,7 @@ class SerialLink:
         ser = self._require()
         try:
             ser.write(data)
-        except (serial.SerialException, OSError) as exc:
+        except (serial.SerialException, OSError, termios.error) as exc:
             raise DeviceOffline(f"write to {self.port} failed: {exc}", code=NODEVICE) from exc
 
     def reset_input(self) -> None:
@@ -87,7 +88,7 @@ class SerialLink:
         ser = self._require()
         try:
             ser.reset_input_buffer()
-        except (serial.SerialException, OSError) as exc:
+        except (serial.SerialException, OSError, termios.error) as exc:
             raise DeviceOffline(f"flush of {self.port} failed: {exc}", code=NODEVICE) from exc
 
     def read_some(self, timeout: float) -> bytes:
@@ -100,7 +101,7 @@ class SerialLink:
             data = os.read(fd, 4096)
         except BlockingIOError:
             return b""  # woken without data (the fd is non-blocking)
-        except (serial.SerialException, OSError, ValueError) as exc:
+        except (serial.SerialException, OSError, ValueError, termios.error) as exc:
             raise DeviceOffline(f"read from {self.port} failed: {exc}", code=NODEVICE) from exc
         if not data:
             # Readable but empty: hang-up, the device is gone.
