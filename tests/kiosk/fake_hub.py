@@ -175,7 +175,7 @@ class _Handler(BaseHTTPRequestHandler):
     # HTTP/1.0: one request per connection, so going down closes everything.
     protocol_version = "HTTP/1.0"
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - base class name
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
     def _reply(self, status: int, body: Any = None) -> None:
@@ -208,7 +208,7 @@ class _Handler(BaseHTTPRequestHandler):
             return False
         return True
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+    def do_GET(self) -> None:
         hub = self.hub
         parts = urlsplit(self.path)
         hub.requests[f"GET {parts.path}"] += 1
@@ -233,7 +233,7 @@ class _Handler(BaseHTTPRequestHandler):
             commands, hub.command_queue = hub.command_queue, []
         self._reply(200, commands)
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+    def do_POST(self) -> None:
         hub = self.hub
         path = urlsplit(self.path).path
         hub.requests[f"POST {path}"] += 1

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -37,12 +38,11 @@ while True:
 """
 
 
-def _read_line(stream: object, timeout: float) -> str:
-    fd = stream.fileno()  # type: ignore[attr-defined]
-    ready, _, _ = select.select([fd], [], [], timeout)
+def _read_line(stream: IO[bytes], timeout: float) -> str:
+    ready, _, _ = select.select([stream.fileno()], [], [], timeout)
     if not ready:
         raise TimeoutError("child did not start")
-    return stream.readline().decode()  # type: ignore[attr-defined, no-any-return]
+    return stream.readline().decode()
 
 
 @pytest.mark.slow

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.sealed import SEALED_PREFIX, Sealer, SealedError, is_sealed
+from kiosk.sealed import SEALED_PREFIX, SealedError, Sealer, is_sealed
 
 
 def test_round_trip_and_the_key_file_is_owner_only(tmp_path: Path) -> None:

@@ -78,7 +78,9 @@ def test_kill_minus_9_mid_batch_never_duplicates_or_loses(tmp_path: Path) -> Non
                 # before the child hears the acknowledgement.
                 seen = {"batches": 0}
 
-                def kill_after_store(keys: list[str], pid: int = child.pid) -> None:
+                def kill_after_store(
+                    keys: list[str], pid: int = child.pid, seen: dict[str, int] = seen
+                ) -> None:
                     seen["batches"] += 1
                     if seen["batches"] == 2:
                         os.kill(pid, signal.SIGKILL)
