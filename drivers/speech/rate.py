@@ -14,6 +14,11 @@ Measured: ``-s 140`` ≈ 157 字/分, ``-s 170`` ≈ 195, ``-s 190`` ≈ 223,
 ``-s 220`` ≈ 266; the relation is close to linear, so we interpolate.
 Note ``-s`` equal to the cpm figure would be ~15 % too fast at 190.
 
+Other voices get the same ``-s`` value: for the English voice ``en`` the three
+steps are about 143/166/188 words per minute, inside the 150–200 wpm older
+listeners found comfortable (Sutton 1995, accessibility spec §5) apart from the
+slowest step, which is meant to be slow.
+
 Accessibility spec §5: older listeners are comfortable at about 180–210 字/分;
 offer slower and faster steps, but no extreme slowing (it hurts recognition),
 hence the clamp to :data:`MIN_CPM`..:data:`MAX_CPM`.

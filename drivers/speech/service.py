@@ -19,6 +19,7 @@ synthesis recovers).
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections import deque
@@ -82,6 +83,8 @@ class SpeechService:
 
     Lifecycle: ``start()`` … ``close()``, or use the service as a context
     manager. ``stop()`` stops *speaking*, it does not shut the service down.
+    ``say`` before ``start()`` or after ``close()`` is ignored; ``prewarm``
+    before ``start()`` is kept and runs once the worker is up.
     Methods never raise because of the engine or the audio device; they raise
     ``ValueError`` only for arguments out of range.
     """
@@ -192,8 +195,8 @@ class SpeechService:
         with self._cond:
             if interrupt:
                 self._interrupt_locked()
-            if not items or self._closing:
-                return
+            if not items or self._closing or self._worker is None:
+                return  # not started (or closed): nothing would play it
             rate = espeak_rate_for_cpm(self._cpm)
             self._jobs.append(_Job(self._generation, items, self._voice, rate))
             self._cond.notify_all()
@@ -347,8 +350,7 @@ class SpeechService:
                 self._player.play(sound)
                 self.last_started_at = time.monotonic()
                 self.last_started_text = text
-            if self.on_playback_started is not None:
-                self.on_playback_started(text)
+            self._notify_started(text)
             deadline = time.monotonic() + sound.get_length() + _PLAY_SLACK_S
             with self._cond:
                 while (
@@ -372,6 +374,8 @@ class SpeechService:
             if cached.exists():
                 sound = self._player.load(cached)
                 self.stats.disk_hits += 1
+                # Pruning removes the least recently *used* prompts first.
+                os.utime(cached)
             else:
                 sound = self._synthesize(key, cached, private=private)
         except (DeviceError, OSError) as exc:
@@ -398,11 +402,23 @@ class SpeechService:
         finally:
             target.unlink(missing_ok=True)
 
+    def _notify_started(self, text: str) -> None:
+        if self.on_playback_started is None:
+            return
+        try:
+            self.on_playback_started(text)
+        except Exception:  # the app's hook failing is not a speech fault; keep speaking
+            log.exception("on_playback_started hook failed")
+
     def _set_health(self, state: DeviceState, detail: str) -> None:
         new = DeviceHealth(DEVICE, state, detail=detail)
         with self._cond:
             changed = not new.same_condition(self._health)
             if changed:
                 self._health = new
-        if changed and self.on_health is not None:
+        if not changed or self.on_health is None:
+            return
+        try:
             self.on_health(new)
+        except Exception:  # supervision point: a failing hook must not raise into say()/start()
+            log.exception("on_health hook failed")

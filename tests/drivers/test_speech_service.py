@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from drivers.health import DeviceHealth, DeviceState
-from drivers.speech import EspeakCli, NullSpeech, SpeechService
+from drivers.speech import EspeakCli, NullSpeech, Speech, SpeechService
 
 LONG = "请把身份证放在读卡区，听到提示音后取回证件。"  # ~6 s of audio
 OTHER = "您的社保缴费记录查询成功，请核对后打印回单。"
@@ -275,3 +275,51 @@ def test_null_speech_records() -> None:
         assert not speech.is_speaking()
         with pytest.raises(ValueError):
             speech.set_volume_step(-1)
+
+
+def test_interrupt_storm_ends_with_the_last_prompt(
+    speech: SpeechService, recorder: Recorder
+) -> None:
+    # A person tapping through screens quickly: only the latest prompt matters.
+    texts = [f"第{n}项，请选择。" for n in range(30)]
+    for text in texts:
+        speech.say(text)
+    assert wait_until(lambda: recorder.texts[-1:] == [texts[-1]], timeout=10.0)
+    # Superseded prompts were dropped before synthesis, not played one after another.
+    assert len(recorder.texts) < 10
+    assert speech.stats.synthesized < 10
+    assert speech.is_speaking()
+
+
+def test_failing_hooks_do_not_break_speech(tmp_path: Path) -> None:
+    def broken(_: object) -> None:
+        raise RuntimeError("app bug")
+
+    with SpeechService(
+        cache_dir=tmp_path / "cache", on_health=broken, on_playback_started=broken
+    ) as speech:
+        speech.say(SHORT[0])
+        assert wait_until(lambda: speech.last_started_text == SHORT[0])
+        assert speech.health().state is DeviceState.ONLINE
+
+
+def test_say_before_start_is_ignored_but_prewarm_is_kept(
+    tmp_path: Path, recorder: Recorder
+) -> None:
+    speech = make_service(tmp_path / "cache", recorder)
+    speech.say(LONG)
+    speech.prewarm([SHORT[0]])
+    assert speech.health().state is DeviceState.OFFLINE
+    with speech:
+        assert wait_until(lambda: speech.stats.synthesized == 1)
+        time.sleep(0.1)
+        assert recorder.texts == []
+    assert speech.health().state is DeviceState.OFFLINE
+
+
+def test_both_implementations_satisfy_the_protocol(tmp_path: Path) -> None:
+    # Checked by mypy (the assignment) and at run time (the names).
+    implementations: list[Speech] = [SpeechService(cache_dir=tmp_path), NullSpeech()]
+    public = {name for name in dir(Speech) if not name.startswith("_")}
+    for impl in implementations:
+        assert public <= set(dir(impl))
