@@ -77,6 +77,7 @@ class FakeHub:
         self.requests: Counter[str] = Counter()
         self.fail_status: int | None = None
         self.delay_s = 0.0
+        self.long_poll_broken = False  # answer 504 to ?wait>0, like a proxy that cuts idle calls
         self.journal_hook: Callable[[list[str]], None] | None = None
         self._next_terminal = 1
         self._next_command = 1
@@ -221,8 +222,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._reply(401, {"detail": "unknown or revoked terminal"})
             return
         wait = min(float(parse_qs(parts.query).get("wait", ["0"])[0]), LONG_POLL_CAP_S)
-        if wait > 0:
-            hub.requests["long-poll"] += 1
+        hub.requests["long-poll" if wait > 0 else "poll"] += 1
+        if wait > 0 and hub.long_poll_broken:
+            self._reply(504, {"detail": "gateway timeout"})
+            return
         deadline = time.monotonic() + wait
         with hub.lock:
             while not hub.command_queue and hub.up and time.monotonic() < deadline:
