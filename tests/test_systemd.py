@@ -184,6 +184,9 @@ def test_kiosk_unit_contract() -> None:
     # for its Wayland socket (explained in the unit).
     writable = " ".join(values(unit, "ReadWritePaths")).split()
     assert writable == ["/var/lib/huimin", "/var/log/huimin", "-/run/user"]
+    # /home and /root hidden (ProtectHome= would also lock /run/user; see the unit).
+    assert values(unit, "InaccessiblePaths") == ["-/home -/root"]
+    assert values(unit, "ProtectHome") == []
     families = values(unit, "RestrictAddressFamilies")[0].split()
     assert "AF_PACKET" not in families
     assert "AF_UNIX" in families
