@@ -204,15 +204,17 @@ if [ "$KIOSK" -eq 1 ]; then
   units+=(huimin-kiosk.service)
   # Stable /dev/huimin-* names for the readers, scanner and printer.
   run install -m 0644 -o root -g root "$SRC/systemd/99-huimin.rules" "$UDEV_DIR/99-huimin.rules"
-  run udevadm control --reload
-  run udevadm trigger --action=add --subsystem-match=tty --subsystem-match=usbmisc
+  # Without a running udev (building an image in a chroot) the rules apply at next boot.
+  run udevadm control --reload || note "udev not running: rules apply at next boot"
+  run udevadm trigger --action=add --subsystem-match=tty --subsystem-match=usbmisc || true
 fi
 if [ "$HUB" -eq 1 ]; then
   install_unit huimin-hub.service
   units+=(huimin-hub.service)
 fi
 
-run systemctl daemon-reload
+# Fails harmlessly in a chroot (no systemd running); "enable" below works offline.
+run systemctl daemon-reload || note "systemd not running: units load at next boot"
 run systemctl enable "${units[@]}"
 if [ "$START" -eq 1 ]; then
   run systemctl restart "${units[@]}"
