@@ -68,7 +68,7 @@ class JournalError(Exception):
     user_message = N_("本机暂时无法记录业务，暂停服务，请联系工作人员")
 
 
-class JournalFull(JournalError):  # noqa: N818 - the name the app and spec use
+class JournalFull(JournalError):
     """The quota or the disk is full: nothing was written, nothing was dropped.
 
     The app goes out of service with :attr:`user_message` and alerts the hub.

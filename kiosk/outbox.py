@@ -31,11 +31,11 @@ from kiosk.journal import HUB_CURSOR, Journal, JournalRecord
 log = logging.getLogger(__name__)
 
 
-class HubUnavailable(Exception):  # noqa: N818 - reads as a condition, like DeviceOffline
+class HubUnavailable(Exception):
     """The hub could not be reached or did not acknowledge; retry later."""
 
 
-class HubRefused(Exception):  # noqa: N818 - reads as a condition, like DeviceOffline
+class HubRefused(Exception):
     """The hub refused this terminal's credential (HTTP 401); do not retry."""
 
 

@@ -74,7 +74,7 @@ class FleetAgent:
     plain http to a host that is not loopback, or https without a CA file.
     """
 
-    def __init__(  # noqa: PLR0917 - the positional order the app was promised
+    def __init__(
         self,
         hub_url: str,
         ca_file: str | Path | None,
