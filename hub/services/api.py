@@ -1,0 +1,96 @@
+"""The citizen-services API: one router under ``/api/v1/services`` (to be put
+behind terminal authentication) and the public ``/verify/{code}`` page.
+
+:func:`on_startup` builds the :class:`~hub.services.context.ServiceContext`:
+loads and validates the catalogue, seeds it into the database, seeds the demo
+citizens when ``demo_data`` is on, and wires the provider, notifier and
+payment service. Tests pass their own clock and payment provider.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import APIRouter, FastAPI
+from sqlalchemy.orm import Session, sessionmaker
+
+from hub.services import (
+    applications_api,
+    catalogue_api,
+    certificates,
+    queries_api,
+    ratings,
+    tickets,
+)
+from hub.services.catalogue import load_catalogue
+from hub.services.catalogue_store import seed_catalogue
+from hub.services.clock import Clock, SystemClock
+from hub.services.context import ServiceContext
+from hub.services.demo_provider import DemoCitizenProvider, resolve_path, seed_demo_data
+from hub.services.errors import install_error_handler
+from hub.services.notifier import Notifier, RecordingNotifier
+from hub.services.payments import api as payments_api
+from hub.services.payments.provider import PaymentProvider
+from hub.services.payments.sandbox import SandboxPaymentProvider
+from hub.services.payments.service import PaymentService
+from hub.settings import HubSettings
+
+log = logging.getLogger(__name__)
+
+PREFIX = "/api/v1/services"
+DEMO_CITIZENS = "config/demo/citizens.json"
+
+router = APIRouter(prefix=PREFIX)
+for _module in (catalogue_api, queries_api, applications_api, certificates, ratings, tickets):
+    router.include_router(_module.router)
+router.include_router(payments_api.router)
+
+# Opened from a phone that scanned a printed certificate: no terminal credential.
+public_router = certificates.public_router
+
+
+def on_startup(
+    app: FastAPI,
+    settings: HubSettings,
+    *,
+    clock: Clock | None = None,
+    payment_provider: PaymentProvider | None = None,
+    notifier: Notifier | None = None,
+) -> ServiceContext:
+    """Build the service context on ``app.state.services`` and mount ``/verify``.
+
+    Raises :class:`hub.services.catalogue.CatalogueError` for a bad catalogue
+    file (the hub must not start with one).
+    """
+    clock = clock or SystemClock()
+    factory: sessionmaker[Session] = app.state.sessionmaker
+    catalogue = load_catalogue(resolve_path(settings.catalogue_path))
+    with factory() as session, session.begin():
+        added = seed_catalogue(session, catalogue, clock.now())
+    if added:
+        log.info("catalogue: %d new items seeded", added)
+    if settings.demo_data:
+        seeded = seed_demo_data(factory, DEMO_CITIZENS, settings.secret_key, clock)
+        if seeded:
+            log.info("demo provider: %d citizens seeded", seeded)
+    citizens = DemoCitizenProvider(factory)
+    ctx = ServiceContext(
+        catalogue=catalogue,
+        clock=clock,
+        secret=settings.secret_key,
+        factory=factory,
+        provider=citizens,
+        notifier=notifier or RecordingNotifier(factory, clock),
+        payments=PaymentService(
+            factory,
+            payment_provider or SandboxPaymentProvider(clock),
+            clock,
+            catalogue,
+            citizens,
+            settings.secret_key,
+        ),
+    )
+    app.state.services = ctx
+    install_error_handler(app)
+    app.include_router(public_router)
+    return ctx

@@ -1,0 +1,60 @@
+"""The service side's one error tree, translated to HTTP at the boundary.
+
+``detail`` is a plain Chinese sentence (a gettext msgid) the terminal shows
+and speaks; it never contains an ID number, card number or payment code.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from kiosk.i18n import N_
+
+
+class ServiceError(Exception):
+    """A request the services cannot fulfil; ``status`` is the HTTP status."""
+
+    status = 400
+    default_detail = N_("请求无法处理，请联系工作人员")
+
+    def __init__(self, detail: str | None = None) -> None:
+        self.detail = detail or self.default_detail
+        super().__init__(self.detail)
+
+
+class BadRequest(ServiceError):
+    """The request is well-formed JSON but cannot be accepted as asked."""
+
+    status = 400
+
+
+class NotFound(ServiceError):
+    """The person, item, order or record does not exist."""
+
+    status = 404
+    default_detail = N_("未查询到相关信息")
+
+
+class Conflict(ServiceError):
+    """The request clashes with the current state (already applied, key reused …)."""
+
+    status = 409
+    default_detail = N_("该业务已在办理中，请勿重复提交")
+
+
+class UpstreamUnavailable(ServiceError):
+    """A provider (social insurance, payment) did not answer; try again later."""
+
+    status = 503
+    default_detail = N_("业务系统暂时繁忙，请稍后再试")
+
+
+def install_error_handler(app: FastAPI) -> None:
+    """Render :class:`ServiceError` as ``{"detail": ...}`` with its status."""
+
+    async def _handle(_request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, ServiceError)
+        return JSONResponse(status_code=exc.status, content={"detail": exc.detail})
+
+    app.add_exception_handler(ServiceError, _handle)

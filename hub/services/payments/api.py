@@ -1,0 +1,86 @@
+"""Routes: quotes, orders (create / query / cancel) and the sandbox's simulated phone."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Path, status
+from pydantic import BaseModel, Field
+
+from hub.services.context import Ctx
+from hub.services.errors import NotFound
+from hub.services.payments.sandbox import SandboxPaymentProvider
+from hub.services.payments.service import MAX_PAYERS, OrderRequest
+from hub.services.payments.views import OrderOut, QuoteOut
+from hub.services.schemas import IdNumber
+from kiosk.i18n import N_
+
+router = APIRouter(prefix="/payments", tags=["payments"])
+OrderNo = Annotated[str, Path(pattern=r"^[A-Za-z0-9]{1,32}$")]
+DEFAULT_PAYABLE = "resident_medical_2027"
+
+
+class QuoteIn(BaseModel):
+    id_number: IdNumber = Field(description="the person at the terminal")
+    family_id_numbers: list[IdNumber] = Field(default_factory=list, max_length=MAX_PAYERS - 1)
+    item: str = Field(DEFAULT_PAYABLE, max_length=64)
+
+
+class OrderIn(BaseModel):
+    idempotency_key: str = Field(min_length=8, max_length=128)
+    item: str = Field(max_length=64, description="payable code, e.g. resident_medical_2027")
+    payer_id_numbers: list[IdNumber] = Field(min_length=1, max_length=MAX_PAYERS)
+    method: Literal["native", "micropay"]
+    auth_code: str | None = Field(
+        None, pattern=r"^\d{16,24}$", description="付款码 (micropay only); never logged"
+    )
+
+
+class SandboxPayOut(BaseModel):
+    order_no: str
+    trade_state: str
+
+
+@router.post("/quote", response_model=QuoteOut, summary="Amount per person")
+def quote(body: QuoteIn, ctx: Ctx) -> QuoteOut:
+    return ctx.payments.quote(body.item, [body.id_number, *body.family_id_numbers])
+
+
+@router.post(
+    "/orders",
+    response_model=OrderOut,
+    status_code=status.HTTP_201_CREATED,
+    summary="Create an order; the same idempotency_key replays the first response",
+)
+def create_order(body: OrderIn, ctx: Ctx) -> Any:
+    return ctx.payments.create_order(
+        OrderRequest(
+            idempotency_key=body.idempotency_key,
+            item=body.item,
+            payer_id_numbers=body.payer_id_numbers,
+            method=body.method,
+            auth_code=body.auth_code,
+        )
+    )
+
+
+@router.get("/orders/{order_no}", response_model=OrderOut, summary="Order status (queries)")
+def get_order(order_no: OrderNo, ctx: Ctx) -> OrderOut:
+    return ctx.payments.get_order(order_no)
+
+
+@router.post("/orders/{order_no}/cancel", response_model=OrderOut, summary="Cancel / reverse")
+def cancel_order(order_no: OrderNo, ctx: Ctx) -> OrderOut:
+    return ctx.payments.cancel(order_no)
+
+
+@router.post(
+    "/sandbox/pay/{order_no}",
+    response_model=SandboxPayOut,
+    summary="Demo only: the simulated phone pays a native QR",
+)
+def sandbox_pay(order_no: OrderNo, ctx: Ctx) -> SandboxPayOut:
+    provider = ctx.payments.provider
+    if not isinstance(provider, SandboxPaymentProvider) or not provider.has_trade(order_no):
+        raise NotFound(N_("未找到该订单"))
+    return SandboxPayOut(order_no=order_no, trade_state=str(provider.pay(order_no)))

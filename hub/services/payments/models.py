@@ -1,0 +1,53 @@
+"""Payment tables: orders and their step-by-step journal.
+
+A journal row is written before each provider call (specs/payments-and-
+privacy.md §Journal: write the record BEFORE the side effect), so a crash
+between the call and its answer leaves an order in a state the sweep
+resolves by querying the provider.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hub.db import Base
+
+
+class PaymentOrderRow(Base):
+    __tablename__ = "svc_pay_orders"
+
+    order_no: Mapped[str] = mapped_column(String(32), primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    item: Mapped[str] = mapped_column(String(64))
+    payers: Mapped[list[dict[str, Any]]] = mapped_column(JSON)  # person_ref, id_masked, fen
+    amount_fen: Mapped[int] = mapped_column(Integer)
+    method: Mapped[str] = mapped_column(String(8))  # native | micropay
+    status: Mapped[str] = mapped_column(String(12), index=True)
+    qr_payload: Mapped[str | None] = mapped_column(Text, nullable=True)
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    refunded_fen: Mapped[int] = mapped_column(Integer, default=0)
+    refund_due_fen: Mapped[int] = mapped_column(Integer, default=0)  # owed back, not yet sent
+    refund_no: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    deadline_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    paid_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class PaymentEventRow(Base):
+    __tablename__ = "svc_pay_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_no: Mapped[str] = mapped_column(
+        ForeignKey("svc_pay_orders.order_no", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(DateTime)
+    event: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str] = mapped_column(Text, default="")

@@ -1,0 +1,494 @@
+"""Payment orders: create, follow, cancel, sweep and reconcile.
+
+The rules come from specs/payments-and-privacy.md §Payments:
+- an idempotency key per order; the same key with the same body replays the
+  first response, with another body it is a 409;
+- the order row (the journal) is committed BEFORE the provider is called;
+- an unknown outcome is queried, never guessed; micropay is queried until
+  45 s, then reversed; a native QR is closed after it expires (the provider
+  refuses to close orders younger than 5 minutes, so a cancel may wait);
+- a customer who pays between the last query and the cancel is refunded by
+  the reversal (micropay) or by an explicit refund (native);
+- :meth:`PaymentService.sweep` brings every stuck order to a final state.
+
+Every provider operation is idempotent on our numbers, so two hub processes
+(or a request and the sweep) stepping the same order at once is safe; within
+a process a per-order lock avoids the wasted calls.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import zlib
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from hub.services import idempotency
+from hub.services.catalogue import Catalogue, Payable
+from hub.services.clock import CST, Clock, db_time, from_db, local_date
+from hub.services.errors import BadRequest, Conflict, NotFound
+from hub.services.identity import mask_id, mask_name
+from hub.services.payments.models import PaymentEventRow, PaymentOrderRow
+from hub.services.payments.provider import (
+    Method,
+    PaymentProvider,
+    ProviderRejected,
+    ProviderUnavailable,
+    TradeNotFound,
+    TradeResult,
+    TradeState,
+)
+from hub.services.payments.views import FINAL_STATUSES, OrderOut, QuoteOut, QuotePerson, order_view
+from hub.services.provider import CitizenProvider, Person
+from kiosk.i18n import N_
+
+MICROPAY_WINDOW = timedelta(seconds=45)  # WeChat: stop querying within about 45 s, then reverse
+NATIVE_WINDOW = timedelta(minutes=5)  # the QR's life; also the provider's minimum close age
+MAX_PAYERS = 8
+
+
+@dataclass(frozen=True)
+class OrderRequest:
+    idempotency_key: str
+    item: str
+    payer_id_numbers: list[str]
+    method: Method
+    auth_code: str | None
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """A reconciliation finding: a bill row or local record without its twin."""
+
+    order_no: str
+    kind: str  # pay | refund
+    local_fen: int
+    bill_fen: int
+
+
+class PaymentService:
+    """Owns the payment orders; uses its own short transactions (not the request's)."""
+
+    def __init__(
+        self,
+        factory: sessionmaker[Session],
+        provider: PaymentProvider,
+        clock: Clock,
+        catalogue: Catalogue,
+        citizens: CitizenProvider,
+        secret: str,
+    ) -> None:
+        self._factory = factory
+        self.provider = provider
+        self._clock = clock
+        self._catalogue = catalogue
+        self._citizens = citizens
+        self._secret = secret
+        self._locks = [threading.Lock() for _ in range(64)]
+
+    # --- quotes and orders ---
+
+    def payable(self, code: str) -> Payable:
+        found = self._catalogue.payable(code)
+        if found is None:
+            raise NotFound(N_("未找到该缴费项目"))
+        return found
+
+    def quote(self, code: str, id_numbers: list[str]) -> QuoteOut:
+        """What each person owes for payable ``code``; unknown people are a 404."""
+        payable = self.payable(code)
+        open_refs = self._open_order_refs()
+        persons = []
+        for person in self._people(id_numbers):
+            paid = self._already_paid(person, payable.year)
+            busy = person.person_ref in open_refs
+            text = N_("已缴费") if paid else N_("有未完成的缴费订单") if busy else N_("待缴费")
+            persons.append(
+                QuotePerson(
+                    person_ref=person.person_ref,
+                    name_masked=mask_name(person.name),
+                    id_masked=mask_id(person.id_number),
+                    amount_fen=0 if paid else payable.amount_per_person_fen,
+                    payable=not paid and not busy,
+                    status_text=text,
+                )
+            )
+        return QuoteOut(
+            item=payable.code,
+            item_name=payable.name,
+            year=payable.year,
+            persons=persons,
+            total_fen=sum(p.amount_fen for p in persons if p.payable),
+        )
+
+    def create_order(self, req: OrderRequest) -> dict[str, Any]:
+        """Create (or replay) an order and start the trade; returns the JSON response."""
+        body = {
+            "item": req.item,
+            "payers": sorted(req.payer_id_numbers),
+            "method": req.method,
+            "auth_code": req.auth_code,
+        }
+        digest = idempotency.fingerprint(body, self._secret)
+        replayed = self._replay(req.idempotency_key, digest)
+        if replayed is not None:
+            return replayed
+        if (req.method == "micropay") != (req.auth_code is not None):
+            raise BadRequest(N_("付款码支付需要扫描付款码；扫码支付不需要付款码"))
+        payable = self.payable(req.item)
+        people = self._people(req.payer_id_numbers)
+        open_refs = self._open_order_refs()
+        for person in people:
+            if self._already_paid(person, payable.year):
+                raise Conflict(
+                    f"{mask_name(person.name)}已缴纳{payable.year}年度费用，无需重复缴费"
+                )
+            if person.person_ref in open_refs:
+                raise Conflict(f"{mask_name(person.name)}有未完成的缴费订单，请稍后再试")
+        fen = payable.amount_per_person_fen
+        now = self._clock.now()
+        order_no = "HM" + now.astimezone(CST).strftime("%Y%m%d%H%M%S") + secrets.token_hex(4)
+        window = MICROPAY_WINDOW if req.method == "micropay" else NATIVE_WINDOW
+        try:
+            with self._factory() as s, s.begin():
+                s.add(
+                    PaymentOrderRow(
+                        order_no=order_no,
+                        idempotency_key=req.idempotency_key,
+                        request_hash=digest,
+                        item=payable.code,
+                        payers=[
+                            {
+                                "person_ref": p.person_ref,
+                                "name_masked": mask_name(p.name),
+                                "id_masked": mask_id(p.id_number),
+                                "amount_fen": fen,
+                            }
+                            for p in people
+                        ],
+                        amount_fen=fen * len(people),
+                        method=req.method,
+                        status="CREATED",
+                        cancel_requested=False,
+                        refunded_fen=0,
+                        refund_due_fen=0,
+                        created_at=db_time(now),
+                        deadline_at=db_time(now + window),
+                        updated_at=db_time(now),
+                    )
+                )
+                s.flush()
+                self._event(s, order_no, "create", f"{req.method} {fen * len(people)}")
+        except IntegrityError:
+            # The same key raced in from a retry: answer like a replay.
+            replayed = self._replay(req.idempotency_key, digest)
+            if replayed is not None:
+                return replayed
+            raise
+        with self._lock(order_no):
+            try:
+                result = self.provider.create(
+                    order_no, fen * len(people), req.method, payable.name, req.auth_code
+                )
+            except ProviderRejected as exc:
+                self._finish(order_no, "FAILED", error=exc.message)
+            except ProviderUnavailable as exc:
+                self._set(order_no, "UNKNOWN", event="create_unknown", error=exc.message)
+            else:
+                self._apply(order_no, result)
+        response = self._view(order_no).model_dump(mode="json")
+        with self._factory() as s, s.begin():
+            idempotency.remember(
+                s, "payments", req.idempotency_key, digest, 201, response, self._clock.now()
+            )
+        return response
+
+    def get_order(self, order_no: str) -> OrderOut:
+        """The order after one step towards a final state (query the provider if needed)."""
+        self._load(order_no)  # 404 first
+        self.step(order_no)
+        return self._view(order_no)
+
+    def cancel(self, order_no: str) -> OrderOut:
+        """Ask for the order to end unpaid. A paid order cannot be cancelled (409)."""
+        with self._factory() as s, s.begin():
+            row = s.get(PaymentOrderRow, order_no)
+            if row is None:
+                raise NotFound(N_("未找到该订单"))
+            if row.status == "PAID":
+                raise Conflict(N_("订单已支付成功，不能取消"))
+            if row.status not in FINAL_STATUSES and not row.cancel_requested:
+                row.cancel_requested = True
+                self._event(s, order_no, "cancel_requested")
+        self.step(order_no)
+        return self._view(order_no)
+
+    def sweep(self, limit: int = 500) -> int:
+        """Step every unfinished order once (oldest first); return how many were stepped.
+
+        Safe to run from a background thread or several processes at once.
+        """
+        with self._factory() as s:
+            numbers = list(
+                s.scalars(
+                    select(PaymentOrderRow.order_no)
+                    .where(PaymentOrderRow.status.not_in(FINAL_STATUSES))
+                    .order_by(PaymentOrderRow.created_at)
+                    .limit(limit)
+                )
+            )
+        for order_no in numbers:
+            self.step(order_no)
+        return len(numbers)
+
+    def reconcile(self, day: date) -> list[Mismatch]:
+        """Compare the provider's bill of ``day`` with our orders (对账); [] when they agree."""
+        bill: dict[tuple[str, str], int] = {}
+        for row in self.provider.daily_bill(day):
+            bill[(row.order_no, row.kind)] = bill.get((row.order_no, row.kind), 0) + row.amount_fen
+        local: dict[tuple[str, str], int] = {}
+        with self._factory() as s:
+            for order in s.scalars(select(PaymentOrderRow)):
+                paid_day = local_date(order.paid_at) if order.paid_at else None
+                if paid_day == day:
+                    local[(order.order_no, "pay")] = order.amount_fen
+                if order.refunded_fen and local_date(order.updated_at) == day:
+                    local[(order.order_no, "refund")] = order.refunded_fen
+        return [
+            Mismatch(key[0], key[1], local.get(key, 0), bill.get(key, 0))
+            for key in sorted(set(bill) | set(local))
+            if local.get(key, 0) != bill.get(key, 0)
+        ]
+
+    # --- the state machine ---
+
+    def step(self, order_no: str) -> None:
+        """Move one unfinished order one step towards a final state."""
+        with self._lock(order_no):
+            row = self._load(order_no)
+            if row.status in FINAL_STATUSES:
+                return
+            if row.status == "REFUNDING":
+                self._refund(row)
+                return
+            if row.status == "CANCELLING":
+                self._cancel(row)
+                return
+            try:
+                result = self.provider.query(order_no)
+            except TradeNotFound:
+                # The create never reached the provider: nothing can have been charged.
+                self._finish(order_no, "CLOSED", error=N_("支付未发起"))
+                return
+            except ProviderUnavailable as exc:
+                self._set(order_no, "UNKNOWN", error=exc.message)
+                if self._expired(row) or row.cancel_requested:
+                    self._set(order_no, "CANCELLING", event="cancel_after_unknown")
+                    self._cancel(self._load(order_no))
+                return
+            self._apply(order_no, result)
+
+    def _apply(self, order_no: str, result: TradeResult) -> None:
+        row = self._load(order_no)
+        state = result.state
+        if state == TradeState.SUCCESS:
+            if row.cancel_requested:
+                self._set(order_no, "CANCELLING", event="paid_after_cancel")
+                self._cancel(self._load(order_no))
+            else:
+                self._paid(row)
+        elif state in (TradeState.NOTPAY, TradeState.USERPAYING):
+            if row.cancel_requested or self._expired(row):
+                event = "cancel" if row.cancel_requested else "expired"
+                self._set(order_no, "CANCELLING", event=event)
+                self._cancel(self._load(order_no))
+            else:
+                self._set(order_no, "PAYING", qr=result.qr_payload)
+        elif state == TradeState.CLOSED:
+            self._finish(order_no, "CLOSED")
+        elif state == TradeState.REVOKED:
+            self._finish(order_no, "REVOKED", refunded=result.refunded_fen)
+        else:
+            self._finish(order_no, "FAILED", error=N_("支付未成功"))
+
+    def _cancel(self, row: PaymentOrderRow) -> None:
+        try:
+            result = self.provider.cancel(row.order_no)
+        except TradeNotFound:
+            self._finish(row.order_no, "CLOSED")
+            return
+        except ProviderRejected as exc:  # e.g. a native order too young to close
+            self._set(row.order_no, "CANCELLING", error=exc.message)
+            return
+        except ProviderUnavailable as exc:
+            self._set(row.order_no, "CANCELLING", error=exc.message)
+            return
+        if result.state == TradeState.SUCCESS:
+            # A paid native order cannot be closed: give the money back.
+            self._schedule_refund(row.order_no, row.amount_fen - row.refunded_fen)
+            self._refund(self._load(row.order_no))
+        elif result.state == TradeState.REVOKED:
+            self._finish(row.order_no, "REVOKED", refunded=result.refunded_fen)
+        elif result.state == TradeState.CLOSED:
+            self._finish(row.order_no, "CLOSED")
+        elif result.state == TradeState.PAYERROR:
+            self._finish(row.order_no, "FAILED", error=N_("支付未成功"))
+
+    def _paid(self, row: PaymentOrderRow) -> None:
+        """Record each payer's premium; a share someone else already paid is refunded."""
+        payable = self._catalogue.payable(row.item)
+        year = payable.year if payable else 0
+        paid_on = local_date(self._clock.now())
+        owed = 0
+        for payer in row.payers:
+            if not self._citizens.record_medical_payment(
+                payer["person_ref"], year, payer["amount_fen"], row.order_no, paid_on
+            ):
+                owed += payer["amount_fen"]
+        with self._factory() as s, s.begin():
+            order = s.get_one(PaymentOrderRow, row.order_no)
+            order.paid_at = order.paid_at or db_time(self._clock.now())
+            self._event(s, row.order_no, "paid")
+        if owed:
+            self._schedule_refund(row.order_no, owed)
+            self._refund(self._load(row.order_no))
+        else:
+            self._finish(row.order_no, "PAID")
+
+    def _schedule_refund(self, order_no: str, amount: int) -> None:
+        with self._factory() as s, s.begin():
+            order = s.get_one(PaymentOrderRow, order_no)
+            order.status = "REFUNDING"
+            order.refund_due_fen = amount
+            order.refund_no = f"{order_no}R{order.refunded_fen}"
+            order.paid_at = order.paid_at or db_time(self._clock.now())
+            order.updated_at = db_time(self._clock.now())
+            self._event(s, order_no, "refund_scheduled", str(amount))
+
+    def _refund(self, row: PaymentOrderRow) -> None:
+        assert row.refund_no is not None
+        try:
+            self.provider.refund(row.order_no, row.refund_no, row.refund_due_fen)
+        except (ProviderUnavailable, ProviderRejected) as exc:
+            self._set(row.order_no, "REFUNDING", error=exc.message)
+            return
+        refunded = row.refunded_fen + row.refund_due_fen
+        final = "REFUNDED" if refunded >= row.amount_fen else "PAID"
+        self._finish(row.order_no, final, refunded=refunded, clear_due=True)
+
+    # --- helpers ---
+
+    def _expired(self, row: PaymentOrderRow) -> bool:
+        return self._clock.now() >= from_db(row.deadline_at)
+
+    def _lock(self, order_no: str) -> threading.Lock:
+        return self._locks[zlib.crc32(order_no.encode()) % len(self._locks)]
+
+    def _people(self, id_numbers: list[str]) -> list[Person]:
+        if not 1 <= len(id_numbers) <= MAX_PAYERS:
+            raise BadRequest(f"每笔订单可为1至{MAX_PAYERS}人缴费")
+        people: list[Person] = []
+        for number in dict.fromkeys(id_numbers):  # drop repeats, keep order
+            person = self._citizens.find_person(id_number=number)
+            if person is None:
+                raise NotFound(f"未查询到{mask_id(number)}的参保信息，请核对身份证号码")
+            people.append(person)
+        return people
+
+    def _already_paid(self, person: Person, year: int) -> bool:
+        return any(
+            m.year == year and m.status == "paid" for m in self._citizens.medical_years(person)
+        )
+
+    def _open_order_refs(self) -> set[str]:
+        with self._factory() as s:
+            rows = s.scalars(
+                select(PaymentOrderRow.payers).where(PaymentOrderRow.status.not_in(FINAL_STATUSES))
+            )
+            return {p["person_ref"] for payers in rows for p in payers}
+
+    def _replay(self, key: str, digest: str) -> dict[str, Any] | None:
+        with self._factory() as s:
+            stored = idempotency.replay(s, "payments", key, digest)
+            if stored is not None:
+                response: dict[str, Any] = stored[1]
+                return response
+            order = s.scalars(
+                select(PaymentOrderRow).where(PaymentOrderRow.idempotency_key == key)
+            ).first()
+            if order is None:
+                return None
+            if order.request_hash != digest:
+                raise Conflict(N_("该请求编号已用于其他内容的请求，请重新发起"))
+        # The first request is still in flight (or died before answering): current state.
+        return self._view(order.order_no).model_dump(mode="json")
+
+    def _load(self, order_no: str) -> PaymentOrderRow:
+        with self._factory() as s:
+            row = s.get(PaymentOrderRow, order_no)
+            if row is None:
+                raise NotFound(N_("未找到该订单"))
+            return row
+
+    def _view(self, order_no: str) -> OrderOut:
+        row = self._load(order_no)
+        payable = self._catalogue.payable(row.item)
+        return order_view(row, payable.name if payable else row.item)
+
+    def _event(self, s: Session, order_no: str, event: str, detail: str = "") -> None:
+        s.add(
+            PaymentEventRow(
+                order_no=order_no, at=db_time(self._clock.now()), event=event, detail=detail
+            )
+        )
+
+    def _set(
+        self,
+        order_no: str,
+        status: str,
+        *,
+        event: str = "",
+        error: str | None = None,
+        qr: str | None = None,
+    ) -> None:
+        with self._factory() as s, s.begin():
+            order = s.get_one(PaymentOrderRow, order_no)
+            changed = order.status != status
+            order.status = status
+            order.updated_at = db_time(self._clock.now())
+            if error is not None:
+                order.last_error = error
+            if qr is not None:
+                order.qr_payload = qr
+            if changed or event:
+                self._event(s, order_no, event or status.lower(), error or "")
+
+    def _finish(
+        self,
+        order_no: str,
+        status: str,
+        *,
+        error: str | None = None,
+        refunded: int | None = None,
+        clear_due: bool = False,
+    ) -> None:
+        assert status in FINAL_STATUSES
+        with self._factory() as s, s.begin():
+            order = s.get_one(PaymentOrderRow, order_no)
+            order.status = status
+            now = db_time(self._clock.now())
+            order.updated_at = now
+            order.finished_at = now
+            if error is not None:
+                order.last_error = error
+            if refunded is not None:
+                order.refunded_fen = refunded
+            if clear_due:
+                order.refund_due_fen = 0
+            self._event(s, order_no, status.lower(), error or "")

@@ -1,0 +1,119 @@
+"""好差评: five-level evaluations of a service (seeds/003 §34, seeds/004 §22).
+
+Stored without personal data: the service, the level, the reasons, an
+opaque terminal session id and the time. 差评 (levels 4–5) must give at least
+one reason so the department can rectify it (实名差评整改 needs a cause).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, status
+from pydantic import BaseModel, Field
+
+from hub.services.catalogue_store import get_item
+from hub.services.clock import db_time
+from hub.services.context import Ctx, Db
+from hub.services.errors import BadRequest, NotFound
+from hub.services.models import RatingRow
+from kiosk.i18n import N_
+
+router = APIRouter(prefix="/ratings", tags=["ratings"])
+
+LEVELS: dict[int, str] = {
+    1: N_("非常满意"),
+    2: N_("满意"),
+    3: N_("基本满意"),
+    4: N_("不满意"),
+    5: N_("非常不满意"),
+}
+GENERAL_SERVICE = "general"  # the terminal as a whole, not one item
+
+
+class Reason(BaseModel):
+    code: str
+    text: str
+    kind: Literal["good", "bad"]
+
+
+REASONS: tuple[Reason, ...] = (
+    Reason(code="guide_clear", text=N_("办事指南清晰准确"), kind="good"),
+    Reason(code="process_simple", text=N_("办理流程简便"), kind="good"),
+    Reason(code="fast", text=N_("办理速度快"), kind="good"),
+    Reason(code="easy_terminal", text=N_("自助终端操作方便"), kind="good"),
+    Reason(code="elder_friendly", text=N_("大字和语音对老人友好"), kind="good"),
+    Reason(code="guide_unclear", text=N_("办事指南不清晰"), kind="bad"),
+    Reason(code="many_visits", text=N_("需要多次跑动"), kind="bad"),
+    Reason(code="too_slow", text=N_("办理时间太长"), kind="bad"),
+    Reason(code="hard_to_use", text=N_("终端操作复杂"), kind="bad"),
+    Reason(code="device_fault", text=N_("设备故障"), kind="bad"),
+    Reason(code="hard_to_read", text=N_("字太小或声音听不清"), kind="bad"),
+    Reason(code="other", text=N_("其他问题"), kind="bad"),
+)
+_BY_CODE = {r.code: r for r in REASONS}
+MAX_AGE = timedelta(days=180)  # ratings may arrive late through a terminal's outbox
+MAX_AHEAD = timedelta(minutes=10)  # clock skew allowed on a terminal
+
+
+class Level(BaseModel):
+    level: int
+    name: str
+
+
+class ReasonsOut(BaseModel):
+    levels: list[Level]
+    reasons: list[Reason]
+
+
+class RatingIn(BaseModel):
+    service_id: str = Field(max_length=64, description="catalogue item id, or 'general'")
+    level: int = Field(ge=1, le=5, description="1 非常满意 … 5 非常不满意")
+    reasons: Annotated[list[str], Field(max_length=12)] = Field(default_factory=list)
+    terminal_session_id: str = Field(min_length=1, max_length=64, description="opaque")
+    at: datetime = Field(description="when the person rated, ISO 8601 (UTC if no zone)")
+
+
+class RatingOut(BaseModel):
+    id: int
+    level_name: str
+
+
+@router.get("/reasons", response_model=ReasonsOut, summary="Levels and the fixed reasons")
+def reasons() -> ReasonsOut:
+    return ReasonsOut(
+        levels=[Level(level=k, name=v) for k, v in LEVELS.items()], reasons=list(REASONS)
+    )
+
+
+@router.post(
+    "", response_model=RatingOut, status_code=status.HTTP_201_CREATED, summary="Store a rating"
+)
+def rate(body: RatingIn, ctx: Ctx, db: Db) -> RatingOut:
+    if body.service_id != GENERAL_SERVICE and get_item(db, body.service_id) is None:
+        raise NotFound(N_("未找到被评价的服务事项"))
+    bad = body.level >= 4
+    for code in body.reasons:
+        reason = _BY_CODE.get(code)
+        if reason is None:
+            raise BadRequest(f"未知的评价原因：{code[:32]}")
+        if (reason.kind == "bad") != bad:
+            raise BadRequest(N_("所选原因与评价等级不一致"))
+    if bad and not body.reasons:
+        raise BadRequest(N_("不满意评价请至少选择一项原因"))
+    at = body.at if body.at.tzinfo else body.at.replace(tzinfo=UTC)
+    now = ctx.clock.now()
+    if not now - MAX_AGE <= at <= now + MAX_AHEAD:
+        raise BadRequest(N_("评价时间不正确"))
+    row = RatingRow(
+        service_id=body.service_id,
+        level=body.level,
+        reasons=sorted(set(body.reasons)),
+        terminal_session_id=body.terminal_session_id,
+        at=db_time(at),
+        received_at=db_time(now),
+    )
+    db.add(row)
+    db.flush()
+    return RatingOut(id=row.id, level_name=LEVELS[body.level])

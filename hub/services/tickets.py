@@ -1,0 +1,157 @@
+"""取号: queue numbers per service point, business type and day (seeds/003 §19).
+
+Numbers are the type's letter and a daily sequence (``A012``); the queue
+restarts each day in China Standard Time.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+from pydantic import BaseModel, Field
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from hub.services.catalogue import Place
+from hub.services.clock import db_time, local_date, local_text
+from hub.services.context import Ctx, Db, ServiceContext
+from hub.services.errors import NotFound
+from hub.services.models import TicketRow
+from hub.services.printable import Printable, lines
+from hub.services.sequences import next_value
+from kiosk.i18n import N_
+
+router = APIRouter(prefix="/tickets", tags=["tickets"])
+
+
+class TicketTypeOut(BaseModel):
+    code: str
+    name: str
+    waiting: int
+
+
+class TicketTypesOut(BaseModel):
+    service_point: str
+    service_point_name: str
+    types: list[TicketTypeOut]
+
+
+class TicketIn(BaseModel):
+    service_point: str = Field(max_length=64)
+    business_type: str = Field(pattern=r"^[A-Z]$", description="letter from /tickets/types")
+
+
+class TicketOut(BaseModel):
+    number: str
+    waiting_ahead: int
+    business_type: str
+    business_type_name: str
+    service_point_name: str
+    issued_at: str
+    printable: Printable
+
+
+def _place(ctx: ServiceContext, code: str) -> Place:
+    place = ctx.catalogue.place(code)
+    if place is None or not place.ticket_types:
+        raise NotFound(N_("该服务点暂未开通取号服务"))
+    return place
+
+
+def waiting_count(session: Session, point: str, day: date, letter: str, before: int | None) -> int:
+    """Tickets still waiting in one queue (issued before sequence ``before`` if given)."""
+    stmt = select(func.count(TicketRow.id)).where(
+        TicketRow.service_point == point,
+        TicketRow.day == day,
+        TicketRow.business_type == letter,
+        TicketRow.status == "waiting",
+    )
+    if before is not None:
+        stmt = stmt.where(TicketRow.seq < before)
+    return int(session.scalar(stmt) or 0)
+
+
+@router.get("/types", response_model=TicketTypesOut, summary="Business types at a service point")
+def ticket_types(
+    service_point: Annotated[str, Query(max_length=64)],
+    ctx: Ctx,
+    db: Db,
+) -> TicketTypesOut:
+    place = _place(ctx, service_point)
+    today = local_date(ctx.clock.now())
+    return TicketTypesOut(
+        service_point=place.code,
+        service_point_name=place.name,
+        types=[
+            TicketTypeOut(
+                code=t.code, name=t.name, waiting=waiting_count(db, place.code, today, t.code, None)
+            )
+            for t in place.ticket_types
+        ],
+    )
+
+
+@router.post(
+    "", response_model=TicketOut, status_code=status.HTTP_201_CREATED, summary="Take a number"
+)
+def take_ticket(body: TicketIn, ctx: Ctx, db: Db) -> TicketOut:
+    place = _place(ctx, body.service_point)
+    kind = next((t for t in place.ticket_types if t.code == body.business_type), None)
+    if kind is None:
+        raise NotFound(N_("该服务点没有这类业务"))
+    now = ctx.clock.now()
+    today = local_date(now)
+    seq = next_value(db, f"ticket:{place.code}:{today}:{kind.code}")
+    number = f"{kind.code}{seq:03d}"
+    db.add(
+        TicketRow(
+            service_point=place.code,
+            day=today,
+            business_type=kind.code,
+            seq=seq,
+            number=number,
+            status="waiting",
+            issued_at=db_time(now),
+        )
+    )
+    db.flush()
+    ahead = waiting_count(db, place.code, today, kind.code, seq)
+    return TicketOut(
+        number=number,
+        waiting_ahead=ahead,
+        business_type=kind.code,
+        business_type_name=kind.name,
+        service_point_name=place.name,
+        issued_at=local_text(now),
+        printable=Printable(
+            title=place.name,
+            lines=lines(
+                (N_("排队号"), number),
+                (N_("业务类型"), kind.name),
+                (N_("前面等候"), f"{ahead}人"),
+            ),
+            notes=[N_("请留意叫号，过号请重新取号"), N_("当日有效")],
+            issued_at=local_text(now),
+        ),
+    )
+
+
+def call_next(session: Session, point: str, letter: str, now: datetime) -> str | None:
+    """Mark the oldest waiting ticket of a queue called; its number, or None (for the console)."""
+    row = session.scalars(
+        select(TicketRow)
+        .where(
+            TicketRow.service_point == point,
+            TicketRow.day == local_date(now),
+            TicketRow.business_type == letter,
+            TicketRow.status == "waiting",
+        )
+        .order_by(TicketRow.seq)
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    row.status = "called"
+    return row.number
