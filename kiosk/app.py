@@ -20,7 +20,7 @@ from typing import Any
 import pygame
 
 from drivers.errors import DeviceError
-from kiosk.chrome import ChromeActions, build_footer, draw_banner, draw_warning
+from kiosk.chrome import ChromeActions, build_footer, draw_warning
 from kiosk.config import KioskConfig
 from kiosk.events import UiQueue
 from kiosk.i18n import Translator
@@ -83,8 +83,7 @@ class App:
         self._service_screen: Screen = self.attract  # replaced when going out of service
         self.dirty = True
         self.running = True
-        self.banner: str | None = None
-        self.banner_until = 0.0
+        self._banner: tuple[Screen, Any, float] | None = None
         self.announcement: str | None = None  # pushed by operators, shown on attract
         self.maintenance_message: str | None = None
         self.overlay_runs: list[TextRun] = []
@@ -300,8 +299,10 @@ class App:
         self.say(message)
 
     def show_banner(self, message: str, seconds: float) -> None:
-        self.banner = message
-        self.banner_until = self.clock() + seconds
+        """Show a short message in the current screen's notice for ``seconds``."""
+        screen = self.screen
+        screen.show_notice(message, "info", speak=False)
+        self._banner = (screen, screen.notice, self.clock() + seconds)
         self.dirty = True
 
     # --- device and fleet events (posted through UiQueue) --------------------------------------
@@ -389,17 +390,6 @@ class App:
         screen = self.screen
         screen.draw(self.surface)
         self.overlay_runs = []
-        now = self.clock()
-        if self.banner and now < self.banner_until:
-            draw_banner(
-                self.surface,
-                theme=self.theme,
-                text=self.text,
-                message=self.banner,
-                runs=self.overlay_runs,
-            )
-        elif self.banner:
-            self.banner = None
         self._warning_button = None
         if self.session.state is SessionState.WARNING:
             self._warning_button = draw_warning(
@@ -546,8 +536,12 @@ class App:
     def _timers(self) -> None:
         now = self.clock()
         s = self.session
-        if self.banner and now >= self.banner_until:
-            self.dirty = True
+        if self._banner is not None and now >= self._banner[2]:
+            screen, notice, _ = self._banner
+            self._banner = None
+            if screen.notice is notice:
+                screen.notice = None
+                screen.refresh()
         if self.screen.tick(now):
             self.dirty = True
         if not s.serving:

@@ -1,6 +1,8 @@
 """The parts drawn around every screen: the footer (back, home, mode
-switches, call staff — always in the same place) and the overlays (the
-inactivity warning with its countdown, the "staff is coming" banner).
+switches, call staff — always in the same place) and the inactivity
+warning with its countdown. Short app-level messages ("staff is coming",
+"card read") go into the current screen's notice, which its layout makes
+room for, so they never cover a title or an option.
 """
 
 from __future__ import annotations
@@ -151,24 +153,3 @@ def draw_warning(
     button.draw(surface, text, theme, theme.body_px)
     runs.extend(button.text_runs)
     return button
-
-
-def draw_banner(
-    surface: pygame.Surface, *, theme: Theme, text: TextRenderer, message: str, runs: list[TextRun]
-) -> None:
-    """A banner across the top (staff called): text and symbol, never colour alone."""
-    p = theme.palette
-    height = theme.line_height(theme.body_px) + theme.px(4)
-    rect = pygame.Rect(0, 0, surface.get_width(), height)
-    pygame.draw.rect(surface, p.background, rect)
-    pygame.draw.rect(surface, p.border, rect, width=3)
-    ctx = RowContext(text, theme, runs)
-    ctx.blit_text(
-        surface,
-        "ⓘ " + message,
-        (theme.margin_px, theme.px(2)),
-        theme.body_px,
-        p.text,
-        p.background,
-        True,
-    )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import subprocess
 import sys
 import tempfile
@@ -41,9 +42,10 @@ class EmbeddedHub:
     memory and CPU must not count against the terminal's.
     """
 
-    def __init__(self, config_path: Path, database_url: str) -> None:
+    def __init__(self, config_path: Path, database_url: str, port: int = 0) -> None:
         self.config_path = config_path
         self.database_url = database_url
+        self.port = port if port and _port_free(port) else 0
         self._proc: subprocess.Popen[bytes] | None = None
         self._port_file = Path(tempfile.mkdtemp(prefix="huimin-hub-")) / "port"
         self._url: str | None = None
@@ -58,7 +60,7 @@ class EmbeddedHub:
             "--host",
             "127.0.0.1",
             "--port",
-            "0",
+            str(self.port),
             "--database-url",
             self.database_url,
             "--port-file",
@@ -89,6 +91,16 @@ class EmbeddedHub:
                 self._proc.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 self._proc.kill()
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            log.warning("port %d is busy: the embedded hub takes a free port instead", port)
+            return False
+    return True
 
 
 class Terminal:
@@ -172,7 +184,9 @@ class Terminal:
         if cfg.hub.url != "embedded":
             url = cfg.hub.url
             return lambda: url
-        self.hub = EmbeddedHub(REPO_ROOT / cfg.hub.embedded_config, cfg.hub.embedded_database_url)
+        self.hub = EmbeddedHub(
+            REPO_ROOT / cfg.hub.embedded_config, cfg.hub.embedded_database_url, cfg.hub.embedded_port
+        )
         self.hub.start()
         self._closers.append(self.hub.stop)
         return self.hub.url

@@ -104,6 +104,8 @@ class Screen:
     chrome_home: ClassVar[bool] = True
     mode_switches: ClassVar[bool] = False  # 长辈 / 语音 switches in the footer
     step: ClassVar[tuple[int, int] | None] = None  # (this step, of steps) in the flow
+    # Parameters that let tests and the audit open this screen on its own.
+    preview: ClassVar[dict[str, Any]] = {}
 
     def __init__(self, ctx: ScreenContext, **params: Any) -> None:
         self.ctx = ctx
@@ -305,33 +307,34 @@ class Screen:
         rows: list[Row] = []
         for block in blocks:
             rows.extend(block.rows(text, theme, content.width))
-        # Compute pages for the remaining height, recomputing once when the
-        # pager options appear (they take no extra row: they join the option row).
-        opts_count = len(self.options()) + (2 if rows else 0)
-        option_area = self._option_area(content, opts_count, bool(rows))
-        rows_height = option_area.top - content.top - g if rows else 0
-        self._pages = (
-            paginate(rows, max(rows_height, theme.line_height(theme.body_px))) if rows else [[]]
-        )
+        natural = sum(r.height for r in rows)
+        # Pages are computed for the height left above the options; the pager
+        # options (上一页/下一页) join the option row, so count them in first.
+        option_area = self._option_area(content, len(self.options()) + 2, natural)
+        rows_height = max(option_area.top - content.top - g, theme.line_height(theme.body_px))
+        self._pages = paginate(rows, rows_height) if rows else [[]]
         self.page = min(self.page, len(self._pages) - 1)
         numbered = self.numbered_options()
-        option_area = self._option_area(content, len(numbered), bool(rows))
+        used = sum(r.height for r in self._pages[self.page])
+        option_area = self._option_area(content, len(numbered), used)
         self._content_rect = pygame.Rect(
-            content.x, content.y, content.width, option_area.top - content.top - g
+            content.x, content.y, content.width, max(0, option_area.top - content.top - g)
         )
         self._place_buttons(numbered, option_area)
         self.chrome = chrome
         self._layout_for = key
 
-    def _option_area(self, content: pygame.Rect, count: int, has_rows: bool) -> pygame.Rect:
+    def _option_area(self, content: pygame.Rect, count: int, rows_height: int) -> pygame.Rect:
+        """Where options go: a grid fills what the rows leave; a row sits at the bottom."""
         theme = self.ctx.theme
         if count == 0:
             return pygame.Rect(content.x, content.bottom, content.width, 0)
-        if self.grid and not has_rows:
-            return content.copy()
+        if self.grid:
+            top = content.top + (rows_height + theme.gap_px if rows_height else 0)
+            return pygame.Rect(content.x, top, content.width, content.bottom - top)
         per_row = self._per_row(count, content.width)
-        rows = -(-count // per_row)
-        height = rows * theme.primary_target_px + (rows - 1) * theme.gap_px
+        lines = -(-count // per_row)
+        height = lines * theme.primary_target_px + (lines - 1) * theme.gap_px
         return pygame.Rect(content.x, content.bottom - height, content.width, height)
 
     def _per_row(self, count: int, width: int) -> int:

@@ -3,6 +3,8 @@ down, the journal is full) or operators ordered maintenance."""
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 from kiosk.i18n import N_
 from kiosk.ui.blocks import Block, Notice, Paragraph
 from screens.base import Screen
@@ -14,6 +16,7 @@ class OutOfServiceScreen(Screen):
     instruction = N_("本机暂时无法办理业务，给您带来不便，敬请谅解")
     chrome_back = False
     chrome_home = False
+    preview: ClassVar[dict[str, Any]] = {"reason": N_("设备维护中")}
 
     def blocks(self) -> list[Block]:
         tr = self.ctx.tr

@@ -6,7 +6,7 @@ is masked; 打印 prints what is shown as a receipt, 完成 goes to the rating.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from kiosk import receipts
 from kiosk.i18n import N_
@@ -21,6 +21,7 @@ class QueryResultScreen(Screen):
     instruction = N_("以下是查询结果")
     personal = True
     step = (3, 4)
+    preview: ClassVar[dict[str, Any]] = {"kind": "contributions"}
 
     def __init__(self, ctx: ScreenContext, **params: Any) -> None:
         super().__init__(ctx, **params)

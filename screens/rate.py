@@ -5,7 +5,7 @@ service and terminal, without personal data."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from kiosk.i18n import N_
 from kiosk.ui.blocks import Block, Paragraph
@@ -69,6 +69,7 @@ class RateScreen(Screen):
 class RateReasonsScreen(Screen):
     name = "rate_reasons"
     title = N_("请选择不满意的原因")
+    preview: ClassVar[dict[str, Any]] = {"level": 4}
     instruction = N_("可选多项，选好后按“提交”")
     step = (4, 4)
     chrome_back = False

@@ -240,18 +240,21 @@ def _fit(text: TextRenderer, value: str, size: int, width: int, bold: bool) -> s
 
 
 def paginate(rows: list[Row], height: int) -> list[list[Row]]:
-    """Pack rows into pages no taller than ``height``, repeating table headers."""
+    """Pack rows into pages no taller than ``height``; a table row whose page
+    does not yet show its table's header gets the header first."""
     pages: list[list[Row]] = []
     page: list[Row] = []
     used = 0
     for row in rows:
-        extra = row.header.height if row.header is not None and not page else 0
-        if page and used + row.height > height:
+        header = row.header
+        needs_header = header is not None and header not in page
+        extra = header.height if header is not None and needs_header else 0
+        if page and used + extra + row.height > height:
             pages.append(page)
             page, used = [], 0
-            extra = row.header.height if row.header is not None else 0
-        if extra and row.header is not None and (not page or page[0] is not row.header):
-            page.append(row.header)
+            extra = header.height if header is not None else 0
+        if header is not None and header not in page:
+            page.append(header)
             used += extra
         page.append(row)
         used += row.height

@@ -1,0 +1,151 @@
+"""The first journey by keypad and by touch: attract → home → 查询 →
+社保缴费记录 → card → masked records → print → 好差评 → thanks → attract, wiped."""
+
+from __future__ import annotations
+
+import gc
+import sys
+
+import pygame
+import pytest
+
+from kiosk.session import SessionState
+from tests.app.harness import (
+    CANARY_ID,
+    CANARY_NAME,
+    FakeDevices,
+    FakeGateway,
+    make_app,
+    place_card,
+    press,
+    settle,
+    tap,
+    touch_at,
+)
+
+
+def _assert_wiped(app) -> None:
+    assert app.session.state is SessionState.ATTRACT
+    assert app.session.identity is None
+    assert app.session.data == {}
+    assert app.stack == []
+    assert not app.session.modes.elder
+    # No name or ID number left in any screen, cache or the last frame's text.
+    for text in app.text.cached_texts():
+        assert CANARY_NAME not in text and CANARY_ID[-4:] not in text
+    assert all(CANARY_NAME not in s for s in app.voice.history)
+    # The full ID number may survive only as this test's own constant: a
+    # module namespace or a code object's constants, never an object's state.
+    module_dicts = {id(m.__dict__) for m in list(sys.modules.values()) if m is not None}
+    gc.collect()
+    for holder in gc.get_referrers(CANARY_ID):
+        if isinstance(holder, dict):
+            assert id(holder) in module_dicts, f"ID number still held by {holder!r:.200}"
+        else:
+            assert isinstance(holder, tuple), type(holder)  # code constants
+
+
+@pytest.mark.parametrize("mode", ["keypad", "touch"])
+def test_first_journey(mode: str) -> None:
+    gateway, devices = FakeGateway(), FakeDevices()
+    app = make_app(gateway=gateway, devices=devices)
+    assert app.screen.name == "attract"
+    if mode == "keypad":
+        press(app, pygame.K_RETURN)  # any key starts
+        assert app.screen.name == "home"
+        press(app, pygame.K_1)  # 查询
+        assert app.screen.name == "query_menu"
+        press(app, pygame.K_1)  # 社保缴费记录
+    else:
+        touch_at(app, (640, 400))  # a touch anywhere on attract starts the session
+        assert app.screen.name == "home"
+        tap(app, "query")
+        tap(app, "contributions")
+    assert app.screen.name == "identify"
+    place_card(app)
+    settle(app)
+    screen = app.screen
+    assert screen.name == "query_result"
+    assert gateway.queries == [("contributions", CANARY_ID)]
+    app.draw()
+    shown = [row.spoken for page in screen._pages for row in page]
+    joined = " ".join(shown)
+    assert "4102**********0016" in joined and "测***雀" in joined
+    assert CANARY_ID not in joined and CANARY_NAME not in joined
+    assert screen.page_count > 1  # 18 years do not fit one page: paging is offered
+    if mode == "keypad":
+        keys = {opt.name: key for key, opt in screen.numbered_options()}
+        press(app, getattr(pygame, f"K_{keys['print']}"))
+    else:
+        tap(app, "print")
+    settle(app)
+    assert len(devices.printed) == 1
+    receipt = devices.printed[0]
+    assert (
+        CANARY_ID not in repr(receipt.lines) and ("证件号码", "4102**********0016") in receipt.lines
+    )
+    assert app.session.pages_printed == 1
+    if mode == "keypad":
+        press(app, pygame.K_RETURN)  # 完成
+    else:
+        tap(app, "done")
+    assert app.screen.name == "rate"
+    if mode == "keypad":
+        press(app, pygame.K_2)  # 满意
+    else:
+        tap(app, "level_2")
+    settle(app)
+    assert gateway.ratings and gateway.ratings[0]["level"] == 2
+    assert gateway.ratings[0]["service_id"] == "query.contributions"
+    assert app.screen.name == "thanks"
+    press(app, pygame.K_RETURN)
+    _assert_wiped(app)
+    summary = [data for kind, data in app.recorder.events if kind == "session_summary"]
+    assert summary and summary[0]["completed"] and summary[0]["pages_printed"] == 1
+
+
+def test_bad_rating_asks_for_reasons() -> None:
+    gateway = FakeGateway()
+    app = make_app(gateway=gateway)
+    press(app, pygame.K_RETURN, pygame.K_1, pygame.K_1)
+    place_card(app)
+    press(app, pygame.K_RETURN)  # 完成
+    press(app, pygame.K_5)  # 非常不满意
+    assert app.screen.name == "rate_reasons"
+    press(app, pygame.K_1, pygame.K_3)
+    submit = {o.name: k for k, o in app.screen.numbered_options()}["submit"]
+    press(app, getattr(pygame, f"K_{submit}"))
+    settle(app)
+    assert gateway.ratings[0]["level"] == 5
+    assert gateway.ratings[0]["reasons"] == ["slow", "device"]
+    assert all(set(r) == {"service_id", "level", "reasons", "session_id"} for r in gateway.ratings)
+
+
+def test_hub_unreachable_is_told_plainly_and_kiosk_keeps_running() -> None:
+    gateway = FakeGateway(down=True)
+    app = make_app(gateway=gateway)
+    press(app, pygame.K_RETURN, pygame.K_1, pygame.K_1)
+    place_card(app)
+    screen = app.screen
+    assert screen.name == "query_result"
+    assert screen.notice is not None and screen.notice.level == "error"
+    assert "暂时无法连接服务中心" in screen.notice.message
+    assert any("暂时无法连接服务中心" in s for s in app.voice.history)  # spoken, not only shown
+    # The hub comes back: 重试 works without restarting anything.
+    gateway.down = False
+    press(app, pygame.K_1)
+    settle(app)
+    assert app.screen.result is not None
+
+
+def test_paper_out_disables_print_with_reason() -> None:
+    devices = FakeDevices(paper_out=True)
+    app = make_app(devices=devices)
+    press(app, pygame.K_RETURN, pygame.K_1, pygame.K_1)
+    place_card(app)
+    opts = {o.name: o for _, o in app.screen.numbered_options()}
+    assert not opts["print"].enabled and "缺纸" in opts["print"].reason
+    app.draw()
+    button = next(b for b in app.screen.buttons if b.name == "print")
+    assert "缺纸" in button.note  # the reason is written on the button, not only its colour
+    assert devices.printed == []
