@@ -1,0 +1,170 @@
+"""ReceiptPrinter against the VirtualPrinter over TCP: status before print, no reply = offline."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from drivers.errors import DeviceOffline, PaperOut
+from drivers.health import DeviceState, PaperState
+from drivers.printer import (
+    CoverOpen,
+    PrinterNotFound,
+    Receipt,
+    ReceiptPrinter,
+    layout_receipt,
+    open_printer,
+)
+from drivers.sim.escpos_decode import decode
+from drivers.sim.printer import VirtualPrinter
+
+STATUS_QUERIES = b"\x10\x04\x01\x10\x04\x02\x10\x04\x04"
+
+
+def printer_for(virtual: VirtualPrinter, **extra: object) -> ReceiptPrinter:
+    return open_printer({"type": "sim", "port": virtual.port, "status_timeout": 0.3, **extra})
+
+
+def test_receipt_reaches_the_printer_as_one_job(
+    virtual_printer: VirtualPrinter, typical_receipt: Receipt
+) -> None:
+    printer = printer_for(virtual_printer, qr="native")
+    status = printer.print_receipt(typical_receipt)
+    assert status.online and status.paper is PaperState.FULL
+    (job,) = virtual_printer.wait_for_jobs(1)
+    decoded = decode(job)
+    assert decoded.text_lines == layout_receipt(typical_receipt, 80)
+    assert decoded.qr_payloads == [typical_receipt.qr]
+    assert virtual_printer.status_queries == [1, 2, 4]  # asked before sending
+    assert virtual_printer.raw[0].startswith(STATUS_QUERIES)
+
+
+def test_paper_out_refuses_before_sending_anything(
+    virtual_printer: VirtualPrinter, typical_receipt: Receipt
+) -> None:
+    virtual_printer.set_paper(PaperState.OUT)
+    printer = printer_for(virtual_printer)
+    with pytest.raises(PaperOut) as info:
+        printer.print_receipt(typical_receipt)
+    assert info.value.user_message == "打印机缺纸，暂时无法打印"
+    virtual_printer.wait_for_jobs(1, timeout=0.5)
+    assert virtual_printer.jobs == []
+    assert virtual_printer.raw == [STATUS_QUERIES]  # the status queries and nothing else
+    health = printer.health()
+    assert (health.state, health.paper) == (DeviceState.ONLINE, PaperState.OUT)
+
+
+def test_near_end_is_low_health_and_still_prints(
+    virtual_printer: VirtualPrinter, typical_receipt: Receipt
+) -> None:
+    virtual_printer.set_paper(PaperState.LOW)
+    printer = printer_for(virtual_printer)
+    health = printer.health()
+    assert (health.state, health.paper) == (DeviceState.ONLINE, PaperState.LOW)
+    assert printer.print_receipt(typical_receipt).paper is PaperState.LOW
+    assert len(virtual_printer.wait_for_jobs(1)) == 1
+
+
+def test_cover_open_is_a_user_error_and_refused(
+    virtual_printer: VirtualPrinter, typical_receipt: Receipt
+) -> None:
+    virtual_printer.set_cover_open(True)
+    printer = printer_for(virtual_printer)
+    assert printer.health().state is DeviceState.USERERROR
+    with pytest.raises(CoverOpen):
+        printer.print_receipt(typical_receipt)
+    virtual_printer.set_cover_open(False)
+    printer.print_receipt(typical_receipt)
+    assert len(virtual_printer.wait_for_jobs(1)) == 1
+
+
+def test_no_reply_is_offline_never_paper_ok(
+    virtual_printer: VirtualPrinter, typical_receipt: Receipt
+) -> None:
+    virtual_printer.set_offline(True)
+    printer = printer_for(virtual_printer)
+    started = time.monotonic()
+    health = printer.health()
+    assert time.monotonic() - started < 2.0  # bounded by status_timeout, not the send timeout
+    assert (health.state, health.paper) == (DeviceState.OFFLINE, PaperState.UNKNOWN)
+    assert "no reply" in health.detail
+    with pytest.raises(DeviceOffline):
+        printer.print_receipt(typical_receipt)
+    virtual_printer.wait_for_jobs(1, timeout=0.5)
+    assert virtual_printer.jobs == []
+
+
+def test_stopped_printer_is_offline_and_recovers_on_the_same_port(
+    typical_receipt: Receipt,
+) -> None:
+    virtual = VirtualPrinter()
+    port = virtual.start()
+    printer = printer_for(virtual)
+    assert printer.health().state is DeviceState.ONLINE
+    virtual.stop()
+    assert printer.health().state is DeviceState.OFFLINE
+    with pytest.raises(DeviceOffline):
+        printer.print_receipt(typical_receipt)
+    again = VirtualPrinter(port=port)  # power back on: same printer object reconnects
+    again.start()
+    try:
+        assert printer.health().state is DeviceState.ONLINE
+        printer.print_receipt(typical_receipt)
+        assert len(again.wait_for_jobs(1)) == 1
+    finally:
+        again.stop()
+
+
+def test_test_page_prints_ruler_and_punctuation(virtual_printer: VirtualPrinter) -> None:
+    printer = printer_for(virtual_printer, width_mm=58, qr="image")
+    printer.print_test_page()
+    (job,) = virtual_printer.wait_for_jobs(1)
+    decoded = decode(job)
+    lines = [line.strip() for line in decoded.text_lines]
+    assert "12345678901234567890123456789012" in lines
+    assert "，。" in lines
+    assert len(decoded.images) == 1
+
+
+def test_missing_serial_port_is_nodevice() -> None:
+    printer = open_printer({"type": "serial", "devfile": "/dev/huimin-no-such-printer"})
+    health = printer.health()
+    assert health.state is DeviceState.NODEVICE
+    with pytest.raises(PrinterNotFound):
+        printer.status()
+
+
+def test_serial_printer_through_a_pty(tmp_path: Path, typical_receipt: Receipt) -> None:
+    """The serial transport against the virtual printer, bridged by socat (pty ↔ TCP)."""
+    if shutil.which("socat") is None:
+        pytest.fail("socat missing: apt-get install socat")
+    virtual = VirtualPrinter()
+    port = virtual.start()
+    link = tmp_path / "ttyPRN"
+    bridge = subprocess.Popen(
+        ["socat", f"pty,raw,echo=0,link={link},ignoreeof", f"tcp:127.0.0.1:{port}"],
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 5
+        while not link.exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        printer = open_printer(
+            {"type": "serial", "devfile": str(link), "baudrate": 115200, "status_timeout": 0.5}
+        )
+        assert printer.health().state is DeviceState.ONLINE
+        printer.print_receipt(typical_receipt)
+        virtual.set_paper(PaperState.OUT)
+        with pytest.raises(PaperOut):
+            printer.print_receipt(typical_receipt)
+    finally:
+        bridge.terminate()
+        bridge.wait(timeout=5)
+    (job,) = virtual.wait_for_jobs(1)  # socat used one TCP connection for everything
+    virtual.stop()
+    assert decode(job).text_lines == layout_receipt(typical_receipt, 80)  # printed once only
+    assert virtual.status_queries == [1, 2, 4] * 3
