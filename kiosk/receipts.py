@@ -24,13 +24,15 @@ def query_receipt(
 ) -> Receipt:
     """A printed copy of a query result: masked person lines, the table, totals."""
     # Imported here: python-escpos is slow to import and not needed for the first frame.
-    from drivers.printer import Receipt
+    from drivers.printer import Receipt, ReceiptTable
 
     table = result.get("table") or {}
     tables = []
     if table.get("rows"):
         tables.append(
-            ([str(h) for h in table["headers"]], [[str(c) for c in row] for row in table["rows"]])
+            ReceiptTable(
+                [str(h) for h in table["headers"]], [[str(c) for c in row] for row in table["rows"]]
+            )
         )
     footer_lines = [str(s) for s in result.get("summary", [])]
     footer_lines.append(f"{terminal} {when}")
