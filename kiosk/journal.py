@@ -42,6 +42,9 @@ HUB_CURSOR = "hub"
 """Name of the delivery cursor the outbox keeps for the hub."""
 
 _KIND = re.compile(r"[a-z][a-z0-9_.:-]{0,39}")  # the hub stores kind in 40 characters
+MAX_DATA_BYTES = 256 * 1024
+"""Largest ``data`` of one record: a batch of records must fit the hub's 1 MiB
+request limit, and a record too big to upload would block the queue forever."""
 _ROW_OVERHEAD_BYTES = 256  # key, hashes, time and b-tree cell overhead of one row
 _MAX_PROBLEMS = 20
 
@@ -268,6 +271,8 @@ class Journal:
             body = canonical_json(plain)
         except (TypeError, ValueError) as exc:
             raise ValueError(f"journal data for {kind!r} is not plain JSON: {exc}") from exc
+        if len(body.encode()) > MAX_DATA_BYTES:
+            raise ValueError(f"journal data for {kind!r} exceeds {MAX_DATA_BYTES // 1024} KiB")
         with self._lock:
             self._check_space(len(body) + _ROW_OVERHEAD_BYTES)
             try:

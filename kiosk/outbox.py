@@ -26,9 +26,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from kiosk.journal import HUB_CURSOR, Journal, JournalRecord
+from kiosk.journal import HUB_CURSOR, Journal, JournalRecord, canonical_json
 
 log = logging.getLogger(__name__)
+
+MAX_BATCH_BYTES = 768 * 1024
+"""A batch stays well under the hub's 1 MiB request limit (records are at most
+``kiosk.journal.MAX_DATA_BYTES``, so one record always fits)."""
 
 
 class HubUnavailable(Exception):
@@ -203,9 +207,16 @@ class Outbox:
         records = self.journal.pending(self.channel.cursor, self.batch)
         if not records:
             return 0
-        reply = self.transport.post_json(
-            self.channel.path, {self.channel.field: [self.channel.encode(r) for r in records]}
-        )
+        wire: list[dict[str, Any]] = []
+        size = 0
+        for record in records:
+            item = self.channel.encode(record)
+            size += len(canonical_json(item).encode())
+            if wire and size > MAX_BATCH_BYTES:
+                records = records[: len(wire)]
+                break
+            wire.append(item)
+        reply = self.transport.post_json(self.channel.path, {self.channel.field: wire})
         accepted = reply.get("accepted") if isinstance(reply, dict) else None
         if not isinstance(accepted, list):
             raise HubUnavailable(f"hub reply to {self.channel.path} has no 'accepted' list")

@@ -18,7 +18,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
 from kiosk.agent.host import AgentHost
-from kiosk.agent.transport import HubTransport
+from kiosk.agent.transport import HubStatusError, HubTransport
 from kiosk.outbox import HubRefused, HubUnavailable
 
 log = logging.getLogger(__name__)
@@ -145,6 +145,16 @@ class CommandRunner:
             self.transport.post_json(
                 f"{COMMANDS_PATH}/{command_id}/ack", {"ok": ok, "result": result[:1000]}
             )
+        except HubStatusError as exc:
+            if 400 <= exc.status < 500:  # unknown command or bad ack: resending cannot help
+                log.warning("ack of command %s dropped: %s", command_id, exc)
+                with self._lock:
+                    self._unsent_acks.pop(command_id, None)
+                return
+            log.info("ack of command %s kept for later: %s", command_id, exc)
+            with self._lock:
+                self._unsent_acks[command_id] = (ok, result)
+            return
         except HubUnavailable as exc:
             log.info("ack of command %s kept for later: %s", command_id, exc)
             with self._lock:

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from kiosk.agent.transport import EnrolmentRefused, HubTransport
+from kiosk.agent.transport import EnrolmentRefused, HubTransport, hub_detail
 from kiosk.outbox import HubUnavailable
 from kiosk.sealed import write_private_file
 
@@ -83,8 +83,9 @@ def enrol(transport: HubTransport, code: str, name: str, place: dict[str, str]) 
     response = transport.post_unauthenticated(ENROL_PATH, body)
     if 400 <= response.status_code < 500:
         raise EnrolmentRefused(
-            f"hub refused the enrolment code ({response.status_code}); ask the county"
-            " operator for a new one-time code"
+            f"hub refused the enrolment code ({response.status_code} {hub_detail(response)});"
+            " check hub.enrolment_code and the place, or ask the county operator for a new"
+            " one-time code"
         )
     if response.status_code != 200:
         raise HubUnavailable(f"enrolment: hub answered {response.status_code}")

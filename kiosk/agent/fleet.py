@@ -41,6 +41,10 @@ _PURGE_EVERY_S = 24 * 3600.0
 # After this many long-polls fail while short polls work, poll for a while
 # before trying the long-poll again (a proxy that cuts idle requests).
 _LONG_POLL_STRIKES = 2
+# The hub's limits on a heartbeat (hub.fleet.health.HeartbeatIn): longer values
+# would make every heartbeat fail validation.
+_MAX_DEVICES = 32
+_MAX_DETAIL = 400
 _POLLS_BEFORE_LONG_POLL = 6
 
 
@@ -314,20 +318,22 @@ class FleetAgent:
         snap = self.host.status_snapshot()
         devices = [
             d.to_dict() if hasattr(d, "to_dict") else dict(d) for d in snap.get("devices", [])
-        ]
+        ][:_MAX_DEVICES]
+        for device in devices:
+            device["detail"] = str(device.get("detail", ""))[:_MAX_DETAIL]
         if self.journal_outbox is not None:
             backlog = self.journal_outbox.backlog()
         else:
             backlog = int(snap.get("journal_backlog", 0))
         body = {
-            "version": str(snap.get("version", "")),
+            "version": str(snap.get("version", ""))[:40],
             "uptime_s": int(snap.get("uptime_s", 0)),
             "devices": devices,
             "disk_free_mb": shutil.disk_usage(self._disk_path).free // (1024 * 1024),
             "memory_rss_mb": round(psutil.Process().memory_info().rss / (1024 * 1024), 1),
             "journal_backlog": backlog,
-            "screen": str(snap.get("screen", "")),
-            "session_state": str(snap.get("session_state", "")),
+            "screen": str(snap.get("screen", ""))[:60],
+            "session_state": str(snap.get("session_state", ""))[:30],
             "maintenance": bool(snap.get("maintenance", False)),
         }
         redacted: dict[str, Any] = _redact(body)

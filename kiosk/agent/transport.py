@@ -45,6 +45,14 @@ class HubCertificateError(HubUnavailable):
     """The hub's certificate is not signed by the pinned CA (or TLS failed)."""
 
 
+class HubStatusError(HubUnavailable):
+    """The hub answered with a non-2xx status other than 401 (kept in ``status``)."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
 class EnrolmentRefused(HubUnavailable):
     """The hub refused the enrolment code (used, expired or wrong)."""
 
@@ -83,6 +91,15 @@ def validate_hub(hub_url: str, ca_file: str | Path | None) -> tuple[str, Path | 
     if not ca_path.is_file():
         raise AgentConfigError(f"hub.ca_file {ca_path} does not exist or is not a file")
     return hub_url.rstrip("/"), ca_path
+
+
+def hub_detail(response: requests.Response) -> str:
+    """The hub's short error detail (FastAPI ``{"detail": ...}``), for logs."""
+    try:
+        detail = response.json().get("detail", "")
+    except (ValueError, AttributeError):
+        detail = response.text
+    return str(detail)[:200]
 
 
 class _SocketRegistry:
@@ -223,13 +240,17 @@ class HubTransport:
         if response.status_code == 401 and authenticate:
             raise HubRefused(f"{method} {path}: hub refused the terminal credential (401)")
         if not 200 <= response.status_code < 300:
-            raise HubUnavailable(
+            raise HubStatusError(
                 f"{method} {path}: hub answered {response.status_code} {response.reason}"
+                f" {hub_detail(response)}",
+                response.status_code,
             )
         return response
 
     @staticmethod
     def _decode(response: requests.Response) -> Any:
+        if response.status_code == 204 or not response.content:
+            return None  # e.g. the hub's ack endpoint answers 204 No Content
         try:
             return response.json()
         except ValueError as exc:

@@ -180,7 +180,7 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def _reply(self, status: int, body: Any = None) -> None:
-        payload = b"" if body is None else json.dumps(body).encode()
+        payload = b"" if body is None or status == 204 else json.dumps(body).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(payload)))
@@ -261,12 +261,17 @@ class _Handler(BaseHTTPRequestHandler):
         elif path == "/api/v1/terminal/screenshot":
             with hub.lock:
                 hub.screenshots.append((self.headers.get("Content-Type", ""), body))
-            self._reply(200, {"ok": True})
+            self._reply(204)  # as the real hub (hub/fleet/terminal_api.py)
         elif path.startswith("/api/v1/terminal/commands/") and path.endswith("/ack"):
             command_id = path.split("/")[-2]
             with hub.lock:
-                hub.acks[command_id] = json.loads(body)
-            self._reply(200, {"ok": True})
+                known = command_id.isdigit() and int(command_id) < hub._next_command
+                if known:
+                    hub.acks[command_id] = json.loads(body)
+            if known:
+                self._reply(204)  # as the real hub
+            else:
+                self._reply(404, {"detail": "no such command for this terminal"})
         elif path == "/api/v1/terminal/journal":
             self._upload(hub.journal, json.loads(body)["records"], hub.journal_hook)
         elif path == "/api/v1/terminal/events":
@@ -300,6 +305,9 @@ class _Handler(BaseHTTPRequestHandler):
                 if upload.received[item["key"]] == 1:
                     upload.stored.append(item)
         keys = [item["key"] for item in items]
+        self.hub.requests["upload bytes max"] = max(
+            self.hub.requests["upload bytes max"], int(self.headers.get("Content-Length") or 0)
+        )
         if hook is not None:
             hook(keys)  # e.g. kill the uploader after the hub stored, before it answers
         self._reply(200, {"accepted": keys})

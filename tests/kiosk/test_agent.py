@@ -136,9 +136,7 @@ def test_enrols_once_and_keeps_the_credential_owner_only(
     assert set(stored) == {"terminal_id", "token", "hub_url"}
     assert stored["terminal_id"] == agent.terminal_id == 1
     assert stored["token"] not in repr(agent.credentials.load())
-    assert hub.enrolments == [
-        {"code": "CODE-1", "name": "胡寨村便民服务站 1号机", "place": PLACE}
-    ]
+    assert hub.enrolments == [{"code": "CODE-1", "name": "胡寨村便民服务站 1号机", "place": PLACE}]
     agent.stop()
     # After a restart the credential is used; the one-time code is not sent again.
     again = make_agent(hub.url)
@@ -367,9 +365,7 @@ def test_https_with_the_pinned_ca(tmp_path: Path, make_agent: AgentFactory) -> N
     "url",
     ["http://10.20.30.40:8000", "http://hub.lankao.gov.cn", "http://[2001:db8::1]:8000"],
 )
-def test_plain_http_to_a_non_loopback_hub_is_refused(
-    url: str, make_agent: AgentFactory
-) -> None:
+def test_plain_http_to_a_non_loopback_hub_is_refused(url: str, make_agent: AgentFactory) -> None:
     with pytest.raises(AgentConfigError, match="loopback"):
         make_agent(url)
 
@@ -385,3 +381,17 @@ def test_https_needs_a_ca_file_and_loopback_http_is_accepted(
         make_agent("ftp://127.0.0.1/")
     for url in ("http://127.0.0.1:1", "http://127.9.9.9:1", "http://[::1]:1", "http://localhost:1"):
         assert make_agent(url).state is AgentState.ENROLLING
+
+
+def test_an_ack_the_hub_rejects_is_dropped_not_retried_forever(
+    hub: FakeHub, make_agent: AgentFactory, host: FakeHost
+) -> None:
+    agent = make_agent(hub.url)
+    agent.start()
+    assert _online(agent)
+    agent.commands.handle({"id": "999", "kind": "test_print", "args": {}})  # unknown to the hub
+    assert host.commands[-1][0] == "test_print"
+    assert agent.commands.unsent_acks == 0
+    hub.go_down()
+    agent.commands.handle({"id": "998", "kind": "reload_config", "args": {}})
+    assert agent.commands.unsent_acks == 1  # hub down: kept for later

@@ -203,3 +203,14 @@ def test_backoff_grows_with_jitter_to_its_cap() -> None:
     assert len(set(delays)) > 6  # jittered, not a fixed ladder
     backoff.reset()
     assert backoff.next_delay() <= 0.5
+
+
+def test_batches_stay_under_the_hubs_request_limit(hub: FakeHub, journal: Journal) -> None:
+    for n in range(8):
+        journal.append("service_step", {"n": n, "blob": "b" * 200_000})
+    with pytest.raises(ValueError, match="KiB"):
+        journal.append("service_step", {"blob": "b" * 300_000})
+    assert Outbox(journal, _transport(hub), batch=100).flush(5)
+    assert hub.journal.stored_keys == _keys(journal)
+    assert hub.requests["POST /api/v1/terminal/journal"] >= 3
+    assert 0 < hub.requests["upload bytes max"] < 1024 * 1024
