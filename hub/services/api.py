@@ -27,7 +27,7 @@ from hub.services.catalogue_store import seed_catalogue
 from hub.services.clock import Clock, SystemClock
 from hub.services.context import ServiceContext
 from hub.services.demo_provider import DemoCitizenProvider, resolve_path, seed_demo_data
-from hub.services.errors import install_error_handler
+from hub.services.errors import ServiceRoute, install_error_handler
 from hub.services.notifier import Notifier, RecordingNotifier
 from hub.services.payments import api as payments_api
 from hub.services.payments.provider import PaymentProvider
@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 PREFIX = "/api/v1/services"
 DEMO_CITIZENS = "config/demo/citizens.json"
 
-router = APIRouter(prefix=PREFIX)
+router = APIRouter(route_class=ServiceRoute, prefix=PREFIX)
 for _module in (catalogue_api, queries_api, applications_api, certificates, ratings, tickets):
     router.include_router(_module.router)
 router.include_router(payments_api.router)

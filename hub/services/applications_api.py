@@ -14,13 +14,13 @@ from hub.services.applications import STATUS_TEXT, create_application, due_of
 from hub.services.catalogue_store import get_item
 from hub.services.clock import local_text
 from hub.services.context import Ctx, Db
-from hub.services.errors import BadRequest, NotFound
+from hub.services.errors import BadRequest, NotFound, ServiceRoute
 from hub.services.models import ApplicationRow
 from hub.services.printable import Printable, PrintTable, lines
 from hub.services.schemas import AcceptanceNo, IdNumber, PersonHeader
 from kiosk.i18n import N_
 
-router = APIRouter(tags=["applications"])
+router = APIRouter(route_class=ServiceRoute, tags=["applications"])
 DELIVERY_TEXT = {"post": N_("邮寄送达"), "counter": N_("窗口领取")}
 
 

@@ -20,12 +20,12 @@ from hub.services.catalogue import (
 )
 from hub.services.catalogue_store import enabled_items, get_item
 from hub.services.context import Ctx, Db
-from hub.services.errors import NotFound
+from hub.services.errors import NotFound, ServiceRoute
 from hub.services.printable import yuan
 from hub.services.topics import TOPICS, TOPICS_BY_CODE
 from kiosk.i18n import N_
 
-router = APIRouter(tags=["catalogue"])
+router = APIRouter(route_class=ServiceRoute, tags=["catalogue"])
 
 PlaceParam = Annotated[
     str | None,

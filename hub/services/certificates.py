@@ -20,14 +20,14 @@ from pydantic import BaseModel
 
 from hub.services.clock import db_time, local_date, local_text
 from hub.services.context import Ctx, Db
-from hub.services.errors import NotFound
+from hub.services.errors import NotFound, ServiceRoute
 from hub.services.models import CertificateRow
 from hub.services.printable import Printable, PrintLine
 from hub.services.schemas import PersonHeader, PersonQuery
 from kiosk.i18n import N_
 
-router = APIRouter(prefix="/certificates", tags=["certificates"])
-public_router = APIRouter(tags=["verification"])
+router = APIRouter(route_class=ServiceRoute, prefix="/certificates", tags=["certificates"])
+public_router = APIRouter(route_class=ServiceRoute, tags=["verification"])
 
 VALID_DAYS = 90  # a 参保证明 is usually accepted for three months
 PENSION_STATUS_TEXT = {

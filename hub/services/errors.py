@@ -6,8 +6,13 @@ and speaks; it never contains an ID number, card number or payment code.
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Request
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 
 from kiosk.i18n import N_
 
@@ -58,3 +63,24 @@ def install_error_handler(app: FastAPI) -> None:
         return JSONResponse(status_code=exc.status, content={"detail": exc.detail})
 
     app.add_exception_handler(ServiceError, _handle)
+
+
+def _scrub(errors: Sequence[Any]) -> list[dict[str, Any]]:
+    # pydantic echoes the offending value as "input": that may be an ID number
+    # or a payment code, which must not travel back or reach any log in full.
+    return [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in errors]
+
+
+class ServiceRoute(APIRoute):
+    """Routes of the service API: validation errors (422) without the submitted values."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def route(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except RequestValidationError as exc:
+                return JSONResponse(status_code=422, content={"detail": _scrub(exc.errors())})
+
+        return route

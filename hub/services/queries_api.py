@@ -13,13 +13,13 @@ from pydantic import BaseModel, Field, model_validator
 
 from hub.services.clock import local_date, local_text
 from hub.services.context import Ctx
-from hub.services.errors import NotFound
+from hub.services.errors import NotFound, ServiceRoute
 from hub.services.identity import age_on, mask_id, mask_name, mask_pan
 from hub.services.printable import Printable, PrintTable, lines, yuan
 from hub.services.schemas import IdNumber, PersonHeader, PersonQuery, SsCardNumber
 from kiosk.i18n import N_
 
-router = APIRouter(prefix="/query", tags=["queries"])
+router = APIRouter(route_class=ServiceRoute, prefix="/query", tags=["queries"])
 
 
 class IdentifyIn(BaseModel):

@@ -16,11 +16,11 @@ from pydantic import BaseModel, Field
 from hub.services.catalogue_store import get_item
 from hub.services.clock import db_time
 from hub.services.context import Ctx, Db
-from hub.services.errors import BadRequest, NotFound
+from hub.services.errors import BadRequest, NotFound, ServiceRoute
 from hub.services.models import RatingRow
 from kiosk.i18n import N_
 
-router = APIRouter(prefix="/ratings", tags=["ratings"])
+router = APIRouter(route_class=ServiceRoute, prefix="/ratings", tags=["ratings"])
 
 LEVELS: dict[int, str] = {
     1: N_("非常满意"),

@@ -17,13 +17,13 @@ from sqlalchemy.orm import Session
 from hub.services.catalogue import Place
 from hub.services.clock import db_time, local_date, local_text
 from hub.services.context import Ctx, Db, ServiceContext
-from hub.services.errors import NotFound
+from hub.services.errors import NotFound, ServiceRoute
 from hub.services.models import TicketRow
 from hub.services.printable import Printable, lines
 from hub.services.sequences import next_value
 from kiosk.i18n import N_
 
-router = APIRouter(prefix="/tickets", tags=["tickets"])
+router = APIRouter(route_class=ServiceRoute, prefix="/tickets", tags=["tickets"])
 
 
 class TicketTypeOut(BaseModel):

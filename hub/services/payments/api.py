@@ -8,14 +8,14 @@ from fastapi import APIRouter, Path, status
 from pydantic import BaseModel, Field
 
 from hub.services.context import Ctx
-from hub.services.errors import NotFound
+from hub.services.errors import NotFound, ServiceRoute
 from hub.services.payments.sandbox import SandboxPaymentProvider
 from hub.services.payments.service import MAX_PAYERS, OrderRequest
 from hub.services.payments.views import OrderOut, QuoteOut
 from hub.services.schemas import IdNumber
 from kiosk.i18n import N_
 
-router = APIRouter(prefix="/payments", tags=["payments"])
+router = APIRouter(route_class=ServiceRoute, prefix="/payments", tags=["payments"])
 OrderNo = Annotated[str, Path(pattern=r"^[A-Za-z0-9]{1,32}$")]
 DEFAULT_PAYABLE = "resident_medical_2027"
 
