@@ -82,7 +82,7 @@ def key_value(key: str, value: str, width: int) -> list[str]:
     head = key + "："
     head_w, value_w = text_width(head), text_width(value)
     if head_w + value_w <= width:
-        return [head + " " * (width - head_w - value_w) + value]
+        return [(head + " " * (width - head_w - value_w) + value).rstrip()]
     if head_w <= width // 2:
         parts = wrap(value, width - head_w)
         return [head + parts[0]] + [" " * head_w + p for p in parts[1:]]

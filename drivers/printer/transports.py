@@ -53,7 +53,8 @@ class NetworkTransport:
         try:
             self._printer.open()
         except DeviceNotFoundError as exc:
-            raise DeviceOffline(f"cannot connect to {self.description}: {exc}") from exc
+            reason = " ".join(str(exc).split())  # the library's message spans lines
+            raise DeviceOffline(f"cannot connect to {self.description}: {reason}") from exc
 
     def write(self, data: bytes) -> None:
         try:

@@ -336,3 +336,27 @@ def render_png(
             draw.line((x, y, x + 8, y), fill=128, width=2)
     paper.save(path)
     return decoded
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m drivers.sim.escpos_decode JOB.bin OUT.png``: render a saved job
+    (e.g. one of VirtualPrinter.jobs) and print its text, for README screenshots."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Render an ESC/POS job as a PNG.")
+    parser.add_argument("job", type=Path)
+    parser.add_argument("png", type=Path)
+    parser.add_argument("--width-dots", type=int, default=576, help="576 (80 mm) or 384 (58 mm)")
+    parser.add_argument("--encoding", default="gb18030")
+    args = parser.parse_args(argv)
+    decoded = render_png(
+        args.job.read_bytes(), args.png, width_dots=args.width_dots, encoding=args.encoding
+    )
+    print("\n".join(decoded.text_lines))
+    for payload in decoded.qr_payloads:
+        print(f"[QR] {payload}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

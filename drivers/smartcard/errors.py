@@ -5,9 +5,6 @@ Messages never carry a card number, PAN or track data: only status words,
 reader names and what went wrong (payments-and-privacy.md, "Personal data").
 """
 
-# Names follow the shared tree (DeviceOffline, PaperOut) and read as states, not "...Error".
-# ruff: noqa: N818
-
 from __future__ import annotations
 
 import enum

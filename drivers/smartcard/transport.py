@@ -7,6 +7,7 @@ translated here, at the boundary, keeping the PC/SC hresult as ``code``.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from typing import Any, Protocol
 
@@ -49,7 +50,7 @@ class PcscTransport:
         self._connection: Any = None
 
     def connect(self) -> bytes:
-        from smartcard.Exceptions import CardConnectionException, NoCardException
+        from smartcard.Exceptions import NoCardException, SmartcardException
         from smartcard.pcsc.PCSCExceptions import BaseSCardException
         from smartcard.System import readers
 
@@ -69,7 +70,7 @@ class PcscTransport:
         except NoCardException as exc:
             connection.release()
             raise NoCard(f"no card in {name}", code=exc.hresult) from exc
-        except CardConnectionException as exc:
+        except SmartcardException as exc:
             connection.release()
             raise CardRemoved(
                 f"cannot connect to the card in {name}: {exc}", code=exc.hresult
@@ -91,16 +92,16 @@ class PcscTransport:
         return bytes(data), sw1, sw2
 
     def disconnect(self) -> None:
-        from smartcard.Exceptions import CardConnectionException
+        from smartcard.Exceptions import SmartcardException
+        from smartcard.pcsc.PCSCExceptions import BaseSCardException
 
         connection, self._connection = self._connection, None
         if connection is None:
             return
-        try:
+        # The card or pcscd may already be gone: there is nothing left to release then.
+        with contextlib.suppress(SmartcardException, BaseSCardException):
             connection.disconnect()
-        except CardConnectionException:
-            pass  # the card is already gone: nothing left to release on it
-        finally:
+        with contextlib.suppress(SmartcardException, BaseSCardException):
             connection.release()
 
 
