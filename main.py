@@ -71,20 +71,30 @@ def main(argv: list[str] | None = None) -> int:
 
     from kiosk.runtime import Terminal  # after validation: it imports pygame
     from kiosk.ui.fonts import FontMissing
+    from kiosk.watchdog import Watchdog
 
-    terminal = Terminal(config, window=args.windowed)
+    terminal = Terminal(config, window=args.windowed, config_path=args.config)
     try:
         app = terminal.build()
     except FontMissing as exc:
         print(str(exc), file=sys.stderr)
         terminal.close()
         return 3
+    watchdog = Watchdog()
+    app.draw()  # the attract screen is up: tell systemd we are ready
+    watchdog.ready()
     try:
-        app.run_forever()
+        app.run_forever(watchdog.ping)
     except KeyboardInterrupt:
         pass
     finally:
+        watchdog.stopping()
         terminal.close()
+    if app.restart_requested:
+        # Operators asked for a restart (or a new config): start afresh in this
+        # process slot. Under systemd, Restart=always would do the same.
+        logging.getLogger(__name__).info("restarting")
+        os.execv(sys.executable, [sys.executable, *sys.argv])
     return 0
 
 

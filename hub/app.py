@@ -8,7 +8,7 @@ and the operators' console).
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 import hub.fleet
 import hub.services
@@ -34,6 +34,11 @@ def create_app(settings: HubSettings | None = None) -> FastAPI:
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    hub.services.setup(app, settings)
+    # Citizen records go only to enrolled terminals: every service route
+    # needs a valid terminal credential (the certificate check /verify/<code>
+    # stays public: anyone holding a printed certificate may verify it).
+    from hub.fleet.auth import current_terminal
+
     hub.fleet.setup(app, settings)
+    hub.services.setup(app, settings, dependencies=[Depends(current_terminal)])
     return app

@@ -83,6 +83,7 @@ class App:
         self._service_screen: Screen = self.attract  # replaced when going out of service
         self.dirty = True
         self.running = True
+        self.restart_requested = False
         self._banner: tuple[Screen, Any, float] | None = None
         self.announcement: str | None = None  # pushed by operators, shown on attract
         self.maintenance_message: str | None = None
@@ -236,7 +237,10 @@ class App:
             "mode_voice": s.modes.voice,
             "pages_printed": s.pages_printed,
         }
-        self.recorder.record("session_end", summary)
+        try:
+            self.recorder.record("session_end", summary)
+        except DeviceError:
+            log.warning("session end not journaled; wiping anyway")  # the wipe must happen
         self.recorder.event("session_summary", summary)
         self._leave()
         self.tasks.new_generation()  # results for this person are dropped
@@ -248,6 +252,7 @@ class App:
         self.attract = self._make("attract")
         s.transition(SessionState.ATTRACT)
         self.dirty = True
+        self._check_service()  # a fault that waited for this person to finish
         self._enter()
 
     def set_modes(self, **changes: Any) -> None:
@@ -343,6 +348,33 @@ class App:
             screen.refresh()
         self.dirty = True
 
+    def request_restart(self) -> None:
+        """Leave the loop; main.py starts the process again (systemd does in production)."""
+        self.restart_requested = True
+        self.running = False
+
+    def refresh_all(self) -> None:
+        for screen in [*self.stack, self.attract]:
+            screen.refresh()
+        self.dirty = True
+
+    def set_announcement(self, text: str | None) -> None:
+        self.announcement = text
+        self.attract = self._make("attract")
+        self.dirty = True
+
+    def set_default_volume(self, step: int) -> None:
+        if not 0 <= step <= 4:
+            raise ValueError("volume step must be 0 to 4")
+        self.voice.default_volume = step
+        if not self.session.serving:
+            self.voice.set_volume(step)
+
+    def journal_failed(self, message: str) -> None:
+        """The journal cannot be written: nothing more may be done until staff fix it."""
+        self.maintenance_message = message
+        self._check_service()
+
     def set_maintenance(self, message: str | None) -> None:
         self.maintenance_message = message
         if message is not None and self.session.serving:
@@ -376,14 +408,31 @@ class App:
             self.pygame_clock.tick(ACTIVE_FPS if self.session.serving else IDLE_FPS)
 
     def step(self) -> None:
-        """One iteration: input, posted callbacks, timers, and a redraw if needed."""
+        """One iteration: input, posted callbacks, timers, and a redraw if needed.
+
+        This is the supervision point (STYLE.md): an error in a screen or a
+        callback is logged and told to the person; the kiosk keeps running.
+        """
         for event in pygame.event.get():
-            self._handle(event)
-        if self.ui.drain():
+            self._supervised(self._handle, event)
+        while not self.ui.empty():
+            self._supervised(self.ui.drain, 1)
             self.dirty = True
-        self._timers()
+        self._supervised(self._timers)
         if self.dirty:
             self.draw()
+
+    def _supervised(self, fn: Callable[..., Any], *args: Any) -> None:
+        try:
+            fn(*args)
+        except DeviceError as exc:
+            log.warning("device error reached the loop: %s", exc)
+            self.on_device_error(exc)
+        except Exception:
+            log.exception("unhandled error in the app loop")
+            self.recorder.event("app_error", {"screen": self.screen.name})
+            if self.session.serving:
+                self.screen.show_notice(self.error_message(RuntimeError()), "error")
 
     def draw(self) -> None:
         self._layout()

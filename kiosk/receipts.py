@@ -1,46 +1,41 @@
-"""Receipts the kiosk prints, built from what the screens show.
+"""Receipts the kiosk prints, built from what the hub sent and the screen showed.
 
-The layout for the paper width (full-width characters, wrapping) is the
-printer driver's job (:class:`drivers.printer.Receipt`); this module only
-decides what goes on the paper, always masked (payments-and-privacy.md).
+The hub's ``printable`` (title, lines, table, notes, verification code and
+its URL) is already masked (payments-and-privacy.md); laying it out for the
+paper width is the printer driver's job (:class:`drivers.printer.Receipt`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
+
+from kiosk.i18n import Translator
 
 if TYPE_CHECKING:
     from drivers.printer import Receipt
 
 
-def query_receipt(
-    *,
-    title: str,
-    person: Sequence[tuple[str, str]],
-    result: dict[str, Any],
-    terminal: str,
-    when: str,
-) -> Receipt:
-    """A printed copy of a query result: masked person lines, the table, totals."""
+def from_printable(printable: dict[str, Any], *, tr: Translator, terminal: str) -> Receipt:
     # Imported here: python-escpos is slow to import and not needed for the first frame.
     from drivers.printer import Receipt, ReceiptTable
 
-    table = result.get("table") or {}
+    table = printable.get("table") or {}
     tables = []
     if table.get("rows"):
         tables.append(
             ReceiptTable(
-                [str(h) for h in table["headers"]], [[str(c) for c in row] for row in table["rows"]]
+                [tr(str(c)) for c in table.get("columns", [])],
+                [[str(c) for c in row] for row in table["rows"]],
             )
         )
-    footer_lines = [str(s) for s in result.get("summary", [])]
-    footer_lines.append(f"{terminal} {when}")
+    footer = [tr(str(n)) for n in printable.get("notes", [])]
+    footer.append(tr.format("打印时间：{when}", when=printable.get("issued_at", "")))
+    footer.append(tr.format("终端：{terminal}", terminal=terminal))
     return Receipt(
-        title=title,
-        lines=list(person),
+        title=tr(str(printable.get("title", ""))),
+        lines=[(tr(str(line["label"])), str(line["value"])) for line in printable.get("lines", [])],
         tables=tables,
-        footer="\n".join(footer_lines),
-        verification_code=result.get("verification_code"),
-        qr=result.get("verify_url"),
+        qr=printable.get("qr_url"),
+        verification_code=printable.get("verification_code"),
+        footer="\n".join(footer),
     )

@@ -14,9 +14,11 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from drivers.speech import Speech
 from kiosk.app import App
@@ -24,15 +26,18 @@ from kiosk.config import KioskConfig
 from kiosk.devices import DeviceHub
 from kiosk.events import UiQueue
 from kiosk.i18n import Translator
+from kiosk.journal import Journal, JournalError
 from kiosk.recording import Recorder
 from kiosk.services import HubClient, ServiceGateway
 from kiosk.tasks import TaskRunner
 from kiosk.ui.text import TextRenderer
 from kiosk.voice import VoiceGuide
+from screens import fixed_prompts
 
 log = logging.getLogger(__name__)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+ENROLMENT_WAIT_S = 10.0
 
 
 class EmbeddedHub:
@@ -112,14 +117,19 @@ class Terminal:
         *,
         window: tuple[int, int] | None = None,
         speech: Speech | None = None,
+        config_path: Path | None = None,
     ) -> None:
         self.config = config
         self.window = window
         self._closers: list[Callable[[], None]] = []
         self._speech_override = speech
+        self.config_path = config_path
         self.app: App | None = None
         self.devices: DeviceHub | None = None
         self.hub: EmbeddedHub | None = None
+        self.agent: Any = None
+        self._credential: Any = None
+        self._journal_problem: str | None = None
 
     def build(self) -> App:
         """Open the window and every part; the attract screen can be drawn right after."""
@@ -159,7 +169,8 @@ class Terminal:
         self.devices = devices
         speech = self._speech_override or self._make_speech(devices)
         voice = VoiceGuide(speech, cfg.speech.rate_cpm)
-        recorder = Recorder()
+        journal = self._open_journal()
+        recorder = Recorder(journal)
         app = App(
             config=cfg,
             surface=surface,
@@ -173,11 +184,89 @@ class Terminal:
             tasks=tasks,
         )
         self.app = app
+        recorder.on_journal_failure = lambda message: ui.post(app.journal_failed, message)
+        if journal is not None:
+            self._check_journal(journal, recorder, app)
+        else:
+            app.journal_failed(JournalError.user_message)
         devices.start(app)
         self._closers.append(devices.stop)
         speech.start()
         self._closers.append(speech.close)
+        speech.prewarm(fixed_prompts(tr))
+        self._start_agent(base_url, app, devices, journal, recorder)
         return app
+
+    def _open_journal(self) -> Journal | None:
+        cfg = self.config.journal
+        try:
+            journal = Journal(cfg.path, cfg.quota_mb, cfg.retention_days)
+        except JournalError as exc:
+            log.error("journal cannot be opened: %s", exc)
+            self._journal_problem = str(exc)
+            return None
+        self._closers.append(journal.close)
+        return journal
+
+    def _check_journal(self, journal: Journal, recorder: Recorder, app: App) -> None:
+        """Tampering or a torn row is detected at start and reported to the hub."""
+        report = journal.verify()
+        recorder.event("journal_integrity", {"ok": report.ok, "detail": report.summary()})
+        if not report.ok:
+            log.error("journal integrity check failed: %s", report.summary())
+
+    def _start_agent(
+        self,
+        base_url: Callable[[], str],
+        app: App,
+        devices: DeviceHub,
+        journal: Journal | None,
+        recorder: Recorder,
+    ) -> None:
+        """Enrol and report to the hub, once its address is known (off the UI thread)."""
+        from kiosk.agent import AgentConfigError, FleetAgent
+        from kiosk.fleet_host import FleetHost
+
+        cfg = self.config
+        host = FleetHost(
+            app,
+            devices,
+            config_path=self.config_path,
+            journal_backlog=journal.backlog if journal is not None else (lambda: 0),
+        )
+
+        def start() -> None:
+            try:
+                url = base_url()
+                agent = FleetAgent(
+                    url,
+                    cfg.hub.ca_file,
+                    cfg.hub.credential_path,
+                    cfg.hub.enrolment_code,
+                    cfg.terminal.name,
+                    cfg.terminal.place.model_dump(),
+                    host,
+                    cfg.hub.heartbeat_interval_s,
+                    journal=journal,
+                )
+            except (TimeoutError, AgentConfigError) as exc:
+                log.error("fleet agent not started: %s", exc)
+                return
+            self.agent = agent
+            recorder.agent = agent
+            agent.start()
+            if self.hub is not None:
+                log.info(
+                    "运营控制台 / operator console: %s/console (demo login admin / huimin-demo)",
+                    url,
+                )
+
+        threading.Thread(target=start, name="agent-start", daemon=True).start()
+        self._closers.append(self._stop_agent)
+
+    def _stop_agent(self) -> None:
+        if self.agent is not None:
+            self.agent.stop()
 
     def _hub_url(self) -> Callable[[], str]:
         cfg = self.config
@@ -185,14 +274,30 @@ class Terminal:
             url = cfg.hub.url
             return lambda: url
         self.hub = EmbeddedHub(
-            REPO_ROOT / cfg.hub.embedded_config, cfg.hub.embedded_database_url, cfg.hub.embedded_port
+            REPO_ROOT / cfg.hub.embedded_config,
+            cfg.hub.embedded_database_url,
+            cfg.hub.embedded_port,
         )
         self.hub.start()
         self._closers.append(self.hub.stop)
         return self.hub.url
 
     def _token(self) -> str | None:
-        return None
+        """The terminal's credential from enrolment (read once it exists).
+
+        Called on task threads only: right after start the agent may still be
+        enrolling, so wait a little for the credential rather than fail.
+        """
+        from kiosk.agent import CredentialStore
+
+        store = CredentialStore(self.config.hub.credential_path)
+        deadline = time.monotonic() + ENROLMENT_WAIT_S
+        while self._credential is None:
+            self._credential = store.load()
+            if self._credential is not None or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        return self._credential.token if self._credential is not None else None
 
     def _make_speech(self, devices: DeviceHub) -> Speech:
         from drivers.speech import NullSpeech, SpeechService

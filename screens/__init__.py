@@ -6,6 +6,7 @@ screens never import each other's classes to navigate.
 
 from __future__ import annotations
 
+from kiosk.i18n import Translator
 from screens.attract import AttractScreen
 from screens.base import Screen
 from screens.help import HelpScreen
@@ -31,3 +32,19 @@ _SCREENS: tuple[type[Screen], ...] = (
 )
 
 REGISTRY: dict[str, type[Screen]] = {cls.name: cls for cls in _SCREENS}
+
+
+def fixed_prompts(tr: Translator) -> list[str]:
+    """Prompts that never change (titles, instructions, option labels, the
+    warning), synthesised once at start so speech begins without waiting."""
+    prompts: set[str] = {
+        tr("已呼叫工作人员，请稍候，工作人员马上就到"),
+        tr("好的，请继续办理"),
+        tr("已退出，您的信息已清除"),
+        tr("读取成功"),
+    }
+    for cls in _SCREENS:
+        prompts.add(tr(cls.title))
+        if cls.instruction:
+            prompts.add(tr(cls.instruction))
+    return sorted(p for p in prompts if p)

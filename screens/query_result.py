@@ -1,7 +1,9 @@
 """Query results: the person's records from the hub, paged, printable.
 
-Fetched on a task (the kiosk shows 正在查询 at once); the identity shown
-is masked; 打印 prints what is shown as a receipt, 完成 goes to the rating.
+Fetched on a task (the kiosk shows 正在查询 at once). The hub sends each
+result with its ``printable`` form, already masked (GB/T 35273: mask where
+the server renders); the screen shows exactly that, and 打印 prints it, so
+screen and paper never disagree. 完成 goes to the rating.
 """
 
 from __future__ import annotations
@@ -10,9 +12,9 @@ from typing import Any, ClassVar
 
 from kiosk import receipts
 from kiosk.i18n import N_
-from kiosk.privacy import mask_id_number, mask_name
-from kiosk.ui.blocks import Block, KeyValues, Paragraph, Table
+from kiosk.ui.blocks import Block
 from screens.base import Option, Screen, ScreenContext
+from screens.printable import printable_blocks
 from screens.query_menu import QUERY_TITLES
 
 
@@ -59,27 +61,7 @@ class QueryResultScreen(Screen):
     def blocks(self) -> list[Block]:
         if self.result is None:
             return []
-        tr = self.ctx.tr
-        table = self.result.get("table") or {}
-        blocks: list[Block] = [KeyValues(self._person_lines())]
-        if table.get("rows"):
-            blocks.append(
-                Table(
-                    [str(h) for h in table["headers"]], [[str(c) for c in r] for r in table["rows"]]
-                )
-            )
-        else:
-            blocks.append(Paragraph(tr("没有查到记录")))
-        for line in self.result.get("summary", []):
-            blocks.append(Paragraph(str(line), bold=True))
-        return blocks
-
-    def _person_lines(self) -> list[tuple[str, str]]:
-        tr = self.ctx.tr
-        identity = self.ctx.session.identity
-        name = identity.name if identity else ""
-        id_number = identity.id_number if identity else ""
-        return [(tr("姓名"), mask_name(name)), (tr("证件号码"), mask_id_number(id_number))]
+        return printable_blocks(self.ctx.tr, self.result.get("printable") or {})
 
     def options(self) -> list[Option]:
         if self.result is None:
@@ -101,12 +83,8 @@ class QueryResultScreen(Screen):
     def _print(self) -> None:
         if self.result is None or self.printing:
             return
-        receipt = receipts.query_receipt(
-            title=self.title_text(),
-            person=self._person_lines(),
-            result=self.result,
-            terminal=self.ctx.terminal_name,
-            when=self.ctx.now_text(),
+        receipt = receipts.from_printable(
+            self.result.get("printable") or {}, tr=self.ctx.tr, terminal=self.ctx.terminal_name
         )
         self.printing = True
         self.show_notice(self.ctx.tr("正在打印，请稍候……"))

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = ("kiosk", "screens", "drivers", "main.py")
+SOURCES = ("kiosk", "screens", "drivers", "main.py", "hub/services")
 PO = ROOT / "locale" / "en" / "LC_MESSAGES" / "huimin.po"
 CALL = re.compile(
     r"""\b(?:N_|tr|tr\.format|gettext)\(\s*(?P<q>["'])(?P<text>(?:\\.|(?!(?P=q)).)+)(?P=q)\s*[,)]"""

@@ -51,11 +51,21 @@ class FakeGateway:
         if self.down:
             raise HubUnavailable("ConnectionError")
         self.queries.append((kind, id_number))
-        rows = [[str(y), "300", "3600.00", f"{y}-03-15"] for y in range(2026, 2008, -1)]
+        rows = [[str(y), "300元", "300.00元", "30.00元"] for y in range(2026, 2008, -1)]
+        # The hub's response shape (hub/services/queries_api.py): masked at the hub.
         return {
-            "title": "社保缴费记录",
-            "table": {"headers": ["年度", "档次(元)", "金额(元)", "缴费日期"], "rows": rows},
-            "summary": ["累计缴费 18 年，合计 64800.00 元"],
+            "person": {"name_masked": "测***雀", "id_masked": "4102**********0016"},
+            "printable": {
+                "title": "城乡居民基本养老保险缴费记录",
+                "lines": [
+                    {"label": "姓名", "value": "测***雀"},
+                    {"label": "身份证号", "value": "4102**********0016"},
+                    {"label": "累计缴费年限", "value": "18年"},
+                ],
+                "table": {"columns": ["年度", "档次", "个人缴费", "政府补贴"], "rows": rows},
+                "notes": [],
+                "issued_at": "2026-11-22 10:00",
+            },
         }
 
     def rate(self, **rating: Any) -> None:

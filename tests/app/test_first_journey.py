@@ -81,9 +81,8 @@ def test_first_journey(mode: str) -> None:
     settle(app)
     assert len(devices.printed) == 1
     receipt = devices.printed[0]
-    assert (
-        CANARY_ID not in repr(receipt.lines) and ("证件号码", "4102**********0016") in receipt.lines
-    )
+    assert CANARY_ID not in repr(receipt) and ("身份证号", "4102**********0016") in receipt.lines
+    assert receipt.tables and len(receipt.tables[0].rows) == 18
     assert app.session.pages_printed == 1
     if mode == "keypad":
         press(app, pygame.K_RETURN)  # 完成
