@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fake_hub import FakeHub
 
 from drivers.health import DeviceHealth, DeviceState, PaperState
 from kiosk.agent import AgentConfigError, AgentState, FleetAgent
 from kiosk.agent.commands import HOST_KINDS
 from kiosk.journal import Journal
+from tests.kiosk.fake_hub import FakeHub
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 PLACE = {"county": "兰考县", "town": "城关镇", "village": "胡寨村", "branch": ""}
@@ -341,7 +341,7 @@ def test_events_queued_during_an_outage_are_delivered_once(
 
 
 def test_https_with_the_pinned_ca(tmp_path: Path, make_agent: AgentFactory) -> None:
-    from fake_hub import make_ca, make_server_cert
+    from tests.kiosk.fake_hub import make_ca, make_server_cert
 
     ca = make_ca(tmp_path, "county-ca")
     rogue = make_ca(tmp_path, "rogue-ca")

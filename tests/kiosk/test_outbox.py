@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fake_hub import FakeHub
 
 from kiosk.agent.transport import HubTransport
 from kiosk.journal import Journal
 from kiosk.outbox import EVENTS_CHANNEL, Backoff, HubRefused, Outbox
 from kiosk.sealed import Sealer
+from tests.kiosk.fake_hub import FakeHub
 
 TOKEN = "test-token"
 

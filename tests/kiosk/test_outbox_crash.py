@@ -18,9 +18,9 @@ import time
 from pathlib import Path
 
 import pytest
-from fake_hub import FakeHub
 
 from kiosk.journal import Journal
+from tests.kiosk.fake_hub import FakeHub
 
 REPO = Path(__file__).resolve().parents[2]
 ROUNDS = 30
