@@ -106,18 +106,23 @@ def _unauthorised(detail: str) -> HTTPException:
     return HTTPException(401, detail=detail, headers={"WWW-Authenticate": "Bearer"})
 
 
-async def current_terminal(request: Request) -> TerminalIdentity:
-    """FastAPI dependency: the terminal whose bearer token the request carries.
-
-    Raises 401 when the header is missing or the token is unknown or revoked.
-    """
+def bearer_token_hash(request: Request) -> str:
+    """SHA-256 of the request's bearer token; 401 when there is none."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token or len(token) > 200:
         raise _unauthorised("missing bearer token")
+    return hash_token(token)
+
+
+async def current_terminal(request: Request) -> TerminalIdentity:
+    """FastAPI dependency: the terminal whose bearer token the request carries.
+
+    Raises 401 when the header is missing or the token is unknown or revoked.
+    """
+    token_hash = bearer_token_hash(request)
     cache: TokenCache = request.app.state.fleet.tokens
-    token_hash = hash_token(token)
     hit, identity = cache.cached(token_hash)
     if not hit:
         identity = await run_in_threadpool(cache.load, token_hash)

@@ -15,16 +15,19 @@ import asyncio
 import json
 import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, update
 from starlette.concurrency import run_in_threadpool
 
 from hub.fleet.clock import utcnow
 from hub.fleet.models import Command
 
 POLL_INTERVAL_S = 0.3
+# A delivered command not acknowledged after this long is handed out again
+# (the long-poll response may have been lost); terminals de-duplicate by id.
+REDELIVER_AFTER_S = 120
 MAX_WAIT_S = 60.0
 
 # kind → console label (Chinese, operator-facing).
@@ -121,20 +124,33 @@ def pending_count(conn: Connection, terminal_id: int) -> int:
 
 
 def claim_queued(engine: Engine, terminal_id: int) -> list[dict[str, Any]]:
-    """Mark this terminal's queued commands delivered and return them, oldest
-    first. A command claimed concurrently by another process is skipped."""
+    """Mark this terminal's queued commands (and delivered ones never acked
+    within ``REDELIVER_AFTER_S``) delivered and return them, oldest first. A
+    command claimed concurrently by another process is skipped."""
     claimed: list[dict[str, Any]] = []
     with engine.begin() as conn:
+        now = utcnow()
+        stale = now - timedelta(seconds=REDELIVER_AFTER_S)
         rows = conn.execute(
-            select(Command.id, Command.kind, Command.args_json)
-            .where(Command.state == "queued", Command.terminal_id == terminal_id)
+            select(Command.id, Command.kind, Command.args_json, Command.state)
+            .where(
+                Command.terminal_id == terminal_id,
+                or_(
+                    Command.state == "queued",
+                    and_(Command.state == "delivered", Command.delivered_at < stale),
+                ),
+            )
             .order_by(Command.id)
         ).all()
-        now = utcnow()
         for row in rows:
+            guard = (
+                Command.state == "queued"
+                if row.state == "queued"
+                else and_(Command.state == "delivered", Command.delivered_at < stale)
+            )
             done = conn.execute(
                 update(Command)
-                .where(Command.id == row.id, Command.state == "queued")
+                .where(Command.id == row.id, guard)
                 .values(state="delivered", delivered_at=now)
             )
             if done.rowcount == 1:

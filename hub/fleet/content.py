@@ -83,13 +83,13 @@ def disabled_services(conn: Connection, path: str) -> list[str]:
 def active_announcements(conn: Connection, path: str) -> list[dict[str, Any]]:
     now = utcnow()
     rows = conn.execute(
-        select(Announcement)
+        select(Announcement.id, Announcement.text, Announcement.scope, Announcement.until)
         .where(
             Announcement.withdrawn_at.is_(None),
             or_(Announcement.until.is_(None), Announcement.until > now),
         )
         .order_by(Announcement.id)
-    ).scalars()
+    ).all()
     return [
         {"id": a.id, "text": a.text, "until": a.until.isoformat() if a.until else None}
         for a in rows

@@ -75,7 +75,7 @@ class HeartbeatIn(BaseModel):
     uptime_s: int = Field(0, ge=0)
     devices: list[DeviceReport] = Field(default_factory=list, max_length=32)
     disk_free_mb: int | None = Field(None, ge=0)
-    memory_rss_mb: int | None = Field(None, ge=0)
+    memory_rss_mb: float | None = Field(None, ge=0)
     journal_backlog: int = Field(0, ge=0)
     screen: str = Field("", max_length=60)
     session_state: str = Field("", max_length=30)

@@ -16,14 +16,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import Engine, bindparam, insert, select, update
+from sqlalchemy import Engine, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from hub.fleet import alerts, health
 from hub.fleet.auth import hash_token, new_token
 from hub.fleet.clock import parse_terminal_time, utcnow
-from hub.fleet.commands import pending_count
 from hub.fleet.models import (
+    Command,
     EnrolmentCode,
     HealthRecord,
     JournalRecord,
@@ -147,6 +147,14 @@ def enrol(engine: Engine, body: EnrolIn) -> Enrolled:
     return Enrolled(int(terminal_id), token)
 
 
+_PENDING = (
+    select(func.count())
+    .select_from(Command)
+    .where(Command.state == "queued", Command.terminal_id == bindparam("tid"))
+    .scalar_subquery()
+)
+# The fast path: one statement updates the status row when the condition
+# fingerprint is unchanged and returns the number of queued commands.
 _FAST_UPDATE = (
     update(Terminal)
     .where(Terminal.id == bindparam("tid"), Terminal.health_sig == bindparam("sig"))
@@ -161,7 +169,9 @@ _FAST_UPDATE = (
         session_state=bindparam("session_state"),
         devices_json=bindparam("devices_json"),
     )
+    .returning(_PENDING)
 )
+_PENDING_ONLY = select(_PENDING)
 
 
 def record_heartbeat(
@@ -169,10 +179,9 @@ def record_heartbeat(
 ) -> tuple[int, Payloads]:
     """Store the latest status; (commands pending, webhook payloads)."""
     now = utcnow()
-    sig = health.condition_signature(hb)
     params = {
         "tid": terminal_id,
-        "sig": sig,
+        "sig": health.condition_signature(hb),
         "now": now,
         "version": hb.version,
         "uptime_s": hb.uptime_s,
@@ -185,10 +194,11 @@ def record_heartbeat(
     }
     payloads: Payloads = []
     with engine.begin() as conn:
-        if conn.execute(_FAST_UPDATE, params).rowcount != 1:
+        pending = conn.execute(_FAST_UPDATE, params).scalar()
+        if pending is None:
             payloads = _heartbeat_changed(conn, terminal_id, hb, params, now)
-        pending = pending_count(conn, terminal_id)
-    return pending, payloads
+            pending = conn.execute(_PENDING_ONLY, {"tid": terminal_id}).scalar_one()
+    return int(pending), payloads
 
 
 def _heartbeat_changed(

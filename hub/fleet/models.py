@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import (
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -54,7 +55,7 @@ class Terminal(Base):
     version: Mapped[str] = mapped_column(String(40), default="")
     uptime_s: Mapped[int] = mapped_column(Integer, default=0)
     disk_free_mb: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    memory_rss_mb: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    memory_rss_mb: Mapped[float | None] = mapped_column(Float, nullable=True)
     journal_backlog: Mapped[int] = mapped_column(Integer, default=0)
     screen: Mapped[str] = mapped_column(String(60), default="")
     session_state: Mapped[str] = mapped_column(String(30), default="")
