@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pygame
 
@@ -184,8 +185,11 @@ class App:
     def today(self) -> date:
         return self._today()
 
+    def local_now(self) -> datetime:
+        return datetime.now(ZoneInfo(self.config.terminal.timezone))
+
     def now_text(self) -> str:
-        return datetime.now().strftime("%Y-%m-%d %H:%M")
+        return self.local_now().strftime("%Y-%m-%d %H:%M")
 
     def record(self, kind: str, data: dict[str, Any]) -> None:
         self.recorder.record(kind, data)

@@ -12,6 +12,7 @@ import difflib
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -65,6 +66,17 @@ class TerminalSection(_Section):
     name: str = "demo-terminal"
     service_point: str = "lankao-demo"
     place: PlaceSection = PlaceSection()
+    timezone: str = "Asia/Shanghai"
+    """Times on screen and paper are local to the service point, whatever the OS clock zone."""
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (e.g. Asia/Shanghai)") from None
+        return value
 
 
 # --- devices ---------------------------------------------------------------------------------

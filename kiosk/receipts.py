@@ -7,6 +7,7 @@ paper width is the printer driver's job (:class:`drivers.printer.Receipt`).
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from kiosk.i18n import Translator
@@ -15,7 +16,10 @@ if TYPE_CHECKING:
     from drivers.printer import Receipt
 
 
-def from_printable(printable: dict[str, Any], *, tr: Translator, terminal: str) -> Receipt:
+def from_printable(
+    printable: dict[str, Any], *, tr: Translator, terminal: str, now: datetime
+) -> Receipt:
+    """The receipt for a hub printable; ``now`` is the terminal's local time (printed)."""
     # Imported here: python-escpos is slow to import and not needed for the first frame.
     from drivers.printer import Receipt, ReceiptTable
 
@@ -29,7 +33,6 @@ def from_printable(printable: dict[str, Any], *, tr: Translator, terminal: str) 
             )
         )
     footer = [tr(str(n)) for n in printable.get("notes", [])]
-    footer.append(tr.format("打印时间：{when}", when=printable.get("issued_at", "")))
     footer.append(tr.format("终端：{terminal}", terminal=terminal))
     return Receipt(
         title=tr(str(printable.get("title", ""))),
@@ -38,4 +41,5 @@ def from_printable(printable: dict[str, Any], *, tr: Translator, terminal: str) 
         qr=printable.get("qr_url"),
         verification_code=printable.get("verification_code"),
         footer="\n".join(footer),
+        created_at=now,
     )

@@ -84,7 +84,10 @@ class QueryResultScreen(Screen):
         if self.result is None or self.printing:
             return
         receipt = receipts.from_printable(
-            self.result.get("printable") or {}, tr=self.ctx.tr, terminal=self.ctx.terminal_name
+            self.result.get("printable") or {},
+            tr=self.ctx.tr,
+            terminal=self.ctx.terminal_name,
+            now=self.ctx.local_now(),
         )
         self.printing = True
         self.show_notice(self.ctx.tr("正在打印，请稍候……"))

@@ -1,0 +1,141 @@
+"""A guided tour of the demo for machines without a screen (``make demo HEADLESS=1``).
+
+Starts the real terminal (window under Xvfb, simulated devices, embedded
+hub), walks the first journey by keypad — attract, home, 查询, 社保缴费记录,
+a demo ID card, the records, print, rating — in standard and 长辈 mode,
+and writes a screenshot of every step plus the printed receipt rendered
+from the printer's bytes. ``--readme`` also refreshes docs/screenshots/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+
+import pygame
+
+from drivers.sim.escpos_decode import render_png
+from drivers.speech import NullSpeech
+from kiosk.config import load_config
+from kiosk.runtime import Terminal
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Tour:
+    def __init__(self, out: Path, window: tuple[int, int]) -> None:
+        self.out = out
+        out.mkdir(parents=True, exist_ok=True)
+        self.terminal = Terminal(
+            load_config(ROOT / "config" / "kiosk.toml"), window=window, speech=NullSpeech()
+        )
+        self.app = self.terminal.build()
+        self.shots: list[Path] = []
+
+    def step(self, seconds: float = 0.3) -> None:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            self.app.step()
+            time.sleep(0.01)
+
+    def key(self, key: int, wait: float = 0.3) -> None:
+        pygame.event.post(
+            pygame.event.Event(pygame.KEYDOWN, key=key, mod=0, unicode="", scancode=0)
+        )
+        self.step(wait)
+
+    def wait_for(self, predicate: object, timeout: float = 20.0) -> None:
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            self.step(0.05)
+            if predicate():  # type: ignore[operator]
+                return
+        raise SystemExit(f"demo tour stuck on screen {self.app.screen.name}")
+
+    def shot(self, name: str) -> Path:
+        self.app.dirty = True
+        self.app.step()
+        path = self.out / f"{len(self.shots) + 1:02d}-{name}.png"
+        pygame.image.save(self.app.surface, str(path))
+        self.shots.append(path)
+        print(f"  {path}")
+        return path
+
+    def option_key(self, name: str) -> int:
+        for key, opt in self.app.screen.numbered_options():
+            if opt.name == name:
+                return int(getattr(pygame, f"K_{key}"))
+        raise SystemExit(f"no option {name} on {self.app.screen.name}")
+
+    def journey(self, elder: bool, citizen: str) -> None:
+        app = self.app
+        suffix = "elder" if elder else "standard"
+        self.shot(f"attract-{suffix}")
+        self.key(pygame.K_F2 if elder else pygame.K_RETURN)
+        self.shot(f"home-{suffix}")
+        self.key(self.option_key("query"))
+        self.shot(f"query-menu-{suffix}")
+        self.key(self.option_key("contributions"))
+        self.shot(f"identify-{suffix}")
+        self.terminal.devices.place_demo_card(citizen)  # type: ignore[union-attr]
+        self.wait_for(
+            lambda: app.screen.name == "query_result" and getattr(app.screen, "result", None)
+        )
+        self.shot(f"records-{suffix}")
+        jobs = len(self.terminal.devices.sim_printer.jobs)  # type: ignore[union-attr]
+        self.key(self.option_key("print"))
+        self.wait_for(lambda: len(self.terminal.devices.sim_printer.jobs) > jobs)  # type: ignore[union-attr]
+        self.step(0.5)
+        self.shot(f"printed-{suffix}")
+        receipt = self.out / f"receipt-{suffix}.png"
+        render_png(self.terminal.devices.sim_printer.jobs[-1], receipt)  # type: ignore[union-attr]
+        print(f"  {receipt} (rendered from the printer's bytes)")
+        self.key(self.option_key("done"))
+        self.shot(f"rate-{suffix}")
+        self.key(pygame.K_1)
+        self.shot(f"thanks-{suffix}")
+        self.key(pygame.K_RETURN)
+        self.terminal.devices.sim_idcard.remove()  # type: ignore[union-attr]
+        self.step(0.5)
+
+    def close(self) -> None:
+        self.terminal.close()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", type=Path, default=ROOT / "artifacts" / "demo")
+    parser.add_argument("--window", default="1280x800")
+    parser.add_argument(
+        "--readme", action="store_true", help="also copy README screenshots to docs/"
+    )
+    args = parser.parse_args()
+    w, h = (int(v) for v in args.window.split("x"))
+    tour = Tour(args.out, (w, h))
+    print("Demo tour: the first journey, standard then 长辈 mode; screenshots:")
+    try:
+        tour.journey(elder=False, citizen="wang_fang")
+        tour.journey(elder=True, citizen="li_jianguo")
+    finally:
+        tour.close()
+    if args.readme:
+        docs = ROOT / "docs" / "screenshots"
+        docs.mkdir(parents=True, exist_ok=True)
+        for shot in tour.shots:
+            for wanted in ("home-standard", "home-elder", "records-standard", "records-elder"):
+                if shot.stem.endswith(wanted):
+                    shutil.copy(shot, docs / f"{wanted}.png")
+        shutil.copy(args.out / "receipt-standard.png", docs / "receipt.png")
+    print(f"Done: {len(tour.shots)} screenshots in {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
