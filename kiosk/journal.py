@@ -146,10 +146,19 @@ def canonical_json(value: object) -> str:
     )
 
 
-def chain_hash(prev_hash: str, row: Mapping[str, object]) -> str:
-    """sha256 over the previous hash and the canonical JSON of the row
-    (``seq``, ``key``, ``at``, ``kind``, ``data``)."""
-    return hashlib.sha256((prev_hash + canonical_json(dict(row))).encode()).hexdigest()
+def row_json(seq: int, key: str, at: str, kind: str, body: str) -> str:
+    """Canonical JSON of a row, ``{"at","data","key","kind","seq"}``, built around
+    ``body`` (the canonical JSON of its data, as stored) without parsing it again."""
+    d = json.dumps
+    return (
+        f'{{"at":{d(at, ensure_ascii=False)},"data":{body},"key":{d(key, ensure_ascii=False)},'
+        f'"kind":{d(kind, ensure_ascii=False)},"seq":{seq}}}'
+    )
+
+
+def chain_hash(prev_hash: str, row: str) -> str:
+    """sha256 over the previous hash and the row's canonical JSON (:func:`row_json`)."""
+    return hashlib.sha256((prev_hash + row).encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -282,9 +291,7 @@ class Journal:
                     seq = last_seq + 1
                     key = f"{self.journal_id}:{seq}"
                     at = datetime.now(UTC).isoformat(timespec="milliseconds")
-                    digest = chain_hash(
-                        prev_hash, {"seq": seq, "key": key, "at": at, "kind": kind, "data": plain}
-                    )
+                    digest = chain_hash(prev_hash, row_json(seq, key, at, kind, body))
                     self._db.execute(
                         "INSERT INTO records (seq, key, at, kind, data, prev_hash, hash)"
                         " VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -466,14 +473,14 @@ class Journal:
                         )
                     if stored_prev != prev_hash:
                         problems.append(IntegrityProblem(seq, "chain broken: prev_hash differs"))
-                    try:
-                        data = json.loads(body)
-                    except (TypeError, ValueError):
-                        problems.append(IntegrityProblem(seq, "torn row: data is not valid JSON"))
-                    else:
-                        row = {"seq": seq, "key": key, "at": at, "kind": kind, "data": data}
-                        if chain_hash(stored_prev, row) != digest:
-                            problems.append(IntegrityProblem(seq, "hash mismatch: row altered"))
+                    if chain_hash(stored_prev, row_json(seq, key, at, kind, body)) != digest:
+                        try:
+                            json.loads(body)
+                        except (TypeError, ValueError):
+                            reason = "torn row: data is not valid JSON"
+                        else:
+                            reason = "hash mismatch: row altered"
+                        problems.append(IntegrityProblem(seq, reason))
                     prev_hash = digest
                     expected = seq + 1
                     if len(problems) >= _MAX_PROBLEMS:
