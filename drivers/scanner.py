@@ -280,7 +280,9 @@ class KeyboardWedgeDecoder:
     longer than the interval starts a new burst. Pure logic: no pygame here.
     """
 
-    def __init__(self, max_interval_ms: float = 50, min_length: int = 16, max_length: int = 32):
+    def __init__(
+        self, max_interval_ms: float = 50, min_length: int = 16, max_length: int = 32
+    ) -> None:
         self.max_interval = max_interval_ms / 1000
         self.min_length = min_length
         self.max_length = max_length

@@ -140,7 +140,7 @@ class IdCardReader:
 
     # -- SAM ---------------------------------------------------------------
 
-    def reset_sam(self, timeout: float = 1.0) -> None:
+    def reset_sam(self) -> None:
         """Reset the security module. The spec lists no reply, so none is awaited."""
         self._link.reset_input()
         self._link.write(encode_request(*RESET_SAM))

@@ -140,8 +140,9 @@ def decode_text_block(block: bytes, photo: bytes = b"", fingerprint: bytes = b""
         # The 2023 card continues a long English name at byte 220 (spec).
         english_name = _raw(block, layout["english_name"]) + get["english_name_more"]
     nation_code = get.get("nation", "")
-    if nation_code and nation_code not in NATION:
+    if card_type == "id" and nation_code not in NATION:
         raise ProtocolError("unknown nation code")
+    # On a J permit the nation field is blank; tolerate whatever a reader leaves there.
     return IdCard(
         name=get["name"],
         sex=_sex(get["sex"]),

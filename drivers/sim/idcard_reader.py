@@ -125,7 +125,7 @@ class IdCardSimulator:
     single glitch; the fault then clears itself).
 
     Like a real SAM it insists on find then select before every read.
-    ``requests`` keeps (monotonic time, CMD, PARA) of the last 1000 requests.
+    :attr:`requests` lists (monotonic time, CMD, PARA) of the last 1000 requests.
     """
 
     def __init__(
@@ -141,7 +141,7 @@ class IdCardSimulator:
         self._link = link
         self.slow_delay = slow_delay
         self.sam_id = sam_id
-        self.requests: deque[tuple[float, int, int]] = deque(maxlen=1000)
+        self._requests: deque[tuple[float, int, int]] = deque(maxlen=1000)
         self.faults_injected = 0
         self._rng = random.Random(seed)
         self._lock = threading.Lock()
@@ -193,6 +193,12 @@ class IdCardSimulator:
             self._selected = False
 
     @property
+    def requests(self) -> list[tuple[float, int, int]]:
+        """A copy of the request log, safe to iterate while the simulator serves."""
+        with self._lock:
+            return list(self._requests)
+
+    @property
     def card(self) -> SimCard | None:
         return self._card
 
@@ -214,7 +220,7 @@ class IdCardSimulator:
         assert endpoint is not None
         parser = FrameParser(min_len=MIN_REQUEST_LEN)
         while not self._stop.is_set():
-            data = endpoint.read(0.05)
+            data = endpoint.read(0.2)  # the timeout only bounds how soon stop() is seen
             if data is None:
                 return  # the line is gone (socat stopped): nothing more to serve
             for body in parser.feed(data) if data else []:
@@ -223,8 +229,8 @@ class IdCardSimulator:
                     return
 
     def _answer(self, req: Request) -> bytes | None:
-        self.requests.append((time.monotonic(), req.cmd, req.para))
         with self._lock:
+            self._requests.append((time.monotonic(), req.cmd, req.para))
             card = self._card
             fault = self._fault
             match (req.cmd, req.para):
