@@ -7,16 +7,35 @@ screens never import each other's classes to navigate.
 from __future__ import annotations
 
 from kiosk.i18n import Translator
+from screens.apply_allowance import AllowanceCheckScreen, ApplyAccountScreen
+from screens.apply_common import (
+    ApplyConfirmScreen,
+    ApplyDeliveryScreen,
+    ApplyFormScreen,
+    ApplySlipScreen,
+    MessageScreen,
+)
+from screens.apply_pension import ApplyGradeScreen
 from screens.attract import AttractScreen
 from screens.base import Screen
+from screens.catalog import ApplyMenuScreen, CatalogItemsScreen
+from screens.certificate import CertificateScreen
+from screens.consent import ConsentScreen
+from screens.entry import EntryScreen
+from screens.guide import GuideScreen
 from screens.help import HelpScreen
 from screens.home import HomeScreen
 from screens.identify import IdentifyScreen
 from screens.out_of_service import OutOfServiceScreen
+from screens.pay import PayConfirmScreen, PayMenuScreen, PayPeopleScreen
+from screens.pay_run import PayDoneScreen, PayQrScreen, PayScanScreen
+from screens.print_menu import PrintMenuScreen, ReprintScreen
+from screens.progress import ProgressResultScreen, ProgressScreen
 from screens.query_menu import QueryMenuScreen
 from screens.query_result import QueryResultScreen
 from screens.rate import RateReasonsScreen, RateScreen
 from screens.thanks import ThanksScreen
+from screens.ticket import TicketDoneScreen, TicketScreen
 
 _SCREENS: tuple[type[Screen], ...] = (
     AttractScreen,
@@ -29,6 +48,33 @@ _SCREENS: tuple[type[Screen], ...] = (
     ThanksScreen,
     OutOfServiceScreen,
     HelpScreen,
+    # Service journeys (issue 4)
+    ApplyMenuScreen,
+    CatalogItemsScreen,
+    GuideScreen,
+    EntryScreen,
+    MessageScreen,
+    ConsentScreen,
+    AllowanceCheckScreen,
+    ApplyFormScreen,
+    ApplyGradeScreen,
+    ApplyAccountScreen,
+    ApplyDeliveryScreen,
+    ApplyConfirmScreen,
+    ApplySlipScreen,
+    CertificateScreen,
+    ProgressScreen,
+    ProgressResultScreen,
+    PayMenuScreen,
+    PayPeopleScreen,
+    PayConfirmScreen,
+    PayQrScreen,
+    PayScanScreen,
+    PayDoneScreen,
+    PrintMenuScreen,
+    ReprintScreen,
+    TicketScreen,
+    TicketDoneScreen,
 )
 
 REGISTRY: dict[str, type[Screen]] = {cls.name: cls for cls in _SCREENS}

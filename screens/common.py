@@ -115,16 +115,16 @@ class LoadingScreen(ChoiceScreen, metaclass=ABCMeta):
     def reload(self) -> None:
         self.failed = False
         self.show_notice(self.ctx.tr(self.loading_text), speak=False)
-        self.ctx.run(self.fetch(), self._done, self._failed)
+        self.ctx.run(self.fetch(), self._on_loaded, self._on_load_error)
 
-    def _done(self, data: Any) -> None:
+    def _on_loaded(self, data: Any) -> None:
         self.data = data
         self.notice = None
         self.loaded(data)
         self.refresh()
         self.ctx.announce(self)
 
-    def _failed(self, exc: Exception) -> None:
+    def _on_load_error(self, exc: Exception) -> None:
         self.failed = True
         self.show_notice(self.ctx.error_message(exc), "error")
 

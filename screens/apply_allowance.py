@@ -1,0 +1,78 @@
+"""高龄津贴申请: the age check before anything else, and the payout account.
+
+Eligibility is read from the birth date on the card (80 or older on the
+terminal's date); a younger person is told why, plainly, before any data
+is used. The allowance is paid only to the bank account of the person's
+own social-security card (the hub refuses any other), so the account step
+shows that account masked (first 6 + last 4) for the person to confirm.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from kiosk.i18n import N_
+from kiosk.ui.blocks import Block, Paragraph
+from screens.apply_common import ApplyScreen, go_next
+from screens.base import Option, Screen
+from screens.common import LoadingScreen
+
+MIN_AGE = 80
+
+
+class AllowanceCheckScreen(Screen):
+    """Not a visible step: decides at once and moves on (or explains the refusal)."""
+
+    name = "allowance_check"
+    title = N_("高龄津贴申请")
+    personal = True
+
+    def on_enter(self) -> None:
+        identity = self.ctx.session.identity
+        age = identity.age(self.ctx.today()) if identity is not None else None
+        if age is not None and age >= MIN_AGE:
+            self.ctx.replace("consent")
+            return
+        self.ctx.session.data.pop("draft", None)
+        lines = [N_("高龄津贴需年满80周岁才能申请。")]
+        if age is None:
+            lines.append(N_("未能从证件中读取出生日期，请到窗口办理。"))
+        else:
+            lines.append(
+                self.ctx.tr.format("您今年{age}岁，暂不符合申请条件，满80周岁后可以申请。", age=age)
+            )
+        self.ctx.replace("message", heading=N_("暂不符合申请条件"), lines=lines)
+
+
+class ApplyAccountScreen(ApplyScreen, LoadingScreen):
+    name = "apply_account"
+    title = N_("请确认津贴发放账户")
+    instruction = N_("高龄津贴按月发放到您本人社保卡的银行账户")
+
+    def fetch(self) -> Callable[[], Any]:
+        identity = self.ctx.session.identity
+        assert identity is not None
+        gateway, id_number = self.ctx.services(), identity.id_number
+        # The pension record carries the social-security card's account, masked by the hub.
+        return lambda: gateway.post("/query/pension", {"id_number": id_number, "months": 1})
+
+    def blocks(self) -> list[Block]:
+        if self.data is None:
+            return []
+        return [
+            Paragraph(
+                self.ctx.tr.format("社保卡银行账户：{account}", account=self.data["bank_masked"]),
+                bold=True,
+            ),
+            Paragraph(
+                self.ctx.tr("如需更换发放账户，请带银行卡到窗口办理社保卡账户变更"), muted=True
+            ),
+        ]
+
+    def ready_choices(self) -> list[Option]:
+        return [Option(N_("使用此账户"), self._use, confirm=True, name="use_account")]
+
+    def _use(self) -> None:
+        self.draft.account_masked = str(self.data["bank_masked"])
+        go_next(self.ctx, self.name)

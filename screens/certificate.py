@@ -1,0 +1,58 @@
+"""社会保险参保证明: issued by the hub at once, printed with a verification
+code and a QR code that opens ``/verify/<code>`` on the hub, where a bank
+clerk or employer sees that the paper is genuine (masked facts only)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from kiosk import receipts_services
+from kiosk.i18n import N_
+from kiosk.ui.blocks import Block, KeyValues, Paragraph
+from screens.base import Option, ScreenContext
+from screens.common import LoadingScreen, ReceiptPrinting, finish_service
+
+
+class CertificateScreen(LoadingScreen):
+    name = "certificate"
+    title = N_("社会保险参保证明")
+    instruction = N_("证明带有验证码和二维码，扫码即可核验真伪")
+    loading_text = N_("正在出具证明，请稍候……")
+    personal = True
+    step = (2, 2)
+
+    def __init__(self, ctx: ScreenContext, **params: Any) -> None:
+        super().__init__(ctx, **params)
+        self.printing = ReceiptPrinting(self)
+
+    def fetch(self) -> Callable[[], Any]:
+        identity = self.ctx.session.identity
+        assert identity is not None
+        gateway, id_number = self.ctx.services(), identity.id_number
+        return lambda: gateway.post("/certificates/insurance", {"id_number": id_number})
+
+    def loaded(self, data: Any) -> None:
+        self.ctx.session.data.setdefault("printed", []).append(data["printable"])
+
+    def blocks(self) -> list[Block]:
+        if self.data is None:
+            return []
+        tr = self.ctx.tr
+        facts = [(str(f["label"]), str(f["value"])) for f in self.data["facts"]]
+        facts.append((tr("有效期至"), str(self.data["valid_until"])))
+        return [
+            KeyValues(facts),
+            Paragraph(tr.format("验证码：{code}", code=self.data["code"]), bold=True),
+        ]
+
+    def _receipt(self) -> Any:
+        return receipts_services.from_printable(
+            self.data["printable"], tr=self.ctx.tr, terminal=self.ctx.terminal_name
+        )
+
+    def ready_choices(self) -> list[Option]:
+        return [
+            self.printing.option(self._receipt, N_("打印证明"), "print"),
+            Option(N_("完成"), lambda: finish_service(self.ctx), "secondary", name="done"),
+        ]

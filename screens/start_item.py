@@ -1,0 +1,63 @@
+"""From a catalogue item to the journey this terminal offers for it.
+
+The catalogue says what the terminal can do (``capabilities``, ``form``,
+``query_kind``); this module turns that into the one action shown on the
+guide screen and starts the right flow, asking for a card first where
+the flow needs one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from kiosk.i18n import N_
+from screens.apply_common import ApplicationDraft
+from screens.base import Option, ScreenContext
+from screens.common import needs_identity
+
+
+def item_action(ctx: ScreenContext, guide: dict[str, Any]) -> Option | None:
+    """The option that starts what this terminal offers for ``guide``'s item, if any."""
+    caps = guide.get("capabilities", [])
+    form = guide.get("form")
+    kind = guide.get("query_kind")
+    if "apply" in caps and form:
+        return Option(N_("在本机申请"), _apply(ctx, guide), confirm=True, name="start_apply")
+    if "pay" in caps:
+        return Option(N_("在本机缴费"), lambda: ctx.go("pay_menu"), confirm=True, name="start_pay")
+    if kind == "insurance_certificate":
+        return Option(
+            N_("打印参保证明"), lambda: start_certificate(ctx), confirm=True, name="start_print"
+        )
+    if kind == "applications":
+        return Option(
+            N_("查询办件进度"), lambda: ctx.go("progress"), confirm=True, name="start_query"
+        )
+    if kind:
+        return Option(N_("在本机查询"), _query(ctx, str(kind)), confirm=True, name="start_query")
+    return None
+
+
+def start_certificate(ctx: ScreenContext) -> None:
+    ctx.session.service_id = ctx.session.service_id or "rsi_insurance_certificate"
+    if not needs_identity(ctx, "certificate"):
+        ctx.go("certificate")
+
+
+def _query(ctx: ScreenContext, kind: str) -> Callable[[], None]:
+    def start() -> None:
+        if not needs_identity(ctx, "query_result", kind=kind):
+            ctx.go("query_result", kind=kind)
+
+    return start
+
+
+def _apply(ctx: ScreenContext, guide: dict[str, Any]) -> Callable[[], None]:
+    def start() -> None:
+        ctx.session.data["draft"] = ApplicationDraft.for_item(guide)
+        first = "allowance_check" if guide["form"] == "elderly_allowance" else "consent"
+        if not needs_identity(ctx, first):
+            ctx.go(first)
+
+    return start

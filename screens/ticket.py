@@ -1,0 +1,103 @@
+"""取号: choose the counter's business type, get a number and how many wait
+ahead, printed. No card is needed (seeds/003 §19)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from kiosk import receipts_services
+from kiosk.i18n import N_
+from kiosk.ui.blocks import Block, Paragraph
+from screens.base import Option, Screen, ScreenContext
+from screens.common import LoadingScreen, ReceiptPrinting, finish_service
+
+
+class TicketScreen(LoadingScreen):
+    name = "ticket"
+    title = N_("取号")
+    instruction = N_("请选择要办理的业务类型")
+    step = (1, 2)
+
+    def __init__(self, ctx: ScreenContext, **params: Any) -> None:
+        super().__init__(ctx, **params)
+        self.taking = False
+
+    def fetch(self) -> Callable[[], Any]:
+        gateway = self.ctx.services()
+        point = gateway.service_point
+        return lambda: gateway.get(f"/tickets/types?service_point={point}")
+
+    def ready_choices(self) -> list[Option]:
+        return [
+            Option(
+                self.ctx.tr.format("{name}（等候{n}人）", name=t["name"], n=t["waiting"]),
+                self._take(t["code"]),
+                name=f"type_{t['code']}",
+            )
+            for t in self.data["types"]
+        ]
+
+    def _take(self, code: str) -> Callable[[], None]:
+        def take() -> None:
+            if self.taking:
+                return
+            self.taking = True
+            self.ctx.session.service_id = "ticket"
+            gateway = self.ctx.services()
+            body = {"service_point": gateway.service_point, "business_type": code}
+            self.ctx.record("ticket_take", {"business_type": code})
+            self.show_notice(self.ctx.tr("正在取号，请稍候……"), speak=False)
+            self.ctx.run(lambda: gateway.post("/tickets", body), self._taken, self._failed_take)
+
+        return take
+
+    def _taken(self, ticket: dict[str, Any]) -> None:
+        self.taking = False
+        self.ctx.replace("ticket_done", ticket=ticket)
+
+    def _failed_take(self, exc: Exception) -> None:
+        self.taking = False
+        self.show_notice(self.ctx.error_message(exc), "error")
+
+
+class TicketDoneScreen(Screen):
+    name = "ticket_done"
+    title = N_("取号成功")
+    step = (2, 2)
+    chrome_back = False
+
+    def __init__(self, ctx: ScreenContext, **params: Any) -> None:
+        super().__init__(ctx, **params)
+        self.ticket: dict[str, Any] = params["ticket"]
+        self.printing = ReceiptPrinting(self)
+
+    def _receipt(self) -> Any:
+        return receipts_services.from_printable(
+            self.ticket["printable"], tr=self.ctx.tr, terminal=self.ctx.terminal_name
+        )
+
+    def on_enter(self) -> None:
+        if not self.printing.done and not self.printing.busy:
+            ok, why = self.ctx.device_available("printer")
+            if ok:
+                self.printing.start(self._receipt())
+            else:
+                self.show_notice(
+                    self.ctx.tr.format("{why}，请记住您的号码", why=self.ctx.tr(why)), "error"
+                )
+
+    def blocks(self) -> list[Block]:
+        tr, t = self.ctx.tr, self.ticket
+        return [
+            Paragraph(tr.format("您的号码：{number}", number=t["number"]), bold=True, large=True),
+            Paragraph(tr.format("业务类型：{name}", name=t["business_type_name"])),
+            Paragraph(tr.format("前面还有{n}人等候", n=t["waiting_ahead"]), bold=True),
+            Paragraph(tr("请留意叫号，过号请重新取号")),
+        ]
+
+    def options(self) -> list[Option]:
+        return [
+            self.printing.option(self._receipt, N_("再打印一张")),
+            Option(N_("完成"), lambda: finish_service(self.ctx), confirm=True, name="done"),
+        ]
