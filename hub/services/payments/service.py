@@ -192,17 +192,18 @@ class PaymentService:
                 return replayed
             raise
         with self._lock(order_no):
+            row = self._load(order_no)
             try:
                 result = self.provider.create(
                     order_no, fen * len(people), req.method, payable.name, req.auth_code
                 )
             except ProviderRejected as exc:
-                self._finish(order_no, "FAILED", error=exc.message)
+                row = self._finish(row, "FAILED", error=exc.message)
             except ProviderUnavailable as exc:
-                self._set(order_no, "UNKNOWN", event="create_unknown", error=exc.message)
+                row = self._set(row, "UNKNOWN", event="create_unknown", error=exc.message)
             else:
-                self._apply(order_no, result)
-        response = self._view(order_no).model_dump(mode="json")
+                row = self._apply(row, result)
+        response = self._view(row).model_dump(mode="json")
         with self._factory() as s, s.begin():
             idempotency.remember(
                 s, "payments", req.idempotency_key, digest, 201, response, self._clock.now()
@@ -211,9 +212,7 @@ class PaymentService:
 
     def get_order(self, order_no: str) -> OrderOut:
         """The order after one step towards a final state (query the provider if needed)."""
-        self._load(order_no)  # 404 first
-        self.step(order_no)
-        return self._view(order_no)
+        return self._view(self.step(order_no))
 
     def cancel(self, order_no: str) -> OrderOut:
         """Ask for the order to end unpaid. A paid order cannot be cancelled (409)."""
@@ -226,8 +225,7 @@ class PaymentService:
             if row.status not in FINAL_STATUSES and not row.cancel_requested:
                 row.cancel_requested = True
                 self._event(s, order_no, "cancel_requested")
-        self.step(order_no)
-        return self._view(order_no)
+        return self._view(self.step(order_no))
 
     def sweep(self, limit: int = 500) -> int:
         """Step every unfinished order once (oldest first); return how many were stepped.
@@ -250,8 +248,9 @@ class PaymentService:
     def reconcile(self, day: date) -> list[Mismatch]:
         """Compare the provider's bill of ``day`` with our orders (对账); [] when they agree."""
         bill: dict[tuple[str, str], int] = {}
-        for row in self.provider.daily_bill(day):
-            bill[(row.order_no, row.kind)] = bill.get((row.order_no, row.kind), 0) + row.amount_fen
+        for line in self.provider.daily_bill(day):
+            key = (line.order_no, line.kind)
+            bill[key] = bill.get(key, 0) + line.amount_fen
         local: dict[tuple[str, str], int] = {}
         with self._factory() as s:
             for order in s.scalars(select(PaymentOrderRow)):
@@ -266,81 +265,68 @@ class PaymentService:
             if local.get(key, 0) != bill.get(key, 0)
         ]
 
-    # --- the state machine ---
+    # --- the state machine: each transition takes and returns the latest row ---
 
-    def step(self, order_no: str) -> None:
-        """Move one unfinished order one step towards a final state."""
+    def step(self, order_no: str) -> PaymentOrderRow:
+        """Move one order one step towards a final state; return it. 404 if unknown."""
         with self._lock(order_no):
             row = self._load(order_no)
             if row.status in FINAL_STATUSES:
-                return
+                return row
             if row.status == "REFUNDING":
-                self._refund(row)
-                return
+                return self._refund(row)
             if row.status == "CANCELLING":
-                self._cancel(row)
-                return
+                return self._cancel(row)
             try:
                 result = self.provider.query(order_no)
             except TradeNotFound:
                 # The create never reached the provider: nothing can have been charged.
-                self._finish(order_no, "CLOSED", error=N_("支付未发起"))
-                return
+                return self._finish(row, "CLOSED", error=N_("支付未发起"))
             except ProviderUnavailable as exc:
-                self._set(order_no, "UNKNOWN", error=exc.message)
+                row = self._set(row, "UNKNOWN", error=exc.message)
                 if self._expired(row) or row.cancel_requested:
-                    self._set(order_no, "CANCELLING", event="cancel_after_unknown")
-                    self._cancel(self._load(order_no))
-                return
-            self._apply(order_no, result)
+                    row = self._set(row, "CANCELLING", event="cancel_after_unknown")
+                    return self._cancel(row)
+                return row
+            return self._apply(row, result)
 
-    def _apply(self, order_no: str, result: TradeResult) -> None:
-        row = self._load(order_no)
+    def _apply(self, row: PaymentOrderRow, result: TradeResult) -> PaymentOrderRow:
         state = result.state
         if state == TradeState.SUCCESS:
             if row.cancel_requested:
-                self._set(order_no, "CANCELLING", event="paid_after_cancel")
-                self._cancel(self._load(order_no))
-            else:
-                self._paid(row)
-        elif state in (TradeState.NOTPAY, TradeState.USERPAYING):
+                return self._cancel(self._set(row, "CANCELLING", event="paid_after_cancel"))
+            return self._paid(row)
+        if state in (TradeState.NOTPAY, TradeState.USERPAYING):
             if row.cancel_requested or self._expired(row):
                 event = "cancel" if row.cancel_requested else "expired"
-                self._set(order_no, "CANCELLING", event=event)
-                self._cancel(self._load(order_no))
-            else:
-                self._set(order_no, "PAYING", qr=result.qr_payload)
-        elif state == TradeState.CLOSED:
-            self._finish(order_no, "CLOSED")
-        elif state == TradeState.REVOKED:
-            self._finish(order_no, "REVOKED", refunded=result.refunded_fen)
-        else:
-            self._finish(order_no, "FAILED", error=N_("支付未成功"))
+                return self._cancel(self._set(row, "CANCELLING", event=event))
+            return self._set(row, "PAYING", qr=result.qr_payload)
+        if state == TradeState.CLOSED:
+            return self._finish(row, "CLOSED")
+        if state == TradeState.REVOKED:
+            return self._finish(row, "REVOKED", refunded=result.refunded_fen)
+        return self._finish(row, "FAILED", error=N_("支付未成功"))
 
-    def _cancel(self, row: PaymentOrderRow) -> None:
+    def _cancel(self, row: PaymentOrderRow) -> PaymentOrderRow:
         try:
             result = self.provider.cancel(row.order_no)
         except TradeNotFound:
-            self._finish(row.order_no, "CLOSED")
-            return
-        except ProviderRejected as exc:  # e.g. a native order too young to close
-            self._set(row.order_no, "CANCELLING", error=exc.message)
-            return
-        except ProviderUnavailable as exc:
-            self._set(row.order_no, "CANCELLING", error=exc.message)
-            return
+            return self._finish(row, "CLOSED")
+        except (ProviderRejected, ProviderUnavailable) as exc:
+            # Rejected: e.g. a native order too young to close; the sweep retries.
+            return self._set(row, "CANCELLING", error=exc.message)
         if result.state == TradeState.SUCCESS:
             # A paid native order cannot be closed: give the money back.
-            self._schedule_refund(row.order_no, row.amount_fen - row.refunded_fen)
-            self._refund(self._load(row.order_no))
-        elif result.state == TradeState.REVOKED:
-            self._finish(row.order_no, "REVOKED", refunded=result.refunded_fen)
-        elif result.state == TradeState.CLOSED:
-            self._finish(row.order_no, "CLOSED")
-        elif result.state == TradeState.PAYERROR:
-            self._finish(row.order_no, "FAILED", error=N_("支付未成功"))
+            return self._refund(self._schedule_refund(row, row.amount_fen - row.refunded_fen))
+        if result.state == TradeState.REVOKED:
+            return self._finish(row, "REVOKED", refunded=result.refunded_fen)
+        if result.state == TradeState.CLOSED:
+            return self._finish(row, "CLOSED")
+        if result.state == TradeState.PAYERROR:
+            return self._finish(row, "FAILED", error=N_("支付未成功"))
+        return row
 
-    def _paid(self, row: PaymentOrderRow) -> None:
+    def _paid(self, row: PaymentOrderRow) -> PaymentOrderRow:
         """Record each payer's premium; a share someone else already paid is refunded."""
         payable = self._catalogue.payable(row.item)
         year = payable.year if payable else 0
@@ -351,36 +337,30 @@ class PaymentService:
                 payer["person_ref"], year, payer["amount_fen"], row.order_no, paid_on
             ):
                 owed += payer["amount_fen"]
+        if owed:
+            return self._refund(self._schedule_refund(row, owed))
+        return self._finish(row, "PAID")
+
+    def _schedule_refund(self, row: PaymentOrderRow, amount: int) -> PaymentOrderRow:
         with self._factory() as s, s.begin():
             order = s.get_one(PaymentOrderRow, row.order_no)
-            order.paid_at = order.paid_at or db_time(self._clock.now())
-            self._event(s, row.order_no, "paid")
-        if owed:
-            self._schedule_refund(row.order_no, owed)
-            self._refund(self._load(row.order_no))
-        else:
-            self._finish(row.order_no, "PAID")
-
-    def _schedule_refund(self, order_no: str, amount: int) -> None:
-        with self._factory() as s, s.begin():
-            order = s.get_one(PaymentOrderRow, order_no)
             order.status = "REFUNDING"
             order.refund_due_fen = amount
-            order.refund_no = f"{order_no}R{order.refunded_fen}"
+            order.refund_no = f"{order.order_no}R{order.refunded_fen}"
             order.paid_at = order.paid_at or db_time(self._clock.now())
             order.updated_at = db_time(self._clock.now())
-            self._event(s, order_no, "refund_scheduled", str(amount))
+            self._event(s, order.order_no, "refund_scheduled", str(amount))
+        return order
 
-    def _refund(self, row: PaymentOrderRow) -> None:
+    def _refund(self, row: PaymentOrderRow) -> PaymentOrderRow:
         assert row.refund_no is not None
         try:
             self.provider.refund(row.order_no, row.refund_no, row.refund_due_fen)
         except (ProviderUnavailable, ProviderRejected) as exc:
-            self._set(row.order_no, "REFUNDING", error=exc.message)
-            return
+            return self._set(row, "REFUNDING", error=exc.message)
         refunded = row.refunded_fen + row.refund_due_fen
         final = "REFUNDED" if refunded >= row.amount_fen else "PAID"
-        self._finish(row.order_no, final, refunded=refunded, clear_due=True)
+        return self._finish(row, final, refunded=refunded, clear_due=True)
 
     # --- helpers ---
 
@@ -427,7 +407,7 @@ class PaymentService:
             if order.request_hash != digest:
                 raise Conflict(N_("该请求编号已用于其他内容的请求，请重新发起"))
         # The first request is still in flight (or died before answering): current state.
-        return self._view(order.order_no).model_dump(mode="json")
+        return self._view(order).model_dump(mode="json")
 
     def _load(self, order_no: str) -> PaymentOrderRow:
         with self._factory() as s:
@@ -436,8 +416,7 @@ class PaymentService:
                 raise NotFound(N_("未找到该订单"))
             return row
 
-    def _view(self, order_no: str) -> OrderOut:
-        row = self._load(order_no)
+    def _view(self, row: PaymentOrderRow) -> OrderOut:
         payable = self._catalogue.payable(row.item)
         return order_view(row, payable.name if payable else row.item)
 
@@ -450,15 +429,23 @@ class PaymentService:
 
     def _set(
         self,
-        order_no: str,
+        row: PaymentOrderRow,
         status: str,
         *,
         event: str = "",
         error: str | None = None,
         qr: str | None = None,
-    ) -> None:
+    ) -> PaymentOrderRow:
+        """Record a non-final status; a poll that changes nothing writes nothing."""
+        if (
+            row.status == status
+            and not event
+            and error in (None, row.last_error)
+            and qr in (None, row.qr_payload)
+        ):
+            return row
         with self._factory() as s, s.begin():
-            order = s.get_one(PaymentOrderRow, order_no)
+            order = s.get_one(PaymentOrderRow, row.order_no)
             changed = order.status != status
             order.status = status
             order.updated_at = db_time(self._clock.now())
@@ -467,28 +454,33 @@ class PaymentService:
             if qr is not None:
                 order.qr_payload = qr
             if changed or event:
-                self._event(s, order_no, event or status.lower(), error or "")
+                self._event(s, order.order_no, event or status.lower(), error or "")
+        return order
 
     def _finish(
         self,
-        order_no: str,
+        row: PaymentOrderRow,
         status: str,
         *,
         error: str | None = None,
         refunded: int | None = None,
         clear_due: bool = False,
-    ) -> None:
+    ) -> PaymentOrderRow:
         assert status in FINAL_STATUSES
         with self._factory() as s, s.begin():
-            order = s.get_one(PaymentOrderRow, order_no)
+            order = s.get_one(PaymentOrderRow, row.order_no)
             order.status = status
             now = db_time(self._clock.now())
             order.updated_at = now
             order.finished_at = now
+            if status == "PAID" or (refunded and order.paid_at is None):
+                # A reversal that refunded money we never saw arrive: paid, then returned.
+                order.paid_at = order.paid_at or now
             if error is not None:
                 order.last_error = error
             if refunded is not None:
                 order.refunded_fen = refunded
             if clear_due:
                 order.refund_due_fen = 0
-            self._event(s, order_no, status.lower(), error or "")
+            self._event(s, order.order_no, status.lower(), error or "")
+        return order
