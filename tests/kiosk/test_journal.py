@@ -244,7 +244,6 @@ def test_bad_kind_and_non_json_are_refused(journal: Journal) -> None:
 
 def test_row_json_is_the_canonical_json_of_the_row() -> None:
     data = {"b": [1, 2.5, None], "a": '社保 "quoted" \\ \n', "z": {"y": True}}
-    row = {"seq": 7, "key": "j:7", "at": "2026-11-22T03:00:00.000+00:00", "kind": "print"}
-    assert row_json(7, "j:7", row["at"], "print", canonical_json(data)) == canonical_json(
-        {**row, "data": data}
-    )
+    at = "2026-11-22T03:00:00.000+00:00"
+    row = {"seq": 7, "key": "j:7", "at": at, "kind": "print", "data": data}
+    assert row_json(7, "j:7", at, "print", canonical_json(data)) == canonical_json(row)

@@ -21,7 +21,6 @@ record and its delivery state change in one transaction.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import shutil
@@ -29,15 +28,22 @@ import sqlite3
 import threading
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from kiosk.i18n import N_
-from kiosk.sealed import is_sealed
+from kiosk.journal.personal import PersonalDataError, find_personal_data
+from kiosk.journal.records import (
+    GENESIS_HASH,
+    IntegrityProblem,
+    IntegrityReport,
+    JournalRecord,
+    canonical_json,
+    chain_hash,
+    row_json,
+)
 
-GENESIS_HASH = "0" * 64
 HUB_CURSOR = "hub"
 """Name of the delivery cursor the outbox keeps for the hub."""
 
@@ -78,137 +84,6 @@ class JournalFull(JournalError):
     """
 
     user_message = N_("本机记录空间已满，暂停服务，请联系工作人员")
-
-
-class PersonalDataError(ValueError):
-    """A value looks like an ID number, card number or payment code.
-
-    Seal it with :class:`kiosk.sealed.Sealer` if it really must be kept. The
-    message names the field, never the value.
-    """
-
-
-# --- personal data detection ----------------------------------------------------------------
-
-# 16–19 digits, optionally grouped by single spaces or dashes: a bank card number
-# (PAN), an 18-digit 居民身份证 number or an 18-digit 付款码. Boundaries are ASCII
-# letters and digits so "HM2026…" order numbers pass while "卡号6222…" is caught.
-_LONG_NUMBER = re.compile(r"(?<![0-9A-Za-z])[0-9](?:[ -]?[0-9]){15,18}(?![0-9A-Za-z])")
-# An ID number whose check character is X (GB 11643).
-_ID_NUMBER_X = re.compile(r"(?<![0-9A-Za-z])[0-9]{17}[Xx](?![0-9A-Za-z])")
-
-
-def _looks_personal(text: str) -> str | None:
-    if is_sealed(text):
-        return None
-    if _ID_NUMBER_X.search(text):
-        return "ID number"
-    if _LONG_NUMBER.search(text):
-        return "card number, ID number or payment code"
-    return None
-
-
-def find_personal_data(value: object, path: str = "data") -> list[str]:
-    """Describe every field of ``value`` (nested dicts, lists, strings, ints, keys)
-    that looks like personal data, e.g. ``["data.card (card number, ...)"]``.
-
-    Sealed tokens are accepted. The descriptions never contain the values.
-    """
-    found: list[str] = []
-    if isinstance(value, str):
-        what = _looks_personal(value)
-        if what:
-            found.append(f"{path} ({what})")
-    elif isinstance(value, int) and not isinstance(value, bool):
-        what = _looks_personal(str(value))
-        if what:
-            found.append(f"{path} ({what})")
-    elif isinstance(value, Mapping):
-        for key, item in value.items():
-            key_text = str(key)
-            if _looks_personal(key_text):
-                found.append(f"{path}.<key> (personal data in a field name)")
-                key_text = "<key>"
-            found.extend(find_personal_data(item, f"{path}.{key_text}"))
-    elif isinstance(value, list | tuple):
-        for index, item in enumerate(value):
-            found.extend(find_personal_data(item, f"{path}[{index}]"))
-    return found
-
-
-# --- records --------------------------------------------------------------------------------
-
-
-def canonical_json(value: object) -> str:
-    """The one JSON form hashes are computed over (sorted keys, no spaces, UTF-8)."""
-    return json.dumps(
-        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    )
-
-
-def row_json(seq: int, key: str, at: str, kind: str, body: str) -> str:
-    """Canonical JSON of a row, ``{"at","data","key","kind","seq"}``, built around
-    ``body`` (the canonical JSON of its data, as stored) without parsing it again."""
-    d = json.dumps
-    return (
-        f'{{"at":{d(at, ensure_ascii=False)},"data":{body},"key":{d(key, ensure_ascii=False)},'
-        f'"kind":{d(kind, ensure_ascii=False)},"seq":{seq}}}'
-    )
-
-
-def chain_hash(prev_hash: str, row: str) -> str:
-    """sha256 over the previous hash and the row's canonical JSON (:func:`row_json`)."""
-    return hashlib.sha256((prev_hash + row).encode()).hexdigest()
-
-
-@dataclass(frozen=True)
-class JournalRecord:
-    """One committed journal row. ``at`` is ISO 8601 UTC with milliseconds."""
-
-    seq: int
-    key: str
-    at: str
-    kind: str
-    data: dict[str, Any]
-    prev_hash: str
-    hash: str
-
-    def to_wire(self) -> dict[str, Any]:
-        """The record as sent to the hub's journal endpoint."""
-        return {
-            "key": self.key,
-            "seq": self.seq,
-            "at": self.at,
-            "kind": self.kind,
-            "data": self.data,
-            "prev_hash": self.prev_hash,
-            "hash": self.hash,
-        }
-
-
-@dataclass(frozen=True)
-class IntegrityProblem:
-    seq: int | None  # None: the file as a whole
-    reason: str
-
-
-@dataclass(frozen=True)
-class IntegrityReport:
-    """Result of :meth:`Journal.verify`. ``problems`` is capped at 20 entries."""
-
-    ok: bool
-    checked: int
-    last_seq: int
-    problems: tuple[IntegrityProblem, ...]
-
-    def summary(self) -> str:
-        """One line for logs and the hub (holds no record data)."""
-        if self.ok:
-            return f"journal ok: {self.checked} records through seq {self.last_seq}"
-        listed = "; ".join(
-            f"seq {p.seq}: {p.reason}" if p.seq is not None else p.reason for p in self.problems
-        )
-        return f"journal integrity FAILED ({len(self.problems)} problems): {listed}"
 
 
 def _is_full(exc: sqlite3.Error) -> bool:
