@@ -9,20 +9,18 @@ from __future__ import annotations
 
 import enum
 import logging
-import shutil
 import threading
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-import psutil
-
 from kiosk.agent.commands import COMMANDS_PATH, CommandRunner
 from kiosk.agent.credential import CredentialError, CredentialStore, enrol
+from kiosk.agent.heartbeat import HEARTBEAT_PATH, heartbeat_body
 from kiosk.agent.host import AgentHost
 from kiosk.agent.transport import EnrolmentRefused, HubTransport
-from kiosk.journal import Journal, find_personal_data
+from kiosk.journal import Journal
 from kiosk.outbox import (
     EVENTS_CHANNEL,
     JOURNAL_CHANNEL,
@@ -34,17 +32,12 @@ from kiosk.outbox import (
 
 log = logging.getLogger(__name__)
 
-HEARTBEAT_PATH = "/api/v1/terminal/heartbeat"
 _MIN_INTERVAL_S = 1.0
 _MAX_INTERVAL_S = 3600.0
 _PURGE_EVERY_S = 24 * 3600.0
 # After this many long-polls fail while short polls work, poll for a while
 # before trying the long-poll again (a proxy that cuts idle requests).
 _LONG_POLL_STRIKES = 2
-# The hub's limits on a heartbeat (hub.fleet.health.HeartbeatIn): longer values
-# would make every heartbeat fail validation.
-_MAX_DEVICES = 32
-_MAX_DETAIL = 400
 _POLLS_BEFORE_LONG_POLL = 6
 
 
@@ -53,17 +46,6 @@ class AgentState(enum.Enum):
     ONLINE = "online"  # the last heartbeat was acknowledged
     OFFLINE = "offline"  # enrolled, hub unreachable; queues keep growing
     REVOKED = "revoked"  # the hub refused the credential: no more calls
-
-
-def _redact(value: Any) -> Any:
-    """Replace any string that looks like personal data (defence in depth)."""
-    if isinstance(value, str):
-        return "[redacted]" if find_personal_data(value) else value
-    if isinstance(value, Mapping):
-        return {str(k): _redact(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_redact(v) for v in value]
-    return value
 
 
 class FleetAgent:
@@ -310,34 +292,9 @@ class FleetAgent:
             self._halt.wait(interval)
 
     def heartbeat_body(self) -> dict[str, Any]:
-        """The heartbeat as sent: status from the host plus disk and memory.
-
-        Only whitelisted keys are sent, and any string shaped like an ID or card
-        number is replaced by ``[redacted]``.
-        """
-        snap = self.host.status_snapshot()
-        devices = [
-            d.to_dict() if hasattr(d, "to_dict") else dict(d) for d in snap.get("devices", [])
-        ][:_MAX_DEVICES]
-        for device in devices:
-            device["detail"] = str(device.get("detail", ""))[:_MAX_DETAIL]
-        if self.journal_outbox is not None:
-            backlog = self.journal_outbox.backlog()
-        else:
-            backlog = int(snap.get("journal_backlog", 0))
-        body = {
-            "version": str(snap.get("version", ""))[:40],
-            "uptime_s": int(snap.get("uptime_s", 0)),
-            "devices": devices,
-            "disk_free_mb": shutil.disk_usage(self._disk_path).free // (1024 * 1024),
-            "memory_rss_mb": round(psutil.Process().memory_info().rss / (1024 * 1024), 1),
-            "journal_backlog": backlog,
-            "screen": str(snap.get("screen", ""))[:60],
-            "session_state": str(snap.get("session_state", ""))[:30],
-            "maintenance": bool(snap.get("maintenance", False)),
-        }
-        redacted: dict[str, Any] = _redact(body)
-        return redacted
+        """The heartbeat as sent now (see :func:`kiosk.agent.heartbeat.heartbeat_body`)."""
+        backlog = self.journal_outbox.backlog() if self.journal_outbox is not None else None
+        return heartbeat_body(self.host.status_snapshot(), backlog, self._disk_path)
 
     def _purge_if_due(self) -> None:
         now = time.monotonic()
