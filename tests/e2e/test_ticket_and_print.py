@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pygame
 import pytest
 
 from tests.e2e.conftest import Kiosk, assert_few_options
