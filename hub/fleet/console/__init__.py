@@ -17,8 +17,13 @@ PREFIX = "/console"
 
 
 async def _login_required(request: Request, _exc: Exception) -> Response:
-    # Pages redirect to the login form; fragments, POSTs and API-like calls get 401.
-    wants_page = request.method == "GET" and "/fragments/" not in request.url.path
+    # A browser asking for a page is sent to the login form; fragments (the
+    # page script), POSTs and non-browser clients get 401.
+    wants_page = (
+        request.method == "GET"
+        and "/fragments/" not in request.url.path
+        and "text/html" in request.headers.get("accept", "")
+    )
     if wants_page:
         return RedirectResponse(f"{PREFIX}/login", status_code=303)
     return JSONResponse({"detail": "请先登录"}, status_code=401)

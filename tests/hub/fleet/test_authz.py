@@ -1,0 +1,254 @@
+"""Authorisation matrix: every console route and terminal API endpoint,
+called anonymously, as a terminal and as every operator role. The cases are
+generated from the application's route table, and the table below must name
+every fleet route, so a new route cannot slip through untested."""
+
+from __future__ import annotations
+
+import secrets
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import iter_route_contexts
+from fastapi.testclient import TestClient
+from sqlalchemy import insert, select
+
+from hub.fleet.clock import utcnow
+from hub.fleet.console.security import SESSION_COOKIE, hash_password
+from hub.fleet.models import Alert, Announcement, Command, Operator, OperatorSession
+from hub.settings import HubSettings
+from tests.hub.conftest import REPO, build_app
+from tests.hub.fleet.helpers import enrol, heartbeat_body
+
+PUBLIC, TERMINAL, VIEWER, OPERATOR, ADMIN = "public", "terminal", "viewer", "operator", "admin"
+CALLERS = ("anonymous", TERMINAL, VIEWER, OPERATOR, ADMIN)
+CONSOLE_RANK = {VIEWER: 1, OPERATOR: 2, ADMIN: 3}
+
+# (method, path) → who may call it. Console: the lowest role; API: terminal.
+EXPECTED: dict[tuple[str, str], str] = {
+    ("GET", "/console/login"): PUBLIC,
+    ("POST", "/console/login"): PUBLIC,
+    ("POST", "/console/logout"): VIEWER,
+    ("GET", "/console/whoami"): VIEWER,
+    ("GET", "/console/"): VIEWER,
+    ("GET", "/console/fragments/overview"): VIEWER,
+    ("GET", "/console/alerts"): VIEWER,
+    ("GET", "/console/fragments/alerts"): VIEWER,
+    ("POST", "/console/alerts/{alert_id}/ack"): OPERATOR,
+    ("POST", "/console/alerts/{alert_id}/resolve"): OPERATOR,
+    ("GET", "/console/terminals/{terminal_id}"): VIEWER,
+    ("GET", "/console/fragments/terminals/{terminal_id}"): VIEWER,
+    ("GET", "/console/terminals/{terminal_id}/screenshot.png"): VIEWER,
+    ("POST", "/console/terminals/{terminal_id}/commands"): OPERATOR,
+    ("GET", "/console/content"): VIEWER,
+    ("POST", "/console/content/announcements"): OPERATOR,
+    ("POST", "/console/content/announcements/{announcement_id}/withdraw"): OPERATOR,
+    ("POST", "/console/content/catalogue"): OPERATOR,
+    ("GET", "/console/stats"): VIEWER,
+    ("GET", "/console/stats.csv"): VIEWER,
+    ("GET", "/console/enrolment"): ADMIN,
+    ("POST", "/console/enrolment"): ADMIN,
+    ("POST", "/console/terminals/{terminal_id}/revoke"): ADMIN,
+    ("GET", "/console/operators"): ADMIN,
+    ("POST", "/console/operators"): ADMIN,
+    ("POST", "/console/operators/{operator_id}"): ADMIN,
+    ("GET", "/console/audit"): ADMIN,
+    ("POST", "/api/v1/terminal/enrol"): PUBLIC,
+    ("POST", "/api/v1/terminal/heartbeat"): TERMINAL,
+    ("GET", "/api/v1/terminal/commands"): TERMINAL,
+    ("POST", "/api/v1/terminal/commands/{command_id}/ack"): TERMINAL,
+    ("POST", "/api/v1/terminal/screenshot"): TERMINAL,
+    ("POST", "/api/v1/terminal/events"): TERMINAL,
+    ("POST", "/api/v1/terminal/journal"): TERMINAL,
+    ("GET", "/api/v1/terminal/config"): TERMINAL,
+}
+FLEET_PREFIXES = ("/console", "/api/v1/terminal")
+# Routes of other parts of the hub, checked by their own tests.
+OTHER_PREFIXES = ("/api/v1/services", "/healthz", "/docs", "/redoc", "/openapi.json", "/verify")
+
+
+def _settings(db: Path) -> HubSettings:
+    return HubSettings(
+        database_url=f"sqlite:///{db}",
+        secret_key="authz-secret-0123456789abcdef",
+        catalogue_path=str(REPO / "config" / "catalogue.json"),
+        bootstrap_password="authz-admin-password",
+    )
+
+
+def all_routes(app: FastAPI) -> list[tuple[str, set[str]]]:
+    """(full path, methods) of every HTTP route, through included routers."""
+    found = []
+    for context in iter_route_contexts(app.routes):
+        methods = getattr(context.original_route, "methods", None)  # None for mounts
+        if methods:
+            found.append((context.path, set(methods)))
+    return found
+
+
+def fleet_routes(app: FastAPI) -> list[tuple[str, str]]:
+    found = []
+    for path, methods in all_routes(app):
+        if path.startswith(FLEET_PREFIXES):
+            found.extend((m, path) for m in sorted(methods) if m != "HEAD")
+    return found
+
+
+with tempfile.TemporaryDirectory() as _tmp:
+    _ROUTES = fleet_routes(build_app(_settings(Path(_tmp) / "routes.db")))
+
+
+def test_route_table_is_fully_covered() -> None:
+    assert sorted(_ROUTES) == sorted(EXPECTED), "add new fleet routes to EXPECTED"
+
+
+def test_no_route_outside_known_owners(tmp_path: Path) -> None:
+    app = build_app(_settings(tmp_path / "hub.db"))
+    paths = {path for path, _ in all_routes(app)}
+    unknown = {p for p in paths if not p.startswith(FLEET_PREFIXES + OTHER_PREFIXES)}
+    assert not unknown, f"routes nobody's authorisation tests cover: {sorted(unknown)}"
+
+
+@dataclass
+class World:
+    app: FastAPI
+    client: TestClient
+    ids: dict[str, int]
+    auth: dict[str, str]
+    victim_auth: dict[str, str]
+
+    def session_cookie(self, role: str) -> tuple[str, str]:
+        """A fresh console session for the role's account: (cookie, csrf)."""
+        from itsdangerous import URLSafeSerializer
+
+        session_id, csrf = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
+        with self.app.state.engine.begin() as conn:
+            operator_id = conn.execute(select(Operator.id).where(Operator.username == f"u_{role}")).scalar_one()
+            conn.execute(
+                insert(OperatorSession).values(
+                    id=session_id, operator_id=operator_id, csrf_token=csrf,
+                    created_at=utcnow(), last_seen_at=utcnow(),
+                )
+            )
+        signer = URLSafeSerializer(self.app.state.settings.secret_key, salt="huimin-console")
+        return signer.dumps(session_id), csrf
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    app = build_app(_settings(tmp_path_factory.mktemp("authz") / "hub.db"))
+    with TestClient(app) as client:
+        terminal_id, auth = enrol(client)
+        victim_id, victim_auth = enrol(client, name="待注销")
+        client.post("/api/v1/terminal/heartbeat", json=heartbeat_body(paper="out"), headers=auth)
+        now = utcnow()
+        with app.state.engine.begin() as conn:
+            for role in (VIEWER, OPERATOR, ADMIN, "target"):
+                conn.execute(
+                    insert(Operator).values(
+                        username=f"u_{role}", role=role if role != "target" else VIEWER,
+                        password_hash=hash_password("matrix-password-1"), created_at=now,
+                    )
+                )
+            ids = {
+                "terminal_id": terminal_id,
+                "victim_id": victim_id,
+                "alert_id": conn.execute(select(Alert.id)).scalars().first(),
+                "command_id": conn.execute(
+                    insert(Command).values(terminal_id=terminal_id, kind="restart", args_json="{}",
+                                           state="queued", created_by="t", created_at=now).returning(Command.id)
+                ).scalar_one(),
+                "announcement_id": conn.execute(
+                    insert(Announcement).values(text="测试", scope="", created_by="t", created_at=now)
+                    .returning(Announcement.id)
+                ).scalar_one(),
+                "operator_id": conn.execute(select(Operator.id).where(Operator.username == "u_target")).scalar_one(),
+            }
+        client.post(
+            "/api/v1/terminal/screenshot", content=b"\x89PNG\r\n\x1a\n0", headers={**auth, "Content-Type": "image/png"}
+        )
+        yield World(app, client, ids, auth, victim_auth)
+    app.state.engine.dispose()
+
+
+FORMS: dict[str, dict[str, str]] = {
+    "/console/terminals/{terminal_id}/commands": {"kind": "test_print"},
+    "/console/enrolment": {"hours": "1"},
+    "/console/operators": {"password": "long-password-1", "role": VIEWER},
+    "/console/operators/{operator_id}": {"role": VIEWER},
+    "/console/content/announcements": {"text": "矩阵测试"},
+    "/console/content/catalogue": {"service_id": "pension_query", "enabled": "1"},
+}
+
+
+def _request(world: World, method: str, path: str, caller: str, with_csrf: bool = True) -> Any:
+    client = world.client
+    client.cookies.clear()
+    ids = dict(world.ids)
+    if path.endswith("/revoke"):
+        ids["terminal_id"] = ids["victim_id"]
+    url = path.format(**ids)
+    headers: dict[str, str] = {}
+    data: dict[str, str] = dict(FORMS.get(path, {}))
+    if path == "/console/operators":
+        data["username"] = "n" + secrets.token_hex(4)
+    if caller == TERMINAL:
+        headers.update(world.auth)
+    elif caller in CONSOLE_RANK:
+        cookie, csrf = world.session_cookie(caller)
+        client.cookies.set(SESSION_COOKIE, cookie, path="/console")
+        if with_csrf:
+            data["csrf_token"] = csrf
+    if path.startswith("/api/v1/terminal"):
+        if path == "/api/v1/terminal/screenshot":
+            return client.post(url, content=b"\x89PNG\r\n\x1a\n1", headers={**headers, "Content-Type": "image/png"})
+        if method == "GET":
+            return client.get(url, params={"wait": 0} if path.endswith("/commands") else None, headers=headers)
+        body: dict[str, Any] = {
+            "/api/v1/terminal/heartbeat": heartbeat_body(),
+            "/api/v1/terminal/events": {"events": []},
+            "/api/v1/terminal/journal": {"records": []},
+            "/api/v1/terminal/enrol": {"code": "DEMO-ENROL", "name": "m", "place": {"county": "兰考县"}},
+        }.get(path, {"ok": True, "result": ""})
+        return client.post(url, json=body, headers=headers)
+    if method == "GET":
+        return client.get(url, headers=headers, follow_redirects=False)
+    return client.post(url, data=data, headers=headers, follow_redirects=False)
+
+
+def _allowed(required: str, caller: str) -> bool:
+    if required == PUBLIC:
+        return True
+    if required == TERMINAL:
+        return caller == TERMINAL
+    return caller in CONSOLE_RANK and CONSOLE_RANK[caller] >= CONSOLE_RANK[required]
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+@pytest.mark.parametrize(("method", "path"), _ROUTES, ids=[f"{m} {p}" for m, p in _ROUTES])
+def test_access_matrix(world: World, method: str, path: str, caller: str) -> None:
+    required = EXPECTED[(method, path)]
+    reply = _request(world, method, path, caller)
+    assert reply.status_code < 500, reply.text[:300]
+    if required == PUBLIC:
+        return
+    if _allowed(required, caller):
+        assert reply.status_code not in (401, 403), f"{caller} refused: {reply.text[:300]}"
+    else:
+        # A console login means nothing to the terminal API (401 there); on the
+        # console a lower role gets 403 and no login 401.
+        expected = 403 if caller in CONSOLE_RANK and required != TERMINAL else 401
+        assert reply.status_code == expected, f"{caller} got {reply.status_code}: {reply.text[:200]}"
+
+
+@pytest.mark.parametrize(
+    "path", sorted(p for m, p in _ROUTES if m == "POST" and p.startswith("/console") and p != "/console/login")
+)
+def test_console_posts_need_csrf(world: World, path: str) -> None:
+    reply = _request(world, "POST", path, ADMIN, with_csrf=False)
+    assert reply.status_code == 403, reply.text[:200]
