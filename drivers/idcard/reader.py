@@ -178,11 +178,14 @@ class IdCardReader:
 
     def read_selected(self, timeout: float = 3.0, *, with_fingerprint: bool = False) -> IdCard:
         """Read text and photo (and fingerprint) of the card just found and selected."""
+        # No blind resend here: the SAM forgets the selection after a read, so
+        # a second read would fail with 0x41. read_card restarts from find.
         if with_fingerprint:
-            reply = self._command(READ_WITH_FINGERPRINT, _fits(SW3_OK, _fp_len_ok), timeout)
+            fits = _fits(SW3_OK, _fp_len_ok)
+            reply = self._command(READ_WITH_FINGERPRINT, fits, timeout, resend=False)
         else:
             fits = _fits(SW3_OK, lambda n: n == _READ_DATA_LEN)
-            reply = self._command(READ_TEXT_PHOTO, fits, timeout)
+            reply = self._command(READ_TEXT_PHOTO, fits, timeout, resend=False)
         return decode_read_data(reply.data, with_fingerprint=with_fingerprint)
 
     def read_card(self, timeout: float = 3.0) -> IdCard | None:
@@ -223,11 +226,12 @@ class IdCardReader:
         timeout: float,
         *,
         ok: int = SW3_OK,
+        resend: bool = True,
     ) -> Reply:
         """Send one request and return its good reply, resending once on a corrupt frame."""
         deadline = time.monotonic() + timeout
         frame = encode_request(*request)
-        for attempt in (1, 2):
+        for attempt in (1, 2) if resend else (2,):
             try:
                 reply = self._exchange(frame, fits, deadline)
             except DeviceError as exc:

@@ -148,6 +148,7 @@ class IdCardSimulator:
         self._card: SimCard | None = None
         self._selected = False
         self._fault: str | None = None
+        self._fault_cmd: int | None = None
         self._endpoint: PtyEndpoint | None = None
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
@@ -202,12 +203,17 @@ class IdCardSimulator:
     def card(self) -> SimCard | None:
         return self._card
 
-    def set_fault(self, mode: str | None) -> None:
-        """Inject one of :data:`FAULT_MODES`, or clear faults with None."""
+    def set_fault(self, mode: str | None, *, on_command: int | None = None) -> None:
+        """Inject one of :data:`FAULT_MODES`, or clear faults with None.
+
+        ``on_command`` limits the fault to replies to that CMD byte (e.g.
+        0x30, the reads), so a test can hit the long frame in particular.
+        """
         if mode is not None and mode not in FAULT_MODES:
             raise ValueError(f"unknown fault {mode!r}; choose one of {FAULT_MODES}")
         with self._lock:
             self._fault = mode
+            self._fault_cmd = on_command
 
     @property
     def fault(self) -> str | None:
@@ -224,8 +230,9 @@ class IdCardSimulator:
             if data is None:
                 return  # the line is gone (socat stopped): nothing more to serve
             for body in parser.feed(data) if data else []:
-                reply = self._answer(Request.from_body(body))
-                if reply is not None and not self._send(endpoint, reply):
+                request = Request.from_body(body)
+                reply = self._answer(request)
+                if reply is not None and not self._send(endpoint, reply, request.cmd):
                     return
 
     def _answer(self, req: Request) -> bytes | None:
@@ -259,10 +266,12 @@ class IdCardSimulator:
                 case _:
                     return encode_reply(0x21)
 
-    def _send(self, endpoint: PtyEndpoint, reply: bytes) -> bool:
+    def _send(self, endpoint: PtyEndpoint, reply: bytes, cmd: int) -> bool:
         with self._lock:
             fault = self._fault
-            if fault == "lost_byte":
+            if self._fault_cmd is not None and cmd != self._fault_cmd:
+                fault = None
+            elif fault == "lost_byte":
                 self._fault = None  # a one-off glitch
         if fault == "slow":
             self.faults_injected += 1
