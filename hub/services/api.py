@@ -10,6 +10,9 @@ payment service. Tests pass their own clock and payment provider.
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from sqlalchemy.orm import Session, sessionmaker
@@ -27,20 +30,22 @@ from hub.services.catalogue_store import seed_catalogue
 from hub.services.clock import Clock, SystemClock
 from hub.services.context import ServiceContext
 from hub.services.demo_provider import DemoCitizenProvider, resolve_path, seed_demo_data
-from hub.services.errors import ServiceRoute, install_error_handler
+from hub.services.errors import ERROR_RESPONSES, ServiceRoute, install_error_handler
 from hub.services.notifier import Notifier, RecordingNotifier
 from hub.services.payments import api as payments_api
 from hub.services.payments.provider import PaymentProvider
 from hub.services.payments.sandbox import SandboxPaymentProvider
 from hub.services.payments.service import PaymentService
+from hub.services.payments.sweeper import PaymentSweeper
 from hub.settings import HubSettings
 
 log = logging.getLogger(__name__)
 
 PREFIX = "/api/v1/services"
+SWEEP_INTERVAL_S = 10.0  # stuck orders reach a final state within a poll or two
 DEMO_CITIZENS = "config/demo/citizens.json"
 
-router = APIRouter(route_class=ServiceRoute, prefix=PREFIX)
+router = APIRouter(route_class=ServiceRoute, prefix=PREFIX, responses=ERROR_RESPONSES)
 for _module in (catalogue_api, queries_api, applications_api, certificates, ratings, tickets):
     router.include_router(_module.router)
 router.include_router(payments_api.router)
@@ -56,8 +61,12 @@ def on_startup(
     clock: Clock | None = None,
     payment_provider: PaymentProvider | None = None,
     notifier: Notifier | None = None,
+    sweep_interval_s: float | None = SWEEP_INTERVAL_S,
 ) -> ServiceContext:
     """Build the service context on ``app.state.services`` and mount ``/verify``.
+
+    With ``sweep_interval_s`` set, a :class:`PaymentSweeper` runs for the
+    application's lifespan (chained into it, the existing lifespan still runs).
 
     Raises :class:`hub.services.catalogue.CatalogueError` for a bad catalogue
     file (the hub must not start with one).
@@ -93,4 +102,22 @@ def on_startup(
     app.state.services = ctx
     install_error_handler(app)
     app.include_router(public_router)
+    if sweep_interval_s is not None:
+        _run_during_lifespan(app, PaymentSweeper(ctx.payments, sweep_interval_s))
     return ctx
+
+
+def _run_during_lifespan(app: FastAPI, sweeper: PaymentSweeper) -> None:
+    inner: Callable[[Any], AbstractAsyncContextManager[Any]] = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(asgi_app: Any) -> AsyncIterator[Any]:
+        sweeper.start()
+        try:
+            async with inner(asgi_app) as value:
+                yield value
+        finally:
+            sweeper.stop()
+
+    app.state.payment_sweeper = sweeper
+    app.router.lifespan_context = lifespan

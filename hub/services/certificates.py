@@ -131,7 +131,12 @@ td{{border-bottom:1px solid #ccc;padding:.4em}} .ok{{color:#060}} .bad{{color:#a
 </head><body><h1>{title}</h1>{body}</body></html>"""
 
 
-@public_router.get("/verify/{code}", response_class=HTMLResponse, name="verify_certificate")
+@public_router.get(
+    "/verify/{code}",
+    response_class=HTMLResponse,
+    name="verify_certificate",
+    responses={404: {"content": {"text/html": {}}, "description": "Unknown code (HTML page)"}},
+)
 def verify_certificate(
     code: Annotated[str, Path(max_length=64)],
     ctx: Ctx,

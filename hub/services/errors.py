@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
+from pydantic import BaseModel, Field
 
 from kiosk.i18n import N_
 
@@ -53,6 +54,20 @@ class UpstreamUnavailable(ServiceError):
 
     status = 503
     default_detail = N_("业务系统暂时繁忙，请稍后再试")
+
+
+class ErrorOut(BaseModel):
+    """The body of every 4xx/5xx the services raise themselves."""
+
+    detail: str = Field(description="a Chinese sentence to show and speak")
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorOut, "description": "Cannot be done as asked"},
+    404: {"model": ErrorOut, "description": "Person, item, order or record not found"},
+    409: {"model": ErrorOut, "description": "Clashes with the current state or a reused key"},
+    503: {"model": ErrorOut, "description": "A provider is unavailable; try again later"},
+}
 
 
 def install_error_handler(app: FastAPI) -> None:

@@ -45,8 +45,13 @@ def build_services_app(
     *,
     demo_data: bool = True,
     catalogue_path: str = "config/catalogue.json",
+    sweep_interval_s: float | None = None,
 ) -> FastAPI:
-    """A FastAPI app carrying only the services router, as hub.services.setup mounts it."""
+    """A FastAPI app carrying only the services router, as hub.services.setup mounts it.
+
+    The background payment sweep is off unless asked for: tests step orders
+    themselves so each step happens at a known clock time.
+    """
     settings = HubSettings(
         database_url=database_url, demo_data=demo_data, catalogue_path=catalogue_path
     )
@@ -57,7 +62,9 @@ def build_services_app(
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
     app.include_router(api.router)
-    api.on_startup(app, settings, clock=clock, payment_provider=provider)
+    api.on_startup(
+        app, settings, clock=clock, payment_provider=provider, sweep_interval_s=sweep_interval_s
+    )
     return app
 
 

@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 
 from hub.services.clock import ManualClock
 from hub.services.context import ServiceContext
+from hub.services.payments.models import PaymentOrderRow
 from hub.services.payments.sandbox import Behaviour, SandboxPaymentProvider
 from tests.hub.services.conftest import S, id_of
 
@@ -180,3 +181,32 @@ def test_micropay_times_out_and_is_reversed(
     body = svc_client.get(f"{P}/orders/{no}").json()
     assert body["status"] == "REVOKED" and body["refunded_fen"] == 0
     assert sandbox.charges(no) == 0
+
+
+def test_background_sweeper_finishes_abandoned_orders(
+    svc_db_url: str, svc_clock: ManualClock, sandbox: SandboxPaymentProvider
+) -> None:
+    """A terminal that stops polling mid-payment: the lifespan's sweeper reverses it."""
+    import time
+
+    from tests.hub.services.conftest import build_services_app
+
+    sandbox.behaviour_for = lambda method, code: Behaviour(pay_after_s=None)
+    app = build_services_app(svc_db_url, svc_clock, sandbox, sweep_interval_s=0.02)
+    with TestClient(app) as client:
+        no = client.post(
+            f"{P}/orders", json=order(method="micropay", auth_code=WECHAT_CODE)
+        ).json()["order_no"]
+        svc_clock.advance(60)  # nobody polls; the micropay window has passed
+        ctx = app.state.services
+
+        def stored_status() -> str:  # read only: never steps the order itself
+            with ctx.factory() as s:
+                return str(s.get_one(PaymentOrderRow, no).status)
+
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and stored_status() != "REVOKED":
+            time.sleep(0.02)
+        assert stored_status() == "REVOKED"
+        assert app.state.payment_sweeper.sweeps >= 1
+    assert app.state.payment_sweeper._thread is None  # stopped with the lifespan
