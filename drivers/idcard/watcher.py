@@ -17,6 +17,8 @@ log = logging.getLogger(__name__)
 
 # Spec "Usage": poll for a card no faster than every 300 ms.
 MIN_POLL_INTERVAL_MS = 300
+# Corrupt read replies (line noise) tolerated per placement before on_error.
+MAX_GLITCHES = 3
 
 
 class IdCardWatcher:
@@ -32,9 +34,10 @@ class IdCardWatcher:
       ``on_removed`` strictly alternate (when the reader goes away with a
       card on it, ``on_removed`` is called because presence is unknown).
     - ``on_error(exc)`` for failures the person must hear about: a
-      :class:`CardError` or :class:`ProtocolError` while reading a placed card.
-      Per spec "Usage" the card must then be lifted and placed again, so it is
-      not retried until it is.
+      :class:`CardError` while reading a placed card, or a
+      :class:`ProtocolError` that persisted over three polls (a single
+      corrupt frame is retried silently). Per spec "Usage" the card must then
+      be lifted and placed again, so it is not retried until it is.
     - ``on_health(health)`` on every change of state: NODEVICE when the port
       vanished, OFFLINE when it does not answer, HWERROR for SAM faults,
       ONLINE once the SAM answers its status again. While not ONLINE the
@@ -75,6 +78,7 @@ class IdCardWatcher:
         self._health: DeviceHealth | None = None
         self._present: bytes | None = None  # select answer of the card reported by on_card
         self._failed: bytes | None = None  # select answer of a card whose read failed
+        self._glitches = 0  # corrupt read replies for the card on the reader
 
     @property
     def health(self) -> DeviceHealth | None:
@@ -154,6 +158,7 @@ class IdCardWatcher:
             return
         if tag is None:
             self._failed = None
+            self._glitches = 0
             self._forget_card()
             return
         if tag in (self._present, self._failed):
@@ -161,11 +166,22 @@ class IdCardWatcher:
         self._forget_card()  # a different card replaced the one reported
         try:
             card = reader.read_selected(self._read_timeout)
-        except (CardError, ProtocolError) as exc:
+        except ProtocolError as exc:
+            # Line noise, not the card: try again at the next polls before
+            # bothering the person.
+            self._glitches += 1
+            if self._glitches < MAX_GLITCHES:
+                log.info("ID-card read: corrupt frame, retrying (%s)", exc.detail)
+                return
+            self._failed = tag
+            self._call(self._on_error, exc)
+            return
+        except CardError as exc:
             self._failed = tag
             self._call(self._on_error, exc)
             return
         self._failed = None
+        self._glitches = 0
         self._present = tag
         self._report_state(DeviceState.ONLINE, "card read")
         self._call(self._on_card, card)

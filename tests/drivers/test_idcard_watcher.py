@@ -11,7 +11,7 @@ from typing import Protocol
 
 import pytest
 
-from drivers.errors import DeviceError
+from drivers.errors import DeviceError, ProtocolError
 from drivers.health import DeviceHealth, DeviceState
 from drivers.idcard import CardReadFailed, IdCard, IdCardWatcher
 from drivers.sim.demo_cards import SimCard
@@ -155,6 +155,35 @@ def test_read_error_is_reported_once_until_the_card_is_lifted(
     sim.place(demo_cards["ma_wenhua"])
     assert wait_for(lambda: rec.cards() == [("card", "马文华")])
     assert len(rec.kinds("error")) == 1
+
+
+def test_line_noise_during_a_read_is_retried_silently(
+    watched: tuple[IdCardSimulator, IdCardWatcher],
+    rec: Recorder,
+    demo_cards: dict[str, SimCard],
+    wait_for: WaitFor,
+) -> None:
+    sim, _ = watched
+    sim.set_fault("lost_byte", on_command=0x30)
+    sim.place(demo_cards["li_jianguo"])
+    assert wait_for(lambda: rec.cards() == [("card", "李建国")])
+    assert sim.faults_injected == 1
+    assert rec.kinds("error") == []
+
+
+def test_persistent_corruption_is_reported_once(
+    watched: tuple[IdCardSimulator, IdCardWatcher],
+    rec: Recorder,
+    demo_cards: dict[str, SimCard],
+    wait_for: WaitFor,
+) -> None:
+    sim, _ = watched
+    sim.set_fault("bad_checksum", on_command=0x30)
+    sim.place(demo_cards["li_jianguo"])
+    assert wait_for(lambda: len(rec.kinds("error")) == 1)
+    assert isinstance(rec.kinds("error")[0][1], ProtocolError)
+    assert not wait_for(lambda: len(rec.kinds("error")) > 1, timeout=1.0)
+    assert rec.cards() == []
 
 
 def test_unresponsive_reader_goes_offline_and_comes_back(
