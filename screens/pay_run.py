@@ -39,6 +39,7 @@ class PaymentScreen(Screen):
         self.start_requested = False
         self.auth_code: str | None = None
         self.outcome = ""  # a final message once the order ended unpaid
+        self.left = False  # the person went elsewhere (Esc, 首页, timeout)
 
     # --- the flow --------------------------------------------------------------------------
 
@@ -51,8 +52,24 @@ class PaymentScreen(Screen):
             method=self.method,
         )
 
+    def on_enter(self) -> None:
+        self.left = False
+
+    def on_leave(self) -> None:
+        """Leaving with an order open cancels it (micropay reverses, refunding a
+        payment that slipped in; native closes or refunds), journaled first."""
+        self.left = True
+        flow = self.flow
+        if flow is not None and flow.order_no and not flow.final and not flow.cancel_sent:
+            self.ctx.run(flow.begin_cancel(flow.last_query_at), flow.apply, lambda exc: None)
+
     def tick(self, now: float) -> bool:
-        if self.busy:
+        flow = self.flow
+        if flow is not None and flow.order_no and not flow.final:
+            # The kiosk is working for the person while an order is open: no idle
+            # timeout (the order's own limit, 45 s or 5 min, bounds the wait).
+            self.ctx.session.last_activity = now
+        if self.busy or self.left:
             return False
         if self.start_requested:
             self.start_requested = False
@@ -63,7 +80,6 @@ class PaymentScreen(Screen):
             self._submit(work, self._create_failed)
             self.show_notice(self.ctx.tr("正在创建订单，请稍候……"), speak=False)
             return True
-        flow = self.flow
         if flow is None or flow.final or flow.order_no is None:
             return False
         if flow.over_limit(now) and not flow.cancel_sent:
@@ -82,6 +98,8 @@ class PaymentScreen(Screen):
         assert self.flow is not None
         before = self.flow.status
         self.flow.apply(view)
+        if self.left:
+            return  # another screen is showing; the journal has the state
         status = self.flow.status
         if status == "PAID":
             self.ctx.replace("pay_done", order=view)
@@ -164,6 +182,7 @@ class PayQrScreen(PaymentScreen):
     method = "native"
 
     def on_enter(self) -> None:
+        super().on_enter()
         if self.flow is None and not self.outcome:
             self.start_requested = True
 
@@ -174,7 +193,7 @@ class PayQrScreen(PaymentScreen):
             return blocks
         qr = flow.view.get("qr_payload")
         if qr:
-            blocks.append(QrBlock(str(qr), self.ctx.tr("屏幕上显示了付款二维码")))
+            blocks.append(QrBlock(str(qr), self.ctx.tr("屏幕上显示了付款二维码"), size_mm=60))
             until = str(flow.view.get("pay_before", ""))
             blocks.append(
                 Paragraph(self.ctx.tr.format("请在{time}前完成支付", time=until), muted=True)

@@ -136,6 +136,11 @@ class Kiosk:
     printed_before: int = 0
     closers: list[Callable[[], None]] = field(default_factory=list)
 
+    @property
+    def screen(self) -> Any:
+        """The current screen, typed loosely: tests read each screen's own attributes."""
+        return self.app.screen
+
     # --- driving -------------------------------------------------------------------------
 
     def step(self) -> None:
@@ -317,6 +322,9 @@ def make_kiosk(hub: HubProcess) -> Iterator[Callable[..., Kiosk]]:
     for kiosk in made:
         for close in reversed(kiosk.closers):
             close()
+
+
+MakeKiosk = Callable[..., Kiosk]
 
 
 def assert_few_options(kiosk: Kiosk) -> None:

@@ -20,7 +20,8 @@ from drivers.health import PaperState
 from drivers.sim.cards import SocialSecurityCardOS
 from kiosk.devices import _citizens
 from kiosk.journal import find_personal_data
-from tests.e2e.conftest import Kiosk, assert_few_options
+from kiosk.payments import PaymentsApi
+from tests.e2e.conftest import Kiosk, MakeKiosk, assert_few_options
 
 WANG_FANG_ID = "410225198511203020"
 GOOD_CODE = "134567890123456789"  # WeChat Pay-shaped; the sandbox customer pays after 4 s
@@ -29,24 +30,24 @@ DECLINED_CODE = "134567890123450000"  # the sandbox declines codes ending 0000
 
 def start_medical(k: Kiosk, mode: str) -> None:
     k.choose("pay", mode)
-    assert k.app.screen.name == "pay_menu"
+    assert k.screen.name == "pay_menu"
     k.choose("medical", mode)
 
 
 def wait_quote(k: Kiosk) -> None:
-    k.wait_for(lambda: k.app.screen.name == "pay_people" and k.app.screen.data is not None)
+    k.wait_for(lambda: k.screen.name == "pay_people" and k.screen.data is not None)
 
 
 def poll_until(k: Kiosk, screen: str, *, step_s: float = 3.0, rounds: int = 40) -> None:
     """Advance the terminal's clock poll by poll (real time runs on for the hub)."""
     for _ in range(rounds):
-        if k.app.screen.name == screen:
+        if k.screen.name == screen:
             return
         k.advance(step_s)
         k.settle()
         k.wait_for(lambda: not k.app.tasks.busy, what="query answered")
         time.sleep(1.0)  # the hub's sandbox customer pays 4 s (real time) after the scan
-    raise AssertionError(f"never reached {screen}; on {k.app.screen.name}")
+    raise AssertionError(f"never reached {screen}; on {k.screen.name}")
 
 
 def assert_journal_clean(k: Kiosk) -> None:
@@ -54,17 +55,17 @@ def assert_journal_clean(k: Kiosk) -> None:
         assert find_personal_data(data) == [], (kind, data)
 
 
-def test_qr_payment_for_family_by_keypad(make_kiosk) -> None:
-    k: Kiosk = make_kiosk()
+def test_qr_payment_for_family_by_keypad(make_kiosk: MakeKiosk) -> None:
+    k = make_kiosk()
     start_medical(k, "keypad")
     k.place_card("zhao_lei")
     wait_quote(k)
     assert "400.00元" in k.shown_text()
     k.choose("add_family")
-    assert k.app.screen.name == "entry"
+    assert k.screen.name == "entry"
     k.digits("410225198511203021")  # one digit wrong: GB 11643 check fails
     k.key(pygame.K_RETURN)
-    assert "校验位" in k.app.screen.notice.message
+    assert "校验位" in k.screen.notice.message
     k.key(pygame.K_BACKSPACE)
     k.digits("0")
     k.key(pygame.K_RETURN)
@@ -72,18 +73,18 @@ def test_qr_payment_for_family_by_keypad(make_kiosk) -> None:
     text = k.shown_text()
     assert "王*" in text and "800.00元" in text and WANG_FANG_ID not in text
     k.choose("next")
-    assert k.app.screen.name == "pay_confirm"
+    assert k.screen.name == "pay_confirm"
     assert "800.00元" in k.said()  # the summary is read aloud before money moves
     k.choose("pay_qr")
     k.wait_for(
         lambda: (
-            k.app.screen.name == "pay_qr"
-            and k.app.screen.flow is not None
-            and k.app.screen.flow.status == "PAYING"
+            k.screen.name == "pay_qr"
+            and k.screen.flow is not None
+            and k.screen.flow.status == "PAYING"
         ),
         what="QR order",
     )
-    screen = k.app.screen
+    screen = k.screen
     payload = screen.flow.view["qr_payload"]
     assert payload and "屏幕上显示了付款二维码" in k.shown_text()
     # The QR on screen decodes to the order's payload (zbarimg reads the frame).
@@ -107,11 +108,11 @@ def test_qr_payment_for_family_by_keypad(make_kiosk) -> None:
     assert k.journal("payment")[-1]["status"] == "PAID"
     assert_journal_clean(k)
     k.key(pygame.K_RETURN)
-    assert k.app.screen.name == "rate"
+    assert k.screen.name == "rate"
 
 
-def test_payment_code_by_touch_in_elder_mode(make_kiosk) -> None:
-    k: Kiosk = make_kiosk(elder=True)
+def test_payment_code_by_touch_in_elder_mode(make_kiosk: MakeKiosk) -> None:
+    k = make_kiosk(elder=True)
     start_medical(k, "touch")
     k.place_card("zhang_xiulan")
     wait_quote(k)
@@ -119,10 +120,10 @@ def test_payment_code_by_touch_in_elder_mode(make_kiosk) -> None:
     k.tap("next")
     assert_few_options(k)
     k.tap("pay_code")
-    assert k.app.screen.name == "pay_scan"
+    assert k.screen.name == "pay_scan"
     k.scan(GOOD_CODE)
     k.wait_for(
-        lambda: k.app.screen.flow is not None and k.app.screen.flow.status == "PAYING",
+        lambda: k.screen.flow is not None and k.screen.flow.status == "PAYING",
         what="USERPAYING",
     )
     poll_until(k, "pay_done")
@@ -131,7 +132,7 @@ def test_payment_code_by_touch_in_elder_mode(make_kiosk) -> None:
     assert statuses[0] == "PAYING" and statuses[-1] == "PAID"
     assert_journal_clean(k)
     k.tap("done")
-    assert k.app.screen.name == "rate"
+    assert k.screen.name == "rate"
 
 
 def insert_liu(k: Kiosk) -> None:
@@ -140,8 +141,8 @@ def insert_liu(k: Kiosk) -> None:
     k.devices.sim_slot.insert(SocialSecurityCardOS(liu))
 
 
-def test_paper_out_warned_then_declined_then_hub_down(make_kiosk) -> None:
-    k: Kiosk = make_kiosk()
+def test_paper_out_warned_then_declined_then_hub_down(make_kiosk: MakeKiosk) -> None:
+    k = make_kiosk()
     k.devices.sim_printer.set_paper(PaperState.OUT)
     k.devices.refresh_printer_health()
     k.wait_for(lambda: not k.devices.available("printer")[0], what="paper out")
@@ -149,32 +150,32 @@ def test_paper_out_warned_then_declined_then_hub_down(make_kiosk) -> None:
     insert_liu(k)
     wait_quote(k)
     k.choose("next")
-    assert k.app.screen.name == "pay_confirm"
+    assert k.screen.name == "pay_confirm"
     # Told before paying, shown and read aloud, and may continue without a receipt.
     assert "缴费成功后将无法打印缴费凭证" in k.shown_text()
     assert "缴费成功后将无法打印缴费凭证" in k.said()
     assert "不打印凭证" in k.shown_text()
     k.choose("pay_code")
     k.scan(DECLINED_CODE)
-    k.wait_for(lambda: bool(k.app.screen.outcome), what="decline")
-    assert "余额不足" in k.app.screen.notice.message
+    k.wait_for(lambda: bool(k.screen.outcome), what="decline")
+    assert "余额不足" in k.screen.notice.message
     assert "余额不足" in k.said()
     # The hub goes away: the next attempt is refused before any order exists.
     k.set_hub_down(True)
     k.choose("retry")
     creates_before = len([r for r in k.journal("payment") if r["step"] == "create"])
     k.scan(GOOD_CODE)
-    k.wait_for(lambda: bool(k.app.screen.outcome), what="refusal")
-    message = k.app.screen.notice.message
+    k.wait_for(lambda: bool(k.screen.outcome), what="refusal")
+    message = k.screen.notice.message
     assert "暂时无法连接服务中心" in message and "没有被扣款" in message
-    assert k.app.screen.flow is None
+    assert k.screen.flow is None
     creates = [r for r in k.journal("payment") if r["step"] == "create"]
     assert len(creates) == creates_before + 1  # journaled before trying, then nothing sent
     assert_journal_clean(k)
 
 
-def test_unpaid_code_is_reversed_after_the_limit(make_kiosk) -> None:
-    k: Kiosk = make_kiosk()
+def test_unpaid_code_is_reversed_after_the_limit(make_kiosk: MakeKiosk) -> None:
+    k = make_kiosk()
     start_medical(k, "keypad")
     insert_liu(k)
     wait_quote(k)
@@ -182,26 +183,48 @@ def test_unpaid_code_is_reversed_after_the_limit(make_kiosk) -> None:
     k.choose("pay_code")
     k.scan(GOOD_CODE)
     k.wait_for(
-        lambda: k.app.screen.flow is not None and k.app.screen.flow.status == "PAYING",
+        lambda: k.screen.flow is not None and k.screen.flow.status == "PAYING",
         what="USERPAYING",
     )
     # The terminal's clock runs past the ~45 s limit before the customer confirms.
     k.advance(46)
-    k.wait_for(lambda: k.app.screen.flow.final, what="reversal")
-    flow = k.app.screen.flow
+    k.wait_for(lambda: k.screen.flow.final, what="reversal")
+    flow = k.screen.flow
     assert flow.status == "REVOKED"
     steps = [r["step"] for r in k.journal("payment")]
     assert "cancel" in steps and steps.index("cancel") < len(steps) - 1
-    assert "撤销" in k.app.screen.notice.message
+    assert "撤销" in k.screen.notice.message
     assert k.devices.sim_printer.jobs == []
 
 
 @pytest.mark.parametrize("elder", [True])
-def test_pay_confirm_lists_at_most_six_choices(make_kiosk, elder: bool) -> None:
-    k: Kiosk = make_kiosk(elder=elder)
+def test_pay_confirm_lists_at_most_six_choices(make_kiosk: MakeKiosk, elder: bool) -> None:
+    k = make_kiosk(elder=elder)
     start_medical(k, "keypad")
     k.place_card("li_jianguo")  # nothing due: 下一步 is disabled and says why
     wait_quote(k)
-    opts = {o.name: o for _, o in k.app.screen.numbered_options()}
+    opts = {o.name: o for _, o in k.screen.numbered_options()}
     assert not opts["next"].enabled and "没有需要缴纳" in opts["next"].reason
     assert_few_options(k)
+
+
+def test_leaving_the_qr_screen_cancels_the_open_order(make_kiosk: MakeKiosk) -> None:
+    """Runs last in this module: 刘桂英's order stays CANCELLING at the hub (the provider
+    closes QR orders only after 5 minutes; a late payment would be refunded)."""
+    k = make_kiosk()
+    start_medical(k, "keypad")
+    insert_liu(k)
+    wait_quote(k)
+    k.choose("next")
+    k.choose("pay_qr")
+    k.wait_for(
+        lambda: k.screen.flow is not None and k.screen.flow.status == "PAYING", what="QR order"
+    )
+    flow = k.screen.flow
+    k.key(pygame.K_ESCAPE)  # the person walks back
+    assert k.screen.name == "pay_confirm"
+    k.settle()
+    steps = [r["step"] for r in k.journal("payment") if r["key"] == flow.key]
+    assert steps[-2:] == ["cancel", "state"]
+    hub_view = PaymentsApi(k.app.gateway).order(flow.order_no)
+    assert hub_view["status"] == "CANCELLING" and not hub_view["final"]

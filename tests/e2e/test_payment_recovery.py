@@ -1,0 +1,97 @@
+"""Start-up recovery (kiosk.payments.recover_unfinished) and the flow's
+journal-before-side-effect rule, against the real hub and its sandbox."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from kiosk.payments import FINAL_STATUSES, PaymentFlow, PaymentsApi, recover_unfinished
+from kiosk.services import HubClient, HubUnavailable, ServiceGateway
+from tests.e2e.conftest import SERVICE_POINT, HubProcess, closed_port_url
+
+ZHAO_LEI = "410225200102145018"
+WANG_FANG = "410225198511203020"
+ZHANG_XIULAN = "410225194103152422"
+GOOD_CODE = "134567890123456789"
+
+
+def gateway_for(url: str, token: str) -> ServiceGateway:
+    client = HubClient(lambda: url, token=lambda: token, timeout_s=5.0)
+    return ServiceGateway(client, terminal_name="recovery-test", service_point=SERVICE_POINT)
+
+
+def created(flow: PaymentFlow, payer: str, code: str | None, journal: list[Any]) -> None:
+    """Run a flow's create as the app would: journal first, then the work, then apply."""
+    work = flow.begin_create([payer], now=0.0, auth_code=code)
+    assert journal[-1][1]["step"] == "create"  # written before anything was sent
+    flow.apply(work())
+
+
+def test_unfinished_micropay_is_ended_and_finished_orders_left_alone(hub: HubProcess) -> None:
+    gateway = gateway_for(hub.url, hub.token)
+    api = PaymentsApi(gateway)
+    journal: list[tuple[str, dict[str, Any]]] = []
+
+    def record(kind: str, data: dict[str, Any]) -> None:
+        journal.append((kind, dict(data)))
+
+    open_one = PaymentFlow(
+        api, record, item="resident_medical_2027", payer_count=1, method="micropay"
+    )
+    created(open_one, ZHAO_LEI, GOOD_CODE, journal)
+    assert open_one.status == "PAYING" and open_one.order_no
+    # An order whose create never got an answer (crash or network): no number known.
+    lost = PaymentFlow(api, record, item="resident_medical_2027", payer_count=1, method="native")
+    lost.begin_create([WANG_FANG], now=0.0)
+    # A finished one is not touched (the journal shows its final state).
+    done_key = "pay-finishedorderkeyabcdefg"
+    journal.append(
+        ("payment", {"key": done_key, "order_no": "HMX", "step": "state", "status": "PAID"})
+    )
+
+    recovery: list[tuple[str, dict[str, Any]]] = []
+    results = recover_unfinished(
+        gateway, journal, record=lambda k, d: recovery.append((k, d)), sleep=lambda s: None
+    )
+    by_key = {r.key: r for r in results}
+    assert done_key not in by_key
+    ended = by_key[open_one.key]
+    assert ended.final and ended.status in FINAL_STATUSES
+    assert api.order(open_one.order_no)["status"] == ended.status  # the hub agrees
+    assert not by_key[lost.key].final and by_key[lost.key].order_no is None
+    steps = [d["step"] for _, d in recovery if d["key"] == open_one.key]
+    assert steps[0] == "recover_query" and steps[-1] == "recover_done"
+    # Recovery journals too, before each call, and a second run finds nothing open.
+    again = recover_unfinished(gateway, journal + recovery, sleep=lambda s: None)
+    assert [r.key for r in again] == [lost.key]
+
+
+def test_young_native_order_stays_cancelling_until_the_provider_allows(hub: HubProcess) -> None:
+    """The provider refuses to close a QR order under 5 minutes old: recovery says so
+    (final=False) instead of pretending; the cancel request makes the hub refund a
+    payment that still arrives."""
+    gateway = gateway_for(hub.url, hub.token)
+    journal: list[tuple[str, dict[str, Any]]] = []
+    flow = PaymentFlow(
+        PaymentsApi(gateway),
+        lambda k, d: journal.append((k, dict(d))),
+        item="resident_medical_2027",
+        payer_count=1,
+        method="native",
+    )
+    created(flow, ZHANG_XIULAN, None, journal)
+    assert flow.status == "PAYING" and flow.view["qr_payload"]
+    results = recover_unfinished(gateway, journal, attempts=1, sleep=lambda s: None)
+    assert len(results) == 1 and not results[0].final
+    assert results[0].status == "CANCELLING"
+
+
+def test_recovery_with_the_hub_down_changes_nothing() -> None:
+    gateway = gateway_for(closed_port_url(), "no-token")
+    journal = [
+        ("payment", {"key": "pay-k", "order_no": "HM1", "step": "state", "status": "PAYING"})
+    ]
+    with pytest.raises(HubUnavailable):
+        recover_unfinished(gateway, journal, sleep=lambda s: None)
