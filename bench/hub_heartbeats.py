@@ -73,11 +73,26 @@ def postgres_cluster() -> Iterator[str]:
     data, port = root / "data", free_port()
 
     def as_pg(*args: str) -> None:
-        subprocess.run(["runuser", "-u", "postgres", "--", *args], check=True, capture_output=True, timeout=120)
+        subprocess.run(
+            ["runuser", "-u", "postgres", "--", *args], check=True, capture_output=True, timeout=120
+        )
 
-    as_pg(str(PG_BIN / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C.UTF-8")
+    as_pg(
+        str(PG_BIN / "initdb"),
+        "-D",
+        str(data),
+        "-U",
+        "postgres",
+        "-A",
+        "trust",
+        "-E",
+        "UTF8",
+        "--locale=C.UTF-8",
+    )
     opts = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c max_connections=200 -c synchronous_commit=off"
-    as_pg(str(PG_BIN / "pg_ctl"), "-D", str(data), "-o", opts, "-l", str(root / "log"), "-w", "start")
+    as_pg(
+        str(PG_BIN / "pg_ctl"), "-D", str(data), "-o", opts, "-l", str(root / "log"), "-w", "start"
+    )
     try:
         as_pg(str(PG_BIN / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "hub")
         yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/hub"
@@ -101,7 +116,9 @@ def prepare_schema(database_url: str) -> None:
 
 
 @contextlib.contextmanager
-def hub_processes(database_url: str, count: int, workdir: Path, interval_s: int = 30) -> Iterator[list[str]]:
+def hub_processes(
+    database_url: str, count: int, workdir: Path, interval_s: int = 30
+) -> Iterator[list[str]]:
     """``count`` ``python -m hub`` processes on one database; yields their base URLs."""
     config = workdir / "hub.toml"
     config.write_text(
@@ -116,9 +133,20 @@ def hub_processes(database_url: str, count: int, workdir: Path, interval_s: int 
         for i in range(count):
             port_file = workdir / f"port{i}"
             proc = subprocess.Popen(
-                [sys.executable, *HUB_COMMAND, "--config", str(config), "--port", "0",
-                 "--port-file", str(port_file), "--database-url", database_url],
-                cwd=REPO, env=dict(os.environ, PYTHONPATH=str(REPO)),
+                [
+                    sys.executable,
+                    *HUB_COMMAND,
+                    "--config",
+                    str(config),
+                    "--port",
+                    "0",
+                    "--port-file",
+                    str(port_file),
+                    "--database-url",
+                    database_url,
+                ],
+                cwd=REPO,
+                env=dict(os.environ, PYTHONPATH=str(REPO)),
             )
             procs.append(proc)
             deadline = time.monotonic() + 60
@@ -158,7 +186,9 @@ def post_json(url: str, body: object, token: str | None = None) -> dict[str, obj
     headers = {"Content-Type": "application/json"}
     if token:
         headers["Authorization"] = f"Bearer {token}"
-    req = urllib.request.Request(url, data=json.dumps(body).encode(), headers=headers, method="POST")
+    req = urllib.request.Request(
+        url, data=json.dumps(body).encode(), headers=headers, method="POST"
+    )
     with urllib.request.urlopen(req, timeout=30) as r:
         data: dict[str, object] = json.loads(r.read() or b"{}")
         return data
@@ -170,7 +200,11 @@ def enrol_many(url: str, count: int) -> list[str]:
     for i in range(count):
         reply = post_json(
             f"{url}/api/v1/terminal/enrol",
-            {"code": DEMO_CODE, "name": f"bench-{i}", "place": {"county": "兰考县", "town": f"镇{i % 16}", "village": f"村{i}"}},
+            {
+                "code": DEMO_CODE,
+                "name": f"bench-{i}",
+                "place": {"county": "兰考县", "town": f"镇{i % 16}", "village": f"村{i}"},
+            },
         )
         tokens.append(str(reply["token"]))
     return tokens
@@ -186,7 +220,9 @@ def _request_bytes(host_port: str, token: str) -> bytes:
     return head + body
 
 
-async def _connection(host: str, port: int, requests: list[bytes], stop_at: float, counts: list[int], once: bool) -> None:
+async def _connection(
+    host: str, port: int, requests: list[bytes], stop_at: float, counts: list[int], once: bool
+) -> None:
     reader, writer = await asyncio.open_connection(host, port)
     i = 0
     try:
@@ -208,7 +244,15 @@ async def _connection(host: str, port: int, requests: list[bytes], stop_at: floa
         writer.close()
 
 
-def _load_process(urls: list[str], tokens: list[str], connections: int, duration: float, start_at: float, out: mp.Queue, once: bool) -> None:  # type: ignore[type-arg]
+def _load_process(
+    urls: list[str],
+    tokens: list[str],
+    connections: int,
+    duration: float,
+    start_at: float,
+    out: mp.Queue,
+    once: bool,
+) -> None:  # type: ignore[type-arg]
     async def main() -> list[int]:
         counts = [0, 0]
         while time.time() < start_at:
@@ -219,7 +263,9 @@ def _load_process(urls: list[str], tokens: list[str], connections: int, duration
             url = urls[c % len(urls)]
             host_port = url.split("//", 1)[1]
             host, port = host_port.split(":")
-            mine = [_request_bytes(host_port, t) for t in tokens[c::connections]] or [_request_bytes(host_port, tokens[0])]
+            mine = [_request_bytes(host_port, t) for t in tokens[c::connections]] or [
+                _request_bytes(host_port, tokens[0])
+            ]
             tasks.append(_connection(host, int(port), mine, stop_at, counts, once))
         await asyncio.gather(*tasks)
         return counts
@@ -233,13 +279,23 @@ def _load_process(urls: list[str], tokens: list[str], connections: int, duration
     out.put((ok, errors))
 
 
-def hammer(urls: list[str], tokens: list[str], clients: int, connections: int, duration: float, once: bool = False) -> tuple[float, int]:
+def hammer(
+    urls: list[str],
+    tokens: list[str],
+    clients: int,
+    connections: int,
+    duration: float,
+    once: bool = False,
+) -> tuple[float, int]:
     """(heartbeats/s answered 200, non-200 answers) over ``duration`` seconds
     (``once``: every terminal sends one heartbeat, bounded by ``duration``)."""
     out: mp.Queue = mp.Queue()  # type: ignore[type-arg]
     start_at = time.time() + 0.5
     procs = [
-        mp.Process(target=_load_process, args=(urls, tokens[i::clients], connections, duration, start_at, out, once))
+        mp.Process(
+            target=_load_process,
+            args=(urls, tokens[i::clients], connections, duration, start_at, out, once),
+        )
         for i in range(clients)
     ]
     for p in procs:
@@ -252,7 +308,10 @@ def hammer(urls: list[str], tokens: list[str], clients: int, connections: int, d
 
 def run_case(name: str, database_url: str, processes: int, args: argparse.Namespace) -> list[float]:
     prepare_schema(database_url)
-    with tempfile.TemporaryDirectory() as tmp, hub_processes(database_url, processes, Path(tmp)) as urls:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        hub_processes(database_url, processes, Path(tmp)) as urls,
+    ):
         t0 = time.monotonic()
         tokens = enrol_many(urls[0], args.terminals)
         print(f"[{name}] enrolled {len(tokens)} terminals in {time.monotonic() - t0:.1f} s")
@@ -268,12 +327,16 @@ def run_case(name: str, database_url: str, processes: int, args: argparse.Namesp
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--db", nargs="+", default=["sqlite", "postgres"], choices=["sqlite", "postgres"])
+    parser.add_argument(
+        "--db", nargs="+", default=["sqlite", "postgres"], choices=["sqlite", "postgres"]
+    )
     parser.add_argument("--terminals", type=int, default=2000)
     parser.add_argument("--duration", type=float, default=10.0)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--clients", type=int, default=2, help="load-generator processes")
-    parser.add_argument("--connections", type=int, default=16, help="keep-alive connections per client")
+    parser.add_argument(
+        "--connections", type=int, default=16, help="keep-alive connections per client"
+    )
     args = parser.parse_args(argv)
     targets = {"sqlite": 2500.0, "postgres": 3500.0}
     summary = []
@@ -286,7 +349,9 @@ def main(argv: list[str] | None = None) -> int:
                 rates = run_case("postgresql, 2 processes", url, 2, args)
         med = statistics.median(rates)
         verdict = "OK" if med >= targets[db] else "BELOW TARGET"
-        summary.append(f"{db}: median {med:,.0f}/s (min {min(rates):,.0f}, max {max(rates):,.0f}) target {targets[db]:,.0f}/s {verdict}")
+        summary.append(
+            f"{db}: median {med:,.0f}/s (min {min(rates):,.0f}, max {max(rates):,.0f}) target {targets[db]:,.0f}/s {verdict}"
+        )
     print("\n".join(summary))
     return 0
 

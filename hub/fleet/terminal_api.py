@@ -59,9 +59,7 @@ async def parse_body(request: Request, model: type[ModelT]) -> ModelT:
     except ValidationError as exc:
         if any(e["type"] == "json_invalid" for e in exc.errors()):
             raise HTTPException(400, detail="body is not valid JSON") from None
-        errors = [
-            {"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()
-        ]
+        errors = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
         raise HTTPException(422, detail=errors) from None
 
 

@@ -69,9 +69,36 @@ def pg_server() -> Iterator[str]:
     data = root / "data"
     shutil.chown(root, "postgres", "postgres")
     port = free_port()
-    _as_postgres([str(PG_BIN / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C.UTF-8"])
+    _as_postgres(
+        [
+            str(PG_BIN / "initdb"),
+            "-D",
+            str(data),
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+        ]
+    )
     options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
-    _as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(root / "log"), "-w", "-t", "60", "start"])
+    _as_postgres(
+        [
+            str(PG_BIN / "pg_ctl"),
+            "-D",
+            str(data),
+            "-o",
+            options,
+            "-l",
+            str(root / "log"),
+            "-w",
+            "-t",
+            "60",
+            "start",
+        ]
+    )
     try:
         yield f"postgresql+psycopg://postgres@127.0.0.1:{port}"
     finally:
@@ -85,7 +112,9 @@ def create_pg_database(base_url: str) -> str:
 
     name = "hub_" + uuid.uuid4().hex[:12]
     port = base_url.rsplit(":", 1)[1]
-    with psycopg.connect(f"host=127.0.0.1 port={port} user=postgres dbname=postgres", autocommit=True) as conn:
+    with psycopg.connect(
+        f"host=127.0.0.1 port={port} user=postgres dbname=postgres", autocommit=True
+    ) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     return f"{base_url}/{name}"
 
@@ -183,7 +212,9 @@ class LiveHub:
         self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
         config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
         self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True
+        )
 
     def __enter__(self) -> LiveHub:
         self.thread.start()
@@ -233,8 +264,19 @@ def start_hub_process(
     port_file = workdir / f"port-{uuid.uuid4().hex[:6]}"
     env = dict(os.environ, PYTHONPATH=str(REPO))
     proc = subprocess.Popen(
-        [sys.executable, "-m", "hub", "--config", str(config), "--port", "0",
-         "--port-file", str(port_file), "--database-url", database_url],
+        [
+            sys.executable,
+            "-m",
+            "hub",
+            "--config",
+            str(config),
+            "--port",
+            "0",
+            "--port-file",
+            str(port_file),
+            "--database-url",
+            database_url,
+        ],
         cwd=str(REPO),
         env=env,
         stderr=subprocess.PIPE,

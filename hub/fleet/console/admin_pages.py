@@ -23,7 +23,7 @@ from hub.fleet.console.security import (
     hash_password,
     password_problem,
 )
-from hub.fleet.console.views import render
+from hub.fleet.console.views import render, see_other
 from hub.fleet.models import AuditEntry, EnrolmentCode, Operator, Terminal
 
 router = APIRouter(tags=["console"], include_in_schema=False)
@@ -74,7 +74,7 @@ def create_enrolment_code(
         "ok",
         client_of(request),
     )
-    return RedirectResponse(f"/console/enrolment?msg=已生成注册码 {code}", status_code=303)
+    return see_other(db, f"/console/enrolment?msg=已生成注册码 {code}")
 
 
 @router.post("/terminals/{terminal_id}/revoke")
@@ -95,7 +95,7 @@ def revoke_terminal(request: Request, terminal_id: int, user: Admin, db: Db) -> 
     )
     db.commit()
     request.app.state.fleet.tokens.invalidate_terminal(terminal_id)
-    return RedirectResponse(f"/console/terminals/{terminal_id}?msg=终端已注销", status_code=303)
+    return see_other(db, f"/console/terminals/{terminal_id}?msg=终端已注销")
 
 
 @router.get("/operators")
@@ -126,7 +126,7 @@ def create_operator(
             client_of(request),
         )
         db.commit()
-        return RedirectResponse(f"/console/operators?err={problem}", status_code=303)
+        return see_other(db, f"/console/operators?err={problem}")
     try:
         with db.begin_nested():
             db.add(
@@ -149,7 +149,7 @@ def create_operator(
             client_of(request),
         )
         db.commit()
-        return RedirectResponse("/console/operators?err=用户名已存在", status_code=303)
+        return see_other(db, "/console/operators?err=用户名已存在")
     audit.record(
         db.connection(),
         user.username,
@@ -159,7 +159,7 @@ def create_operator(
         "ok",
         client_of(request),
     )
-    return RedirectResponse(f"/console/operators?msg=已创建账号 {username}", status_code=303)
+    return see_other(db, f"/console/operators?msg=已创建账号 {username}")
 
 
 @router.post("/operators/{operator_id}")
@@ -214,7 +214,7 @@ def update_operator(
             client_of(request),
         )
         db.commit()
-        return RedirectResponse(f"/console/operators?err={problem}", status_code=303)
+        return see_other(db, f"/console/operators?err={problem}")
     if operator.disabled or "重置密码" in changes or any(c.startswith("角色") for c in changes):
         close_sessions_of(db, operator.id)
     audit.record(
@@ -226,7 +226,7 @@ def update_operator(
         "ok",
         client_of(request),
     )
-    return RedirectResponse("/console/operators?msg=已保存", status_code=303)
+    return see_other(db, "/console/operators?msg=已保存")
 
 
 @router.get("/audit")

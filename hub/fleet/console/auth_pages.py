@@ -75,7 +75,7 @@ def login(
         db.commit()  # keep the failure count and the audit entry
         return render(request, "login.html", None, status_code=401, login_csrf=cookie, error=reason)
     session = open_session(db, operator)
-    db.flush()
+    db.commit()  # before the redirect: the next request must find the session
     response = RedirectResponse("/console/", status_code=303)
     _set_cookie(request, response, SESSION_COOKIE, sign_session(request, session.id))
     response.delete_cookie(LOGIN_CSRF_COOKIE, path=_COOKIE_PATH)
@@ -86,6 +86,7 @@ def login(
 def logout(request: Request, user: Viewer, db: Db) -> Response:
     db.execute(delete(OperatorSession).where(OperatorSession.id == user.session_id))
     audit.record(db.connection(), user.username, "logout", "", "", "ok", client_of(request))
+    db.commit()
     response = RedirectResponse("/console/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path=_COOKIE_PATH)
     return response

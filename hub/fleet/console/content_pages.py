@@ -15,7 +15,7 @@ from hub.fleet import audit
 from hub.fleet.clock import utcnow
 from hub.fleet.commands import queue_command
 from hub.fleet.console.security import Db, OperatorUser, Viewer, client_of
-from hub.fleet.console.views import render
+from hub.fleet.console.views import render, see_other
 from hub.fleet.content import (
     catalogue_items,
     disabled_services,
@@ -99,7 +99,7 @@ def create_announcement(
         try:
             until_at = datetime.fromisoformat(until.strip())
         except ValueError:
-            return RedirectResponse("/console/content?err=截止时间格式无效", status_code=303)
+            return see_other(db, "/console/content?err=截止时间格式无效")
     announcement = Announcement(
         text=text.strip(),
         scope=scope,
@@ -129,9 +129,7 @@ def create_announcement(
     db.commit()
     for terminal_id in pushed:
         request.app.state.fleet.bus.notify(terminal_id)
-    return RedirectResponse(
-        f"/console/content?msg=公告已推送至 {len(pushed)} 台终端", status_code=303
-    )
+    return see_other(db, f"/console/content?msg=公告已推送至 {len(pushed)} 台终端")
 
 
 @router.post("/content/announcements/{announcement_id}/withdraw")
@@ -152,9 +150,7 @@ def withdraw_announcement(
         "ok",
         client_of(request),
     )
-    return RedirectResponse(
-        "/console/content?msg=公告已撤回（终端于下次加载配置时生效）", status_code=303
-    )
+    return see_other(db, "/console/content?msg=公告已撤回（终端于下次加载配置时生效）")
 
 
 @router.post("/content/catalogue")
@@ -200,7 +196,8 @@ def switch_catalogue_item(
     for terminal_id in pushed:
         request.app.state.fleet.bus.notify(terminal_id)
     state = "启用" if on else "停用"
-    return RedirectResponse(
+    return see_other(
+        db,
         f"/console/content?scope={scope}&msg=已{state} {service_id}，已通知 {len(pushed)} 台终端",
         status_code=303,
     )

@@ -16,7 +16,7 @@ from hub.fleet import audit
 from hub.fleet.clock import utcnow
 from hub.fleet.commands import COMMAND_LABELS, CommandArgsError, queue_command, validate_args
 from hub.fleet.console.security import Db, OperatorUser, Viewer, client_of
-from hub.fleet.console.views import render
+from hub.fleet.console.views import render, see_other
 from hub.fleet.health import STATUS_LABELS, terminal_status
 from hub.fleet.models import Alert, Command, HealthRecord, Screenshot, Terminal, TerminalEvent
 
@@ -182,7 +182,7 @@ def ack_alert(request: Request, alert_id: int, user: OperatorUser, db: Db) -> Re
         "ok",
         client_of(request),
     )
-    return RedirectResponse("/console/alerts?msg=已确认告警", status_code=303)
+    return see_other(db, "/console/alerts?msg=已确认告警")
 
 
 @router.post("/alerts/{alert_id}/resolve")
@@ -203,7 +203,7 @@ def resolve_alert(request: Request, alert_id: int, user: OperatorUser, db: Db) -
         "ok",
         client_of(request),
     )
-    return RedirectResponse("/console/alerts?msg=已解除告警", status_code=303)
+    return see_other(db, "/console/alerts?msg=已解除告警")
 
 
 def _terminal_or_404(db: Session, terminal_id: int) -> Terminal:
@@ -325,7 +325,7 @@ def send_command(
             client_of(request),
         )
         db.commit()
-        return RedirectResponse(f"/console/terminals/{terminal_id}?err={exc}", status_code=303)
+        return see_other(db, f"/console/terminals/{terminal_id}?err={exc}")
     if kind == "reload_catalogue":
         from hub.fleet.content import disabled_services
 
@@ -343,9 +343,7 @@ def send_command(
     db.commit()
     request.app.state.fleet.bus.notify(terminal_id)
     label = COMMAND_LABELS[kind]
-    return RedirectResponse(
-        f"/console/terminals/{terminal_id}?msg=已下发：{label}", status_code=303
-    )
+    return see_other(db, f"/console/terminals/{terminal_id}?msg=已下发：{label}")
 
 
 def _path(terminal: Terminal) -> str:

@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlalchemy.orm import Session
 from fastapi.templating import Jinja2Templates
 
 from hub.fleet.alerts import ALERT_LABELS
@@ -71,3 +72,11 @@ def render(
     return templates.TemplateResponse(
         request, name, {"user": user, **context}, status_code=status_code
     )
+
+
+def see_other(db: Session, url: str) -> RedirectResponse:
+    """Commit, then redirect (303) after a POST. Committing here rather than in
+    the session dependency's teardown guarantees the page the browser loads
+    next already shows the change."""
+    db.commit()
+    return RedirectResponse(url, status_code=303)

@@ -37,8 +37,16 @@ def enrol(
     return body["terminal_id"], {"Authorization": f"Bearer {body['token']}"}
 
 
-def device(name: str, state: str = "online", paper: str = "notsupp", detail: str = "") -> dict[str, str]:
-    return {"device": name, "state": state, "paper": paper, "detail": detail, "since": "2026-01-01T00:00:00+00:00"}
+def device(
+    name: str, state: str = "online", paper: str = "notsupp", detail: str = ""
+) -> dict[str, str]:
+    return {
+        "device": name,
+        "state": state,
+        "paper": paper,
+        "detail": detail,
+        "since": "2026-01-01T00:00:00+00:00",
+    }
 
 
 def heartbeat_body(

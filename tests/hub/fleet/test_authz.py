@@ -128,11 +128,16 @@ class World:
 
         session_id, csrf = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
         with self.app.state.engine.begin() as conn:
-            operator_id = conn.execute(select(Operator.id).where(Operator.username == f"u_{role}")).scalar_one()
+            operator_id = conn.execute(
+                select(Operator.id).where(Operator.username == f"u_{role}")
+            ).scalar_one()
             conn.execute(
                 insert(OperatorSession).values(
-                    id=session_id, operator_id=operator_id, csrf_token=csrf,
-                    created_at=utcnow(), last_seen_at=utcnow(),
+                    id=session_id,
+                    operator_id=operator_id,
+                    csrf_token=csrf,
+                    created_at=utcnow(),
+                    last_seen_at=utcnow(),
                 )
             )
         signer = URLSafeSerializer(self.app.state.settings.secret_key, salt="huimin-console")
@@ -151,8 +156,10 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             for role in (VIEWER, OPERATOR, ADMIN, "target"):
                 conn.execute(
                     insert(Operator).values(
-                        username=f"u_{role}", role=role if role != "target" else VIEWER,
-                        password_hash=hash_password("matrix-password-1"), created_at=now,
+                        username=f"u_{role}",
+                        role=role if role != "target" else VIEWER,
+                        password_hash=hash_password("matrix-password-1"),
+                        created_at=now,
                     )
                 )
             ids = {
@@ -160,17 +167,30 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
                 "victim_id": victim_id,
                 "alert_id": conn.execute(select(Alert.id)).scalars().first(),
                 "command_id": conn.execute(
-                    insert(Command).values(terminal_id=terminal_id, kind="restart", args_json="{}",
-                                           state="queued", created_by="t", created_at=now).returning(Command.id)
+                    insert(Command)
+                    .values(
+                        terminal_id=terminal_id,
+                        kind="restart",
+                        args_json="{}",
+                        state="queued",
+                        created_by="t",
+                        created_at=now,
+                    )
+                    .returning(Command.id)
                 ).scalar_one(),
                 "announcement_id": conn.execute(
-                    insert(Announcement).values(text="测试", scope="", created_by="t", created_at=now)
+                    insert(Announcement)
+                    .values(text="测试", scope="", created_by="t", created_at=now)
                     .returning(Announcement.id)
                 ).scalar_one(),
-                "operator_id": conn.execute(select(Operator.id).where(Operator.username == "u_target")).scalar_one(),
+                "operator_id": conn.execute(
+                    select(Operator.id).where(Operator.username == "u_target")
+                ).scalar_one(),
             }
         client.post(
-            "/api/v1/terminal/screenshot", content=b"\x89PNG\r\n\x1a\n0", headers={**auth, "Content-Type": "image/png"}
+            "/api/v1/terminal/screenshot",
+            content=b"\x89PNG\r\n\x1a\n0",
+            headers={**auth, "Content-Type": "image/png"},
         )
         yield World(app, client, ids, auth, victim_auth)
     app.state.engine.dispose()
@@ -206,14 +226,22 @@ def _request(world: World, method: str, path: str, caller: str, with_csrf: bool 
             data["csrf_token"] = csrf
     if path.startswith("/api/v1/terminal"):
         if path == "/api/v1/terminal/screenshot":
-            return client.post(url, content=b"\x89PNG\r\n\x1a\n1", headers={**headers, "Content-Type": "image/png"})
+            return client.post(
+                url, content=b"\x89PNG\r\n\x1a\n1", headers={**headers, "Content-Type": "image/png"}
+            )
         if method == "GET":
-            return client.get(url, params={"wait": 0} if path.endswith("/commands") else None, headers=headers)
+            return client.get(
+                url, params={"wait": 0} if path.endswith("/commands") else None, headers=headers
+            )
         body: dict[str, Any] = {
             "/api/v1/terminal/heartbeat": heartbeat_body(),
             "/api/v1/terminal/events": {"events": []},
             "/api/v1/terminal/journal": {"records": []},
-            "/api/v1/terminal/enrol": {"code": "DEMO-ENROL", "name": "m", "place": {"county": "兰考县"}},
+            "/api/v1/terminal/enrol": {
+                "code": "DEMO-ENROL",
+                "name": "m",
+                "place": {"county": "兰考县"},
+            },
         }.get(path, {"ok": True, "result": ""})
         return client.post(url, json=body, headers=headers)
     if method == "GET":
@@ -243,11 +271,16 @@ def test_access_matrix(world: World, method: str, path: str, caller: str) -> Non
         # A console login means nothing to the terminal API (401 there); on the
         # console a lower role gets 403 and no login 401.
         expected = 403 if caller in CONSOLE_RANK and required != TERMINAL else 401
-        assert reply.status_code == expected, f"{caller} got {reply.status_code}: {reply.text[:200]}"
+        assert reply.status_code == expected, (
+            f"{caller} got {reply.status_code}: {reply.text[:200]}"
+        )
 
 
 @pytest.mark.parametrize(
-    "path", sorted(p for m, p in _ROUTES if m == "POST" and p.startswith("/console") and p != "/console/login")
+    "path",
+    sorted(
+        p for m, p in _ROUTES if m == "POST" and p.startswith("/console") and p != "/console/login"
+    ),
 )
 def test_console_posts_need_csrf(world: World, path: str) -> None:
     reply = _request(world, "POST", path, ADMIN, with_csrf=False)

@@ -20,7 +20,9 @@ from tests.hub.fleet.helpers import enrol, heartbeat_body, login
 
 def audit_actions(app: FastAPI) -> list[tuple[str, str, str]]:
     with app.state.engine.connect() as conn:
-        rows = conn.execute(select(AuditEntry.actor, AuditEntry.action, AuditEntry.result).order_by(AuditEntry.id)).all()
+        rows = conn.execute(
+            select(AuditEntry.actor, AuditEntry.action, AuditEntry.result).order_by(AuditEntry.id)
+        ).all()
     return [tuple(r) for r in rows]  # type: ignore[misc]
 
 
@@ -31,18 +33,27 @@ def _login_form_token(client: TestClient) -> str:
     return match.group(1)
 
 
-def test_login_sets_strict_httponly_cookie_and_logout_ends_session(client: TestClient, hub_app: FastAPI) -> None:
+def test_login_sets_strict_httponly_cookie_and_logout_ends_session(
+    client: TestClient, hub_app: FastAPI
+) -> None:
     token = _login_form_token(client)
     reply = client.post(
-        "/console/login", data={"username": "admin", "password": ADMIN_PASSWORD, "csrf_token": token},
+        "/console/login",
+        data={"username": "admin", "password": ADMIN_PASSWORD, "csrf_token": token},
         follow_redirects=False,
     )
     assert reply.status_code == 303
     cookie = reply.headers["set-cookie"]
-    assert "huimin_console=" in cookie and "HttpOnly" in cookie and "SameSite=strict" in cookie.replace("Strict", "strict")
+    assert (
+        "huimin_console=" in cookie
+        and "HttpOnly" in cookie
+        and "SameSite=strict" in cookie.replace("Strict", "strict")
+    )
     who = client.get("/console/whoami").json()
     assert who["username"] == "admin" and who["role"] == "admin"
-    out = client.post("/console/logout", data={"csrf_token": who["csrf_token"]}, follow_redirects=False)
+    out = client.post(
+        "/console/logout", data={"csrf_token": who["csrf_token"]}, follow_redirects=False
+    )
     assert out.status_code == 303
     page = client.get("/console/", headers={"Accept": "text/html"}, follow_redirects=False)
     assert page.headers["location"] == "/console/login"
@@ -53,7 +64,10 @@ def test_login_sets_strict_httponly_cookie_and_logout_ends_session(client: TestC
 
 def test_login_form_needs_its_csrf_token(client: TestClient) -> None:
     client.get("/console/login")
-    reply = client.post("/console/login", data={"username": "admin", "password": ADMIN_PASSWORD, "csrf_token": "forged"})
+    reply = client.post(
+        "/console/login",
+        data={"username": "admin", "password": ADMIN_PASSWORD, "csrf_token": "forged"},
+    )
     assert reply.status_code == 403
     assert client.get("/console/whoami").status_code == 401
 
@@ -61,15 +75,23 @@ def test_login_form_needs_its_csrf_token(client: TestClient) -> None:
 def test_lockout_after_five_failures(client: TestClient, hub_app: FastAPI) -> None:
     for _ in range(5):
         token = _login_form_token(client)
-        reply = client.post("/console/login", data={"username": "admin", "password": "wrong-password", "csrf_token": token})
+        reply = client.post(
+            "/console/login",
+            data={"username": "admin", "password": "wrong-password", "csrf_token": token},
+        )
         assert reply.status_code == 401
     token = _login_form_token(client)
-    locked = client.post("/console/login", data={"username": "admin", "password": ADMIN_PASSWORD, "csrf_token": token})
+    locked = client.post(
+        "/console/login",
+        data={"username": "admin", "password": ADMIN_PASSWORD, "csrf_token": token},
+    )
     assert locked.status_code == 401 and "锁定" in locked.text
     failures = [r for r in audit_actions(hub_app) if r[1] == "login_failed"]
     assert len(failures) == 6 and all(r == ("admin", "login_failed", "failed") for r in failures)
     token = _login_form_token(client)
-    unknown = client.post("/console/login", data={"username": "ghost", "password": "x", "csrf_token": token})
+    unknown = client.post(
+        "/console/login", data={"username": "ghost", "password": "x", "csrf_token": token}
+    )
     assert unknown.status_code == 401 and "用户名或密码错误" in unknown.text
 
 
@@ -78,7 +100,9 @@ def test_post_without_csrf_token_is_refused(client: TestClient, hub_app: FastAPI
     login(client, "admin", ADMIN_PASSWORD)
     reply = client.post(f"/console/terminals/{terminal_id}/commands", data={"kind": "restart"})
     assert reply.status_code == 403
-    wrong = client.post(f"/console/terminals/{terminal_id}/commands", data={"kind": "restart", "csrf_token": "nope"})
+    wrong = client.post(
+        f"/console/terminals/{terminal_id}/commands", data={"kind": "restart", "csrf_token": "nope"}
+    )
     assert wrong.status_code == 403
     assert not [a for a in audit_actions(hub_app) if a[1] == "command"]
 
@@ -110,17 +134,33 @@ def test_overview_shows_status_text_filters_and_counts(client: TestClient) -> No
     assert "从未上线" in by_status and "胡寨村1号机" not in by_status
 
 
-def test_maintenance_status_and_alert_ack_resolve_audited(client: TestClient, hub_app: FastAPI) -> None:
+def test_maintenance_status_and_alert_ack_resolve_audited(
+    client: TestClient, hub_app: FastAPI
+) -> None:
     terminal_id, auth = enrol(client)
-    client.post("/api/v1/terminal/heartbeat", json=heartbeat_body(maintenance=True, paper="out"), headers=auth)
+    client.post(
+        "/api/v1/terminal/heartbeat",
+        json=heartbeat_body(maintenance=True, paper="out"),
+        headers=auth,
+    )
     csrf = login(client, "admin", ADMIN_PASSWORD)
     assert 'data-status="maintenance"' in client.get("/console/fragments/overview").text
     alerts = client.get("/console/fragments/alerts").text
     alert_id = re.search(r'data-alert="(\d+)" data-kind="paper_out"', alerts)
     assert alert_id is not None
-    assert client.post(f"/console/alerts/{alert_id.group(1)}/ack", data={"csrf_token": csrf}).status_code == 200
+    assert (
+        client.post(
+            f"/console/alerts/{alert_id.group(1)}/ack", data={"csrf_token": csrf}
+        ).status_code
+        == 200
+    )
     assert "admin ·" in client.get("/console/fragments/alerts").text
-    assert client.post(f"/console/alerts/{alert_id.group(1)}/resolve", data={"csrf_token": csrf}).status_code == 200
+    assert (
+        client.post(
+            f"/console/alerts/{alert_id.group(1)}/resolve", data={"csrf_token": csrf}
+        ).status_code
+        == 200
+    )
     assert "暂无告警" in client.get("/console/fragments/alerts").text
     actions = [a for _, a, _ in audit_actions(hub_app)]
     assert "alert_ack" in actions and "alert_resolve" in actions
@@ -132,13 +172,41 @@ def test_statistics_from_session_summaries_and_csv(client: TestClient) -> None:
     _, auth = enrol(client)
     today = utcnow().strftime("%Y-%m-%dT%H:%M:%S")
     summaries = [
-        {"service_id": "pension_query", "completed": True, "duration_s": 60, "mode_elder": True, "mode_voice": False, "pages_printed": 2, "rating": 5},
-        {"service_id": "pension_query", "completed": False, "duration_s": 30, "mode_elder": False, "mode_voice": True, "pages_printed": 0,
-         "rating": {"level": 1, "reasons": ["等待时间长", "看不懂"]}},
-        {"service_id": "medical_pay", "completed": True, "duration_s": 90, "mode_elder": True, "mode_voice": True, "pages_printed": 1},
+        {
+            "service_id": "pension_query",
+            "completed": True,
+            "duration_s": 60,
+            "mode_elder": True,
+            "mode_voice": False,
+            "pages_printed": 2,
+            "rating": 5,
+        },
+        {
+            "service_id": "pension_query",
+            "completed": False,
+            "duration_s": 30,
+            "mode_elder": False,
+            "mode_voice": True,
+            "pages_printed": 0,
+            "rating": {"level": 1, "reasons": ["等待时间长", "看不懂"]},
+        },
+        {
+            "service_id": "medical_pay",
+            "completed": True,
+            "duration_s": 90,
+            "mode_elder": True,
+            "mode_voice": True,
+            "pages_printed": 1,
+        },
     ]
-    events = [{"key": f"s{i}", "kind": "session_summary", "at": today, "data": d} for i, d in enumerate(summaries)]
-    assert client.post("/api/v1/terminal/events", json={"events": events}, headers=auth).status_code == 200
+    events = [
+        {"key": f"s{i}", "kind": "session_summary", "at": today, "data": d}
+        for i, d in enumerate(summaries)
+    ]
+    assert (
+        client.post("/api/v1/terminal/events", json={"events": events}, headers=auth).status_code
+        == 200
+    )
     login(client, "admin", ADMIN_PASSWORD)
     page = client.get("/console/stats").text
     assert re.search(r'id="total-sessions">3<', page)
@@ -157,20 +225,39 @@ def test_statistics_from_session_summaries_and_csv(client: TestClient) -> None:
 
 def test_operator_accounts_roles_and_disable(client: TestClient, hub_app: FastAPI) -> None:
     csrf = login(client, "admin", ADMIN_PASSWORD)
-    weak = client.post("/console/operators", data={"username": "li", "password": "short", "role": "viewer", "csrf_token": csrf})
+    weak = client.post(
+        "/console/operators",
+        data={"username": "li", "password": "short", "role": "viewer", "csrf_token": csrf},
+    )
     assert "密码至少 10 位" in weak.text
     made = client.post(
         "/console/operators",
-        data={"username": "wang", "display_name": "王运维", "password": "operator-pass-1", "role": "operator", "csrf_token": csrf},
+        data={
+            "username": "wang",
+            "display_name": "王运维",
+            "password": "operator-pass-1",
+            "role": "operator",
+            "csrf_token": csrf,
+        },
     )
     assert "已创建账号 wang" in made.text
-    dup = client.post("/console/operators", data={"username": "wang", "password": "operator-pass-1", "role": "viewer", "csrf_token": csrf})
+    dup = client.post(
+        "/console/operators",
+        data={
+            "username": "wang",
+            "password": "operator-pass-1",
+            "role": "viewer",
+            "csrf_token": csrf,
+        },
+    )
     assert "用户名已存在" in dup.text
     with TestClient(hub_app) as other:
         login(other, "wang", "operator-pass-1")
         assert other.get("/console/operators").status_code == 403
         with hub_app.state.engine.connect() as conn:
-            wang_id = conn.execute(select(Operator.id).where(Operator.username == "wang")).scalar_one()
+            wang_id = conn.execute(
+                select(Operator.id).where(Operator.username == "wang")
+            ).scalar_one()
         client.post(f"/console/operators/{wang_id}", data={"disabled": "1", "csrf_token": csrf})
         assert other.get("/console/").status_code == 401  # session ended
     actions = [(a, r) for _, a, r in audit_actions(hub_app)]

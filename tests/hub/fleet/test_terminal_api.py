@@ -55,7 +55,9 @@ def test_one_time_code_from_console_enrols_once(client: TestClient, hub_app: Fas
     with hub_app.state.engine.begin() as conn:
         row = conn.execute(select(EnrolmentCode).where(EnrolmentCode.code == code.group(1))).one()
         assert row.terminal_id == terminal_id and row.used_at is not None
-        token_hash = conn.execute(select(Terminal.token_hash).where(Terminal.id == terminal_id)).scalar_one()
+        token_hash = conn.execute(
+            select(Terminal.token_hash).where(Terminal.id == terminal_id)
+        ).scalar_one()
     assert len(token_hash) == 64  # only the SHA-256 is stored
 
 
@@ -63,12 +65,15 @@ def test_expired_code_refused_and_demo_code_reusable(client: TestClient, hub_app
     with hub_app.state.engine.begin() as conn:
         conn.execute(
             insert(EnrolmentCode).values(
-                code="OLD-CODE", created_by="t", created_at=utcnow() - timedelta(days=3),
+                code="OLD-CODE",
+                created_by="t",
+                created_at=utcnow() - timedelta(days=3),
                 expires_at=utcnow() - timedelta(days=1),
             )
         )
     expired = client.post(
-        "/api/v1/terminal/enrol", json={"code": "OLD-CODE", "name": "x", "place": {"county": "兰考县"}}
+        "/api/v1/terminal/enrol",
+        json={"code": "OLD-CODE", "name": "x", "place": {"county": "兰考县"}},
     )
     assert expired.status_code == 403
     first, auth1 = enrol(client)
@@ -92,14 +97,18 @@ def test_heartbeat_keeps_latest_status_and_history_only_on_change(
     assert count(hub_app, HealthRecord, HealthRecord.terminal_id == terminal_id) == 4
     assert count(hub_app, Alert, Alert.kind == "paper_low", Alert.open_key.is_not(None)) == 1
     client.post(
-        "/api/v1/terminal/heartbeat", json=heartbeat_body(paper="out", printer_state="hwerror"), headers=auth
+        "/api/v1/terminal/heartbeat",
+        json=heartbeat_body(paper="out", printer_state="hwerror"),
+        headers=auth,
     )
     assert count(hub_app, Alert, Alert.kind == "paper_low", Alert.open_key.is_not(None)) == 0
     assert count(hub_app, Alert, Alert.kind == "paper_out", Alert.open_key.is_not(None)) == 1
     assert count(hub_app, Alert, Alert.kind == "device_error", Alert.open_key.is_not(None)) == 1
     client.post("/api/v1/terminal/heartbeat", json=heartbeat_body(backlog=500), headers=auth)
     with hub_app.state.engine.connect() as conn:
-        open_kinds = set(conn.execute(select(Alert.kind).where(Alert.open_key.is_not(None))).scalars())
+        open_kinds = set(
+            conn.execute(select(Alert.kind).where(Alert.open_key.is_not(None))).scalars()
+        )
         t = conn.execute(select(Terminal).where(Terminal.id == terminal_id)).one()
     assert open_kinds == {"journal_backlog"}
     assert t.version == "1.2.3" and t.journal_backlog == 500 and t.paper == "full"
@@ -112,8 +121,12 @@ def test_heartbeat_reports_pending_commands(client: TestClient, hub_app: FastAPI
     with hub_app.state.engine.begin() as conn:
         conn.execute(
             insert(Command).values(
-                terminal_id=terminal_id, kind="test_print", args_json="{}", state="queued",
-                created_by="t", created_at=utcnow(),
+                terminal_id=terminal_id,
+                kind="test_print",
+                args_json="{}",
+                state="queued",
+                created_by="t",
+                created_at=utcnow(),
             )
         )
     reply = client.post("/api/v1/terminal/heartbeat", json=heartbeat_body(), headers=auth)
@@ -122,33 +135,66 @@ def test_heartbeat_reports_pending_commands(client: TestClient, hub_app: FastAPI
 
 def test_revoked_and_unknown_credentials_get_401(client: TestClient) -> None:
     terminal_id, auth = enrol(client)
-    assert client.post("/api/v1/terminal/heartbeat", json=heartbeat_body(), headers=auth).status_code == 200
+    assert (
+        client.post("/api/v1/terminal/heartbeat", json=heartbeat_body(), headers=auth).status_code
+        == 200
+    )
     csrf = login(client, "admin", ADMIN_PASSWORD)
     revoke = client.post(f"/console/terminals/{terminal_id}/revoke", data={"csrf_token": csrf})
     assert revoke.status_code == 200
-    for path in ("/api/v1/terminal/heartbeat", "/api/v1/terminal/events", "/api/v1/terminal/journal"):
+    for path in (
+        "/api/v1/terminal/heartbeat",
+        "/api/v1/terminal/events",
+        "/api/v1/terminal/journal",
+    ):
         assert client.post(path, json={}, headers=auth).status_code == 401
     assert client.get("/api/v1/terminal/commands?wait=0", headers=auth).status_code == 401
     bogus = {"Authorization": "Bearer " + "A" * 43}
-    assert client.post("/api/v1/terminal/heartbeat", json=heartbeat_body(), headers=bogus).status_code == 401
+    assert (
+        client.post("/api/v1/terminal/heartbeat", json=heartbeat_body(), headers=bogus).status_code
+        == 401
+    )
     assert client.post("/api/v1/terminal/heartbeat", json=heartbeat_body()).status_code == 401
     basic = {"Authorization": "Basic YWRtaW46YWRtaW4="}
-    assert client.post("/api/v1/terminal/heartbeat", json=heartbeat_body(), headers=basic).status_code == 401
+    assert (
+        client.post("/api/v1/terminal/heartbeat", json=heartbeat_body(), headers=basic).status_code
+        == 401
+    )
 
 
 @pytest.mark.parametrize(
     ("path", "content", "content_type", "expected"),
     [
         ("/api/v1/terminal/heartbeat", b"{not json", "application/json", 400),
-        ("/api/v1/terminal/heartbeat", b'{"devices": [{"device": "printer", "state": "melted"}]}', "application/json", 422),
+        (
+            "/api/v1/terminal/heartbeat",
+            b'{"devices": [{"device": "printer", "state": "melted"}]}',
+            "application/json",
+            422,
+        ),
         ("/api/v1/terminal/heartbeat", b'{"uptime_s": "long"}', "application/json", 422),
         ("/api/v1/terminal/heartbeat", b"[1, 2, 3]", "application/json", 422),
         ("/api/v1/terminal/heartbeat", b"\xff\xfe\x00", "application/json", 400),
         ("/api/v1/terminal/heartbeat", b"[" * 100_000, "application/json", 400),
-        ("/api/v1/terminal/heartbeat", b'{"pad": "' + b"x" * (1024 * 1024 + 10) + b'"}', "application/json", 413),
+        (
+            "/api/v1/terminal/heartbeat",
+            b'{"pad": "' + b"x" * (1024 * 1024 + 10) + b'"}',
+            "application/json",
+            413,
+        ),
         ("/api/v1/terminal/events", b'{"events": {"key": 1}}', "application/json", 422),
-        ("/api/v1/terminal/events", b'{"events": [{"key": "", "kind": "x"}]}', "application/json", 422),
-        ("/api/v1/terminal/journal", b'{"records": [{"key": "k", "seq": -1, "kind": "x"}]}', "application/json", 422),
+        (
+            "/api/v1/terminal/events",
+            b'{"events": [{"key": "", "kind": "x"}]}',
+            "application/json",
+            422,
+        ),
+        (
+            "/api/v1/terminal/journal",
+            b'{"records": [{"key": "k", "seq": -1, "kind": "x"}]}',
+            "application/json",
+            422,
+        ),
         ("/api/v1/terminal/journal", b"", "application/json", 400),
         ("/api/v1/terminal/commands/1/ack", b'{"ok": "maybe"}', "application/json", 422),
         ("/api/v1/terminal/screenshot", PNG, "image/jpeg", 415),
@@ -174,7 +220,9 @@ def test_chunked_oversized_body_is_refused_without_content_length(client: TestCl
             yield b"x" * 65536
 
     reply = client.post(
-        "/api/v1/terminal/journal", content=chunks(), headers={**auth, "Content-Type": "application/json"}
+        "/api/v1/terminal/journal",
+        content=chunks(),
+        headers={**auth, "Content-Type": "application/json"},
     )
     assert reply.status_code == 413
 
@@ -183,10 +231,26 @@ def test_replayed_events_are_accepted_but_stored_once(client: TestClient, hub_ap
     terminal_id, auth = enrol(client)
     batch = {
         "events": [
-            {"key": "e-1", "kind": "call_staff", "at": "2026-11-20T08:00:00+08:00", "data": {"screen": "pay"}},
-            {"key": "e-2", "kind": "session_summary", "at": "2026-11-20T08:05:00+08:00",
-             "data": {"service_id": "pension_query", "completed": True, "duration_s": 95, "mode_elder": True,
-                      "mode_voice": False, "pages_printed": 1, "rating": 5}},
+            {
+                "key": "e-1",
+                "kind": "call_staff",
+                "at": "2026-11-20T08:00:00+08:00",
+                "data": {"screen": "pay"},
+            },
+            {
+                "key": "e-2",
+                "kind": "session_summary",
+                "at": "2026-11-20T08:05:00+08:00",
+                "data": {
+                    "service_id": "pension_query",
+                    "completed": True,
+                    "duration_s": 95,
+                    "mode_elder": True,
+                    "mode_voice": False,
+                    "pages_printed": 1,
+                    "rating": 5,
+                },
+            },
         ]
     }
     for _ in range(3):
@@ -203,20 +267,37 @@ def test_replayed_events_are_accepted_but_stored_once(client: TestClient, hub_ap
 def test_integrity_and_disk_events_raise_alerts(client: TestClient, hub_app: FastAPI) -> None:
     _, auth = enrol(client)
     events = [
-        {"key": "j-1", "kind": "journal_integrity", "data": {"ok": False, "detail": "chain broken at 17"}},
+        {
+            "key": "j-1",
+            "kind": "journal_integrity",
+            "data": {"ok": False, "detail": "chain broken at 17"},
+        },
         {"key": "d-1", "kind": "disk_full", "data": {}},
     ]
-    assert client.post("/api/v1/terminal/events", json={"events": events}, headers=auth).status_code == 200
+    assert (
+        client.post("/api/v1/terminal/events", json={"events": events}, headers=auth).status_code
+        == 200
+    )
     assert count(hub_app, Alert, Alert.open_key.is_not(None)) == 2
     ok = [{"key": "j-2", "kind": "journal_integrity", "data": {"ok": True}}]
     client.post("/api/v1/terminal/events", json={"events": ok}, headers=auth)
-    assert count(hub_app, Alert, Alert.kind == "journal_integrity", Alert.open_key.is_not(None)) == 0
+    assert (
+        count(hub_app, Alert, Alert.kind == "journal_integrity", Alert.open_key.is_not(None)) == 0
+    )
 
 
-def test_journal_is_idempotent_and_reports_highest_seq(client: TestClient, hub_app: FastAPI) -> None:
+def test_journal_is_idempotent_and_reports_highest_seq(
+    client: TestClient, hub_app: FastAPI
+) -> None:
     terminal_id, auth = enrol(client)
     records = [
-        {"key": f"r-{i}", "seq": i, "kind": "print", "at": "2026-11-20T00:00:00Z", "data": {"pages": 1}}
+        {
+            "key": f"r-{i}",
+            "seq": i,
+            "kind": "print",
+            "at": "2026-11-20T00:00:00Z",
+            "data": {"pages": 1},
+        }
         for i in (1, 2, 3)
     ]
     first = client.post("/api/v1/terminal/journal", json={"records": records}, headers=auth)
@@ -225,7 +306,8 @@ def test_journal_is_idempotent_and_reports_highest_seq(client: TestClient, hub_a
     assert again.json() == {"accepted": ["r-2", "r-3"], "highest_seq": 3}
     gap = [{"key": "r-7", "seq": 7, "kind": "print", "data": {}}]
     assert client.post("/api/v1/terminal/journal", json={"records": gap}, headers=auth).json() == {
-        "accepted": ["r-7"], "highest_seq": 7,
+        "accepted": ["r-7"],
+        "highest_seq": 7,
     }
     assert count(hub_app, JournalRecord, JournalRecord.terminal_id == terminal_id) == 4
 
@@ -234,7 +316,9 @@ def test_latest_screenshot_is_kept_and_shown(client: TestClient) -> None:
     terminal_id, auth = enrol(client)
     for payload in (PNG + b"first", PNG + b"second"):
         reply = client.post(
-            "/api/v1/terminal/screenshot", content=payload, headers={**auth, "Content-Type": "image/png"}
+            "/api/v1/terminal/screenshot",
+            content=payload,
+            headers={**auth, "Content-Type": "image/png"},
         )
         assert reply.status_code == 204
     login(client, "admin", ADMIN_PASSWORD)
@@ -248,21 +332,44 @@ def test_ack_of_another_terminals_command_is_404(client: TestClient, hub_app: Fa
     _, other = enrol(client, name="另一台")
     with hub_app.state.engine.begin() as conn:
         command_id = conn.execute(
-            insert(Command).values(terminal_id=first, kind="restart", args_json="{}", state="queued",
-                                   created_by="t", created_at=utcnow()).returning(Command.id)
+            insert(Command)
+            .values(
+                terminal_id=first,
+                kind="restart",
+                args_json="{}",
+                state="queued",
+                created_by="t",
+                created_at=utcnow(),
+            )
+            .returning(Command.id)
         ).scalar_one()
-    reply = client.post(f"/api/v1/terminal/commands/{command_id}/ack", json={"ok": True, "result": ""}, headers=other)
+    reply = client.post(
+        f"/api/v1/terminal/commands/{command_id}/ack",
+        json={"ok": True, "result": ""},
+        headers=other,
+    )
     assert reply.status_code == 404
 
 
 def test_config_lists_announcements_and_disabled_services(client: TestClient) -> None:
     _, auth = enrol(client)
     csrf = login(client, "admin", ADMIN_PASSWORD)
-    client.post("/console/content/announcements", data={"text": "周六停电检修", "county": "兰考县", "csrf_token": csrf})
-    client.post("/console/content/announcements", data={"text": "别处的公告", "county": "杞县", "csrf_token": csrf})
+    client.post(
+        "/console/content/announcements",
+        data={"text": "周六停电检修", "county": "兰考县", "csrf_token": csrf},
+    )
+    client.post(
+        "/console/content/announcements",
+        data={"text": "别处的公告", "county": "杞县", "csrf_token": csrf},
+    )
     client.post(
         "/console/content/catalogue",
-        data={"scope": "兰考县/东坝头镇", "service_id": "pension_query", "enabled": "0", "csrf_token": csrf},
+        data={
+            "scope": "兰考县/东坝头镇",
+            "service_id": "pension_query",
+            "enabled": "0",
+            "csrf_token": csrf,
+        },
     )
     config = client.get("/api/v1/terminal/config", headers=auth).json()
     assert [a["text"] for a in config["announcements"]] == ["周六停电检修"]
@@ -275,7 +382,12 @@ def test_config_lists_announcements_and_disabled_services(client: TestClient) ->
     # A more specific scope re-enables it for one village.
     client.post(
         "/console/content/catalogue",
-        data={"scope": "兰考县/东坝头镇/张庄村", "service_id": "pension_query", "enabled": "1", "csrf_token": csrf},
+        data={
+            "scope": "兰考县/东坝头镇/张庄村",
+            "service_id": "pension_query",
+            "enabled": "1",
+            "csrf_token": csrf,
+        },
     )
     assert client.get("/api/v1/terminal/config", headers=auth).json()["disabled_services"] == []
 
@@ -306,9 +418,15 @@ def test_events_json_shape_in_db(client: TestClient, hub_app: FastAPI) -> None:
     _, auth = enrol(client)
     client.post(
         "/api/v1/terminal/events",
-        json={"events": [{"key": "s-1", "kind": "device_fault", "data": {"device": "printer", "code": "E12"}}]},
+        json={
+            "events": [
+                {"key": "s-1", "kind": "device_fault", "data": {"device": "printer", "code": "E12"}}
+            ]
+        },
         headers=auth,
     )
     with hub_app.state.engine.connect() as conn:
-        data = conn.execute(select(TerminalEvent.data_json).where(TerminalEvent.key == "s-1")).scalar_one()
+        data = conn.execute(
+            select(TerminalEvent.data_json).where(TerminalEvent.key == "s-1")
+        ).scalar_one()
     assert json.loads(data) == {"device": "printer", "code": "E12"}
