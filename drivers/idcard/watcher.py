@@ -19,6 +19,8 @@ log = logging.getLogger(__name__)
 MIN_POLL_INTERVAL_MS = 300
 # Corrupt read replies (line noise) tolerated per placement before on_error.
 MAX_GLITCHES = 3
+# Consecutive corrupt poll replies before the reader counts as OFFLINE.
+MAX_POLL_ERRORS = 5
 
 
 class IdCardWatcher:
@@ -40,7 +42,8 @@ class IdCardWatcher:
       be lifted and placed again, so it is not retried until it is.
     - ``on_health(health)`` on every change of state: NODEVICE when the port
       vanished, OFFLINE when it does not answer, HWERROR for SAM faults,
-      ONLINE once the SAM answers its status again. While not ONLINE the
+      ONLINE once the SAM answers its status again. Five polls in a row
+      answered with corrupt frames also count as OFFLINE. While not ONLINE the
       port is reopened with exponential backoff between ``backoff_min`` and
       ``backoff_max`` seconds.
 
@@ -79,6 +82,7 @@ class IdCardWatcher:
         self._present: bytes | None = None  # select answer of the card reported by on_card
         self._failed: bytes | None = None  # select answer of a card whose read failed
         self._glitches = 0  # corrupt read replies for the card on the reader
+        self._poll_errors = 0  # consecutive corrupt find/select replies
 
     @property
     def health(self) -> DeviceHealth | None:
@@ -151,11 +155,18 @@ class IdCardWatcher:
         except NoCard:
             tag = None  # lifted between find and select
         except ProtocolError as exc:
+            self._poll_errors += 1
+            if self._poll_errors >= MAX_POLL_ERRORS:
+                # Nothing but noise (wrong baud rate, failing cable): treat the
+                # reader as offline and reopen it rather than stay ONLINE.
+                self._poll_errors = 0
+                raise DeviceOffline(f"{MAX_POLL_ERRORS} corrupt replies in a row") from exc
             log.info("ID-card poll: corrupt frame ignored (%s)", exc.detail)
             return
         except CardError as exc:
             log.info("ID-card poll: select failed (%s)", exc.detail)
             return
+        self._poll_errors = 0
         if tag is None:
             self._failed = None
             self._glitches = 0

@@ -31,7 +31,7 @@ from drivers.idcard.frames import (
     encode_request,
 )
 from drivers.idcard.text import decode_read_data, decode_text_block, encode_text_block
-from drivers.sim.demo_cards import SimCard
+from drivers.sim.demo_cards import SimCard, extra_test_cards, load_demo_cards
 
 H = bytes.fromhex
 
@@ -322,3 +322,18 @@ def test_wipe_zeroes_the_same_buffer() -> None:
     )
     card.wipe()
     assert photo == bytearray(1024)  # the session's reference is zeroed too
+
+
+def test_demo_cards_are_exactly_the_demo_citizens() -> None:
+    data = json.loads(
+        (Path(__file__).resolve().parents[2] / "config/demo/citizens.json").read_text("utf-8")
+    )
+    cards = load_demo_cards()
+    assert [c.key for c in cards] == [c["key"] for c in data["citizens"]]
+    assert [c.card.id_number for c in cards] == [c["id_number"] for c in data["citizens"]]
+    assert all(c.card.card_type == "id" and len(c.card.photo) == 1024 for c in cards)
+    extra = extra_test_cards()
+    assert sorted(c.card.card_type for c in extra) == ["I", "J", "Y"]
+    assert not {c.key for c in extra} & {c.key for c in cards}
+    tags = {c.tag for c in cards + extra}
+    assert len(tags) == len(cards) + len(extra)  # select answers tell the cards apart

@@ -186,6 +186,18 @@ def test_persistent_corruption_is_reported_once(
     assert rec.cards() == []
 
 
+def test_a_line_of_pure_noise_is_offline_not_online(
+    watched: tuple[IdCardSimulator, IdCardWatcher],
+    rec: Recorder,
+    wait_for: WaitFor,
+) -> None:
+    sim, _ = watched
+    sim.set_fault("bad_checksum")
+    assert wait_for(lambda: rec.states()[-1:] == [DeviceState.OFFLINE], timeout=8.0)
+    sim.set_fault(None)
+    assert wait_for(lambda: rec.states()[-1:] == [DeviceState.ONLINE], timeout=8.0)
+
+
 def test_unresponsive_reader_goes_offline_and_comes_back(
     watched: tuple[IdCardSimulator, IdCardWatcher],
     rec: Recorder,
