@@ -116,7 +116,8 @@ class FrameParser:
     calls :meth:`abandon_partial` to drop that frame start and rescan.
 
     ``min_len`` is the smallest legal LEN: 4 for replies, 3 for requests.
-    The buffer is bounded to a few frames so noise cannot grow it forever.
+    The buffer never holds more than one frame (LEN is capped at
+    :data:`MAX_LEN`) plus the last chunk fed, so noise cannot grow it.
     """
 
     def __init__(self, min_len: int = MIN_REPLY_LEN) -> None:
