@@ -13,9 +13,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
-from typing import Any
+from typing import Any, TypeVar
 
 from kiosk.agent.host import AgentHost
 from kiosk.agent.transport import HubStatusError, HubTransport
@@ -51,6 +49,40 @@ HOST_KINDS: dict[str, Callable[[Mapping[str, Any]], str | None]] = {
     ),
 }
 SCREENSHOT_KIND = "screenshot"
+T = TypeVar("T")
+
+
+class HostTimeout(Exception):
+    """The app did not answer within the command timeout."""
+
+
+def call_with_timeout(call: Callable[[], T], timeout_s: float) -> T:
+    """Run ``call`` in its own daemon thread; its result, or its exception re-raised.
+
+    Raises :class:`HostTimeout` when it has not returned within ``timeout_s``
+    (the thread is abandoned: a hung UI must not hang the agent). One thread per
+    call: commands are rare, and no idle worker outlives :meth:`FleetAgent.stop`.
+    """
+    box: dict[str, Any] = {}
+    done = threading.Event()
+
+    def run() -> None:
+        try:
+            box["value"] = call()
+        except Exception as exc:  # noqa: BLE001 - re-raised in the waiting thread
+            box["error"] = exc
+        finally:
+            done.set()
+
+    threading.Thread(target=run, name="fleet-host", daemon=True).start()
+    if not done.wait(timeout_s):
+        raise HostTimeout(f"no answer from the app within {timeout_s:g} s")
+    if "error" in box:
+        raise box["error"]
+    value: T = box["value"]
+    return value
+
+
 _REMEMBERED_RESULTS = 256
 
 
@@ -78,7 +110,6 @@ class CommandRunner:
         self.command_timeout_s = command_timeout_s
         self.screenshot_wait_s = screenshot_wait_s
         self.screenshot_retry_s = screenshot_retry_s
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fleet-host")
         self._lock = threading.Lock()
         self._results: OrderedDict[str, tuple[bool, str]] = OrderedDict()
         self._unsent_acks: OrderedDict[str, tuple[bool, str]] = OrderedDict()
@@ -123,11 +154,10 @@ class CommandRunner:
         self._finish(command_id, result)
 
     def _call_host(self, call: Callable[[], tuple[bool, str]], kind: str) -> tuple[bool, str]:
-        future: Future[tuple[bool, str]] = self._executor.submit(call)
         try:
-            ok, text = future.result(timeout=self.command_timeout_s + 1.0)
-        except FutureTimeout:
-            return False, f"{kind}: no answer from the app within {self.command_timeout_s:g} s"
+            ok, text = call_with_timeout(call, self.command_timeout_s + 1.0)
+        except HostTimeout as exc:
+            return False, f"{kind}: {exc}"
         except Exception as exc:  # supervision point: a host bug must not kill the agent
             log.exception("host failed on command %s", kind)
             return False, f"{kind}: {type(exc).__name__}: {exc}"
@@ -212,11 +242,10 @@ class CommandRunner:
         while not self.halt.is_set():
             png: bytes | None = None
             if not self.host.personal_data_on_screen():
-                future: Future[bytes | None] = self._executor.submit(self.host.take_screenshot)
                 try:
-                    png = future.result(timeout=self.command_timeout_s)
-                except FutureTimeout:
-                    return False, "screenshot: no answer from the app"
+                    png = call_with_timeout(self.host.take_screenshot, self.command_timeout_s)
+                except HostTimeout as exc:
+                    return False, f"screenshot: {exc}"
             if png is not None:
                 if not png.startswith(PNG_SIGNATURE):
                     return False, "screenshot: the app returned something that is not a PNG"
@@ -232,7 +261,7 @@ class CommandRunner:
         )
 
     def close(self) -> None:
-        self._executor.shutdown(wait=False, cancel_futures=True)
+        """Wait (up to 1 s) for a screenshot waiter to notice the halt."""
         thread = self._screenshot_thread
         if thread is not None:
             thread.join(1.0)

@@ -100,6 +100,7 @@ class FleetAgent:
         self.last_heartbeat_at: float | None = None
         self._state = AgentState.ENROLLING
         self._state_lock = threading.Lock()
+        self._notify_lock = threading.Lock()
         self._halt = threading.Event()  # stop() or revoked
         self._commands_wake = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -155,7 +156,8 @@ class FleetAgent:
 
     def stop(self, timeout: float = 2.0) -> None:
         """Stop every thread within about ``timeout`` seconds, cancelling the
-        long-poll in flight. Queued events and journal records stay on disk."""
+        long-poll in flight. Queued events and journal records stay on disk;
+        :meth:`post_event` still queues (delivered after the next start)."""
         deadline = time.monotonic() + timeout
         self._halt.set()
         self._commands_wake.set()
@@ -166,6 +168,10 @@ class FleetAgent:
             thread.join(max(0.1, deadline - time.monotonic()))
         self.commands.close()
         self.transport.close()
+
+    def close(self) -> None:
+        """:meth:`stop`, then close the event store (``post_event`` fails after this)."""
+        self.stop()
         self.events.close()
 
     def post_event(self, kind: str, data: Mapping[str, Any]) -> None:
@@ -183,7 +189,9 @@ class FleetAgent:
 
     def _set_state(self, state: AgentState, error: str = "") -> None:
         with self._state_lock:
-            if self._state is AgentState.REVOKED or self._state is state:
+            if self._state is AgentState.REVOKED:
+                return  # final: keep the revocation reason
+            if self._state is state:
                 self.last_error = error or self.last_error
                 return
             previous, self._state = self._state, state
@@ -193,8 +201,14 @@ class FleetAgent:
             for outbox in self._outboxes():
                 outbox.kick()  # the hub answers: deliver queued records now
             self._commands_wake.set()
+        self._notify()
+
+    def _notify(self) -> None:
+        # Serialised, and always the state as it is now: two threads changing
+        # state at once must not leave the listener with a stale last word.
         if self.on_state_change is not None:
-            self.on_state_change(state)
+            with self._notify_lock:
+                self.on_state_change(self._state)
 
     def _revoke(self, reason: str) -> None:
         with self._state_lock:
@@ -212,8 +226,7 @@ class FleetAgent:
         self._halt.set()
         self._commands_wake.set()
         self.transport.cancel()
-        if self.on_state_change is not None:
-            self.on_state_change(AgentState.REVOKED)
+        self._notify()
 
     # -- enrolment and heartbeat -----------------------------------------------------------
 

@@ -187,7 +187,10 @@ class Journal:
         return record
 
     def _check_space(self, need: int) -> None:
-        used = self.used_bytes()
+        try:
+            used = self.used_bytes()
+        except sqlite3.Error as exc:  # e.g. the journal was closed
+            raise JournalError(f"cannot use journal {self.path}: {exc}") from exc
         if used + need > self.quota_bytes:
             raise JournalFull(
                 f"journal quota reached: {used // 1024} KiB used of {self.quota_bytes // 1024} KiB"

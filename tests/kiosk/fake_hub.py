@@ -166,6 +166,7 @@ class FakeHub:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 64  # HTTP/1.0: a connection per call, several agent threads
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         pass  # clients killed mid-request (the crash tests) are expected

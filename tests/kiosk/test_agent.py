@@ -15,7 +15,7 @@ import pytest
 from drivers.health import DeviceHealth, DeviceState, PaperState
 from kiosk.agent import AgentConfigError, AgentState, FleetAgent
 from kiosk.agent.commands import HOST_KINDS
-from kiosk.journal import Journal
+from kiosk.journal import Journal, JournalError
 from tests.kiosk.fake_hub import FakeHub
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -30,6 +30,7 @@ class FakeHost:
         self.commands: list[tuple[str, dict[str, Any], float]] = []
         self.personal = False
         self.screenshots_taken = 0
+        self.hang: threading.Event | None = None  # set: run_command blocks until it is set
 
     def status_snapshot(self) -> dict[str, Any]:
         return {
@@ -58,6 +59,8 @@ class FakeHost:
     def run_command(self, kind: str, args: dict[str, Any], timeout_s: float) -> tuple[bool, str]:
         with self.lock:
             self.commands.append((kind, args, timeout_s))
+        if self.hang is not None:
+            self.hang.wait(10)
         return True, f"{kind} done"
 
 
@@ -279,7 +282,8 @@ def test_long_poll_delivers_a_command_within_a_second(
     started = time.monotonic()
     agent.stop()
     assert time.monotonic() - started < 2.0
-    assert not any(t.is_alive() for t in threading.enumerate() if t.name.startswith("fleet-"))
+    alive = [t.name for t in threading.enumerate() if t.name.startswith(("fleet-", "outbox"))]
+    assert not alive
 
 
 def test_polling_takes_over_when_the_long_poll_is_cut(
@@ -395,3 +399,35 @@ def test_an_ack_the_hub_rejects_is_dropped_not_retried_forever(
     hub.go_down()
     agent.commands.handle({"id": "998", "kind": "reload_config", "args": {}})
     assert agent.commands.unsent_acks == 1  # hub down: kept for later
+
+
+def test_events_posted_after_stop_are_kept_for_the_next_start(
+    hub: FakeHub, make_agent: AgentFactory
+) -> None:
+    agent = make_agent(hub.url)
+    agent.start()
+    assert _online(agent)
+    agent.stop()
+    agent.post_event("session_end", {"reason": "shutdown"})
+    agent.start()
+    assert hub.wait_for(lambda: [e["kind"] for e in hub.events.stored] == ["session_end"], 3.0)
+    agent.close()
+    with pytest.raises(JournalError):
+        agent.post_event("session_end", {})
+
+
+def test_a_hung_app_gets_a_failed_ack_not_a_hung_agent(
+    hub: FakeHub, make_agent: AgentFactory, host: FakeHost
+) -> None:
+    host.hang = threading.Event()
+    agent = make_agent(hub.url, command_timeout_s=0.3)
+    agent.start()
+    assert _online(agent)
+    stuck = hub.queue_command("reload_catalogue")
+    assert hub.wait_for(lambda: stuck in hub.acks, 3.0)
+    assert hub.acks[stuck]["ok"] is False and "no answer" in hub.acks[stuck]["result"]
+    host.hang.set()
+    host.hang = None
+    after = hub.queue_command("test_print")
+    assert hub.wait_for(lambda: after in hub.acks, 3.0)
+    assert hub.acks[after]["ok"] is True
