@@ -33,9 +33,9 @@ from kiosk.theme import Theme
 from kiosk.ui.blocks import TextRun
 from kiosk.ui.text import TextRenderer
 from kiosk.ui.widgets import Button
-from kiosk.voice import VoiceGuide
+from kiosk.voice import VOLUME_STEPS, VoiceGuide
 from screens import REGISTRY
-from screens.base import Screen
+from screens.base import DIGIT_KEYS, Screen
 
 log = logging.getLogger(__name__)
 
@@ -173,6 +173,43 @@ class App:
 
     def say(self, text: str) -> None:
         self.voice.alert(text)
+
+    def key_feedback(self, digit: str, masked: bool) -> None:
+        """A digit went into an entry field: a tone for a masked field unless the person
+        listens privately (headphones), else the digit is spoken in voice mode
+        (accessibility.md §5: PINs and masked fields give tones, EN 301 549 §5.1.3.8)."""
+        if masked and not self.session.modes.headphones:
+            self.voice.tone()
+        else:
+            self.echo(digit)
+
+    def set_headphones(self, plugged: bool) -> None:
+        """Headphones were plugged in or out (the audio jack's event, or the hook below).
+
+        Few kiosk sound cards report jack sensing, so besides this event hook a
+        terminal with a fixed private handset is configured to call it at start.
+        Plugging in starts a session with voice guidance on (ADA §707 advisory:
+        plugging headphones is the discoverable way into speech mode) and lets
+        masked digits be spoken; the flag ends with the session like every mode.
+        """
+        if plugged and not self.session.serving:
+            self.begin_session()
+        if self.session.serving:
+            voice = self.session.modes.voice or plugged
+            self.set_modes(headphones=plugged, voice=voice)
+            if plugged:
+                self.say(self.tr("已连接耳机，语音播报已打开"))
+                self.announce(self.screen)
+
+    def sound_levels(self) -> tuple[int, int, int]:
+        """(volume step 0-based, number of volume steps, speech rate in 字/分) for display."""
+        return self.voice.volume_step, VOLUME_STEPS, self.voice.rate_cpm
+
+    def change_volume(self, delta: int) -> int:
+        """One volume step up (+1) or down (-1); says the new step; returns it (0-based)."""
+        step = self.voice.change_volume(delta)
+        self.say(self.tr.format("音量{step}", step=step + 1))
+        return step
 
     def echo(self, label: str) -> None:
         self.voice.echo(label, self.session.modes.voice)
@@ -468,8 +505,12 @@ class App:
             theme=self.theme,
             text=self.text,
             tr=self.tr,
-            actions=ChromeActions(
-                self.back, self.home, self.toggle_elder, self.toggle_voice, self.call_staff
+            actions=ChromeActions(  # every tap is echoed in voice mode (accessibility.md §5)
+                self._echoed("返回", self.back),
+                self._echoed("首页", self.home),
+                self.toggle_elder,
+                self.toggle_voice,
+                self._echoed("呼叫工作人员", self.call_staff),
             ),
             show_back=screen.chrome_back and self.session.serving,
             show_home=screen.chrome_home and self.session.serving and len(self.stack) > 1,
@@ -483,6 +524,13 @@ class App:
         ):
             screen.refresh()
         screen.layout(self.surface.get_size(), footer)
+
+    def _echoed(self, msgid: str, action: Callable[[], None]) -> Callable[[], None]:
+        def act() -> None:
+            self.echo(self.tr(msgid))
+            action()
+
+        return act
 
     # --- input ---------------------------------------------------------------------------------
 
@@ -543,11 +591,9 @@ class App:
         elif key in (pygame.K_ASTERISK, pygame.K_KP_MULTIPLY):
             self.voice.repeat()
         elif key in (pygame.K_PLUS, pygame.K_KP_PLUS, pygame.K_EQUALS):
-            step = self.voice.change_volume(+1)
-            self.say(self.tr.format("音量{step}", step=step + 1))
+            self.change_volume(+1)
         elif key in (pygame.K_MINUS, pygame.K_KP_MINUS):
-            step = self.voice.change_volume(-1)
-            self.say(self.tr.format("音量{step}", step=step + 1))
+            self.change_volume(-1)
         elif key in (pygame.K_SLASH, pygame.K_KP_DIVIDE):
             self.voice.cycle_rate()
             self.say(self.tr("语速已调整"))
@@ -564,8 +610,10 @@ class App:
         elif key == pygame.K_HOME:
             self.echo(self.tr("首页"))
             self.home()
-        else:
-            self.screen.handle_key(key, now)
+        elif not self.screen.handle_key(key, now) and key in DIGIT_KEYS:
+            # A number with no option behind it: say so, or a person who cannot see
+            # the screen would not know the press did nothing.
+            self.say(self.tr("没有这个选项，请重新选择"))
 
     def keep_going(self) -> None:
         """The person answered the inactivity warning."""
