@@ -34,6 +34,7 @@ from screens.progress import ProgressResultScreen, ProgressScreen
 from screens.query_menu import QueryMenuScreen
 from screens.query_result import QueryResultScreen
 from screens.rate import RateReasonsScreen, RateScreen
+from screens.sound import SoundScreen
 from screens.thanks import ThanksScreen
 from screens.ticket import TicketDoneScreen, TicketScreen
 
@@ -48,6 +49,7 @@ _SCREENS: tuple[type[Screen], ...] = (
     ThanksScreen,
     OutOfServiceScreen,
     HelpScreen,
+    SoundScreen,
     # Service journeys (issue 4)
     ApplyMenuScreen,
     CatalogItemsScreen,

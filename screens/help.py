@@ -44,9 +44,6 @@ class HelpScreen(Screen):
                 app.toggle_language,
                 name="language",
             ),
-            Option(N_("调整语速"), self._rate, "secondary", name="rate"),
+            # Volume and speed on screen too, not only on the keypad (accessibility.md §5).
+            Option(N_("音量和语速"), lambda: app.go("sound"), "secondary", name="sound"),
         ]
-
-    def _rate(self) -> None:
-        cpm = self.ctx.cycle_speech_rate()
-        self.ctx.say(self.ctx.tr.format("语速已调整为每分钟{cpm}字", cpm=cpm))

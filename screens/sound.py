@@ -1,0 +1,71 @@
+"""音量和语速: louder, quieter and the speaking speed, on screen.
+
+The same settings as the keypad's ``+``/``-`` and ``/`` keys, for people who
+use the touch screen. The volume is shown as words and a row of blocks
+(never colour alone); every change is spoken at the new level so the
+person hears the result. Both reset when the session ends (EN 301 549
+§5.1.3.13, accessibility.md §5).
+"""
+
+from __future__ import annotations
+
+from drivers.speech import RATE_STEPS_CPM
+from kiosk.i18n import N_
+from kiosk.ui.blocks import Block, Paragraph
+from screens.base import Option, Screen
+
+RATE_NAMES = dict(zip(sorted(RATE_STEPS_CPM), (N_("慢"), N_("中"), N_("快")), strict=True))
+
+
+class SoundScreen(Screen):
+    name = "sound"
+    title = N_("音量和语速")
+    instruction = N_("按1声音变大，按2声音变小，按3调整语速")
+
+    def blocks(self) -> list[Block]:
+        tr = self.ctx.tr
+        step, steps, cpm = self.ctx.sound_levels()
+        bar = "■" * (step + 1) + "□" * (steps - step - 1)
+        speed = tr(RATE_NAMES.get(cpm, N_("中")))
+        return [
+            Paragraph(
+                tr.format("音量：第{step}级，共{steps}级", step=step + 1, steps=steps) + "  " + bar,
+                bold=True,
+                large=True,
+            ),
+            Paragraph(tr.format("语速：{speed}（每分钟约{cpm}字）", speed=speed, cpm=cpm)),
+        ]
+
+    def options(self) -> list[Option]:
+        step, steps, _ = self.ctx.sound_levels()
+        return [
+            Option(
+                N_("声音大一点"),
+                self._louder,
+                enabled=step < steps - 1,
+                reason=N_("已经是最大音量"),
+                name="louder",
+            ),
+            Option(
+                N_("声音小一点"),
+                self._quieter,
+                enabled=step > 0,
+                reason=N_("已经是最小音量"),
+                name="quieter",
+            ),
+            Option(N_("调整语速"), self._rate, "secondary", name="rate"),
+        ]
+
+    def _louder(self) -> None:
+        self.ctx.change_volume(+1)
+        self.refresh()
+
+    def _quieter(self) -> None:
+        self.ctx.change_volume(-1)
+        self.refresh()
+
+    def _rate(self) -> None:
+        cpm = self.ctx.cycle_speech_rate()
+        speed = self.ctx.tr(RATE_NAMES.get(cpm, N_("中")))
+        self.ctx.say(self.ctx.tr.format("语速已调整为{speed}", speed=speed))
+        self.refresh()
