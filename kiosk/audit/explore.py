@@ -1,0 +1,197 @@
+"""The scenario driver: reach every screen of every flow, the way a person would.
+
+Starting from the attract screen, it touches the screen to start a session
+and then, breadth first, tries every enabled option of every screen it
+reaches (by tapping its button), places the sample ID card where a screen
+waits for a card, scans a payment code where one waits for a code, and
+types digits where a screen takes digits. A state is a screen with its
+parameters and notice; each new state is reached again from a fresh kiosk
+by replaying its path, so states never leak into each other. Screens added
+to ``screens.REGISTRY`` later are found the same way, as long as some flow
+leads to them; a registered screen no flow reaches is reported.
+
+Besides the flows, three states come from the kiosk itself: the
+out-of-service screen, the 呼叫工作人员 banner and the inactivity warning.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pygame
+
+from kiosk.audit.harness import Harness
+from kiosk.session import SessionState
+from screens.base import Screen
+
+log = logging.getLogger(__name__)
+
+SAMPLE_DIGITS = "13800381234"  # a phone number: the longest entry a flow asks for
+SAMPLE_PAYMENT_CODE = "134567890123456789"  # WeChat Pay-shaped demo code
+PAGER = frozenset({"prev_page", "next_page"})
+MAX_PER_SCREEN = 5  # states rendered per screen name (e.g. one per query kind)
+
+
+@dataclass(frozen=True)
+class Action:
+    """One thing a person does. ``kind``: start, option, card, scan, digits, key, idle,
+    maintenance; ``arg``: the option's name, the digits or the key code."""
+
+    kind: str
+    arg: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.arg}" if self.arg else self.kind
+
+
+Path = tuple[Action, ...]
+
+
+@dataclass(frozen=True)
+class State:
+    label: str  # unique, used in the table and file names
+    screen: str
+    path: Path
+
+
+def perform(h: Harness, action: Action) -> None:
+    """Do ``action`` on the harness's app and let it settle."""
+    app = h.app
+    if action.kind == "start":
+        h.tap((h.surface.get_width() // 2, h.surface.get_height() // 2))
+    elif action.kind == "option":
+        h.tap_button(action.arg)
+    elif action.kind == "card":
+        h.place_card()
+    elif action.kind == "scan":
+        app.on_payment_code(SAMPLE_PAYMENT_CODE)
+        h.settle()
+    elif action.kind == "digits":
+        for d in action.arg:
+            h.key(getattr(pygame, f"K_{d}"), d)
+    elif action.kind == "key":
+        h.key(int(action.arg))
+    elif action.kind == "idle":
+        idle, _ = app._limits()
+        h.clock.advance(idle + 1)
+        h.settle()
+    elif action.kind == "maintenance":
+        app.set_maintenance("设备维护中")
+        h.settle()
+    else:
+        raise ValueError(f"unknown action {action}")
+
+
+def replay(h: Harness, path: Path) -> None:
+    """A fresh kiosk, then every action of ``path``."""
+    h.new_app()
+    h.settle()
+    for action in path:
+        perform(h, action)
+
+
+def _overrides(screen: Screen, method: str) -> bool:
+    return getattr(type(screen), method) is not getattr(Screen, method)
+
+
+def signature(h: Harness) -> tuple[str, ...]:
+    app = h.app
+    app.dirty = True
+    app.step()  # draw, so overlay_runs tells whether a banner is up
+    screen = app.screen
+    params = ",".join(f"{k}={v!r}"[:60] for k, v in sorted(screen.params.items()))
+    notice = screen.notice.level if screen.notice is not None else ""
+    overlay = (
+        "warning"
+        if app.session.state is SessionState.WARNING
+        else "banner"
+        if app.overlay_runs
+        else ""
+    )
+    # What the screen shows (e.g. digits typed so far) tells states of one screen apart.
+    shown = "|".join(block.spoken() for block in screen.blocks())
+    return (screen.name, params, notice, overlay, str(hash(shown)))
+
+
+def _label(sig: tuple[str, ...], taken: set[str]) -> str:
+    name, _params, notice, overlay, _shown = sig
+    base = name + (f"+{overlay}" if overlay else "") + (f"+{notice}" if notice else "")
+    label, n = base, 2
+    while label in taken:
+        label, n = f"{base}-{n}", n + 1
+    return label
+
+
+def children(h: Harness) -> list[Action]:
+    """What a person can do next on the current screen."""
+    app = h.app
+    if app.session.state is not SessionState.ACTIVE:
+        return []
+    screen = app.screen
+    app.dirty = True
+    app.step()  # lay out so the buttons exist
+    actions = [
+        Action("option", b.name) for b in screen.buttons if b.enabled and b.name not in PAGER
+    ]
+    if _overrides(screen, "on_identity"):
+        actions.append(Action("card"))
+    if _overrides(screen, "on_payment_code"):
+        actions.append(Action("scan"))
+    if _overrides(screen, "on_digit"):
+        actions.append(Action("digits", SAMPLE_DIGITS))
+    if screen.name == "home":
+        actions += [Action("key", str(pygame.K_F1)), Action("idle")]
+    return actions
+
+
+def explore(
+    h: Harness,
+    visit: Callable[[State], None],
+    *,
+    max_states: int = 150,
+    max_depth: int = 16,
+) -> list[State]:
+    """Visit reachable states (``visit`` is called with the app in each new state).
+
+    Paths leading out of a screen seen for the first time are tried first, so
+    every screen is reached before variants of known ones (another catalogue
+    item, another rating reason) use up the ``max_states`` budget. At most
+    :data:`MAX_PER_SCREEN` states of one screen are visited; all are explored.
+    """
+    seen: set[tuple[str, ...]] = set()
+    visited: list[State] = []
+    per_screen: dict[str, int] = {}
+    counter = itertools.count()
+    queue: list[tuple[int, int, Path]] = [
+        (0, next(counter), p) for p in ((), (Action("maintenance"),), (Action("start"),))
+    ]
+    expanded = 0
+    while queue and expanded < max_states:
+        _, _, path = heapq.heappop(queue)
+        try:
+            replay(h, path)
+        except Exception as exc:  # noqa: BLE001 - a broken flow is reported, not fatal
+            log.warning("replaying %s failed: %s", " > ".join(map(str, path)), exc)
+            continue
+        app = h.app
+        if path and path[-1].kind not in ("maintenance", "start") and not app.session.serving:
+            continue  # the action ended the session (finish, timeout): back to attract
+        sig = signature(h)
+        if sig in seen:
+            continue
+        seen.add(sig)
+        expanded += 1
+        times = per_screen.get(sig[0], 0)
+        per_screen[sig[0]] = times + 1
+        if len(path) < max_depth and sig[3] == "":
+            for action in children(h):  # before visit() changes modes
+                heapq.heappush(queue, (times, next(counter), (*path, action)))
+        if times < MAX_PER_SCREEN:
+            state = State(_label(sig, {s.label for s in visited}), sig[0], path)
+            visited.append(state)
+            visit(state)
+    return visited
