@@ -150,6 +150,11 @@ class PaymentService:
                     f"{mask_name(person.name)}已缴纳{payable.year}年度费用，无需重复缴费"
                 )
             if person.person_ref in open_refs:
+                # The open order may be this very request, retried while the first
+                # attempt is in flight: answer as a replay, not as a clash.
+                replayed = self._replay(req.idempotency_key, digest)
+                if replayed is not None:
+                    return replayed
                 raise Conflict(f"{mask_name(person.name)}有未完成的缴费订单，请稍后再试")
         fen = payable.amount_per_person_fen
         now = self._clock.now()
