@@ -8,8 +8,6 @@ import os
 from alembic import context
 from sqlalchemy import create_engine
 
-import hub.fleet.models  # registers the fleet tables on Base.metadata
-import hub.services.models  # registers the service tables
 from hub.db import Base
 
 target_metadata = Base.metadata
