@@ -321,6 +321,7 @@ class ApplySlipScreen(Screen):
     name = "apply_slip"
     title = N_("申请已受理")
     personal = True
+    step = (STEPS, STEPS)
     chrome_back = False
 
     def __init__(self, ctx: ScreenContext, **params: Any) -> None:

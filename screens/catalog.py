@@ -12,7 +12,6 @@ from collections.abc import Callable
 from typing import Any
 
 from kiosk.i18n import N_
-from kiosk.ui.blocks import Block, Paragraph
 from screens.base import Option, ScreenContext
 from screens.common import ChoiceScreen, LoadingScreen
 
@@ -65,6 +64,7 @@ class CatalogItemsScreen(ChoiceScreen):
     name = "catalog_items"
     instruction = N_("请选择要办理的事项，每项都注明本机能办理的内容")
     step = (2, 3)
+    grid = True  # item names are long: large tiles give them room to wrap
 
     def __init__(self, ctx: ScreenContext, **params: Any) -> None:
         super().__init__(ctx, **params)
@@ -72,10 +72,6 @@ class CatalogItemsScreen(ChoiceScreen):
 
     def title_text(self) -> str:
         return str(self.topic["name"])
-
-    def blocks(self) -> list[Block]:
-        note = str(self.topic.get("note") or "")
-        return [Paragraph(note, muted=True)] if note else []
 
     def choices(self) -> list[Option]:
         return [

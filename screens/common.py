@@ -153,7 +153,7 @@ class ReceiptPrinting:
     ) -> Option:
         ok, why = self.screen.ctx.device_available("printer")
         return Option(
-            label,
+            N_("再打印一份") if self.done else label,
             lambda: self.start(make()),
             enabled=ok and not self.busy,
             reason=why if not ok else N_("正在打印"),

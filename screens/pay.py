@@ -189,7 +189,13 @@ class PayConfirmScreen(ChoiceScreen):
         )
 
     def blocks(self) -> list[Block]:
-        blocks: list[Block] = [KeyValues(self._summary())]
+        blocks: list[Block] = [
+            KeyValues(self._summary()),
+            Paragraph(
+                self.ctx.tr("扫码支付：用手机扫屏幕上的二维码；付款码支付：出示手机上的付款码"),
+                muted=True,
+            ),
+        ]
         note = self._printer_note()
         if note:
             blocks.append(Notice(note, "error"))
@@ -208,12 +214,12 @@ class PayConfirmScreen(ChoiceScreen):
         no_paper = bool(self._printer_note())
         return [
             Option(
-                N_("不打印凭证，扫码支付") if no_paper else N_("扫码支付（用手机扫屏幕二维码）"),
+                N_("不打印，扫码支付") if no_paper else N_("扫码支付"),
                 lambda: self._pay("native", no_paper),
                 name="pay_qr",
             ),
             Option(
-                N_("不打印凭证，付款码支付") if no_paper else N_("付款码支付（出示手机付款码）"),
+                N_("不打印，付款码支付") if no_paper else N_("付款码支付"),
                 lambda: self._pay("micropay", no_paper),
                 name="pay_code",
             ),

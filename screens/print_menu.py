@@ -55,6 +55,7 @@ class ReprintScreen(ChoiceScreen):
     title = N_("补打凭证")
     personal = True
     step = (2, 2)
+    grid = True  # titles with their print time are long: tiles let them wrap
 
     def __init__(self, ctx: ScreenContext, **params: Any) -> None:
         super().__init__(ctx, **params)

@@ -154,7 +154,7 @@ def test_paper_out_warned_then_declined_then_hub_down(make_kiosk: MakeKiosk) -> 
     # Told before paying, shown and read aloud, and may continue without a receipt.
     assert "缴费成功后将无法打印缴费凭证" in k.shown_text()
     assert "缴费成功后将无法打印缴费凭证" in k.said()
-    assert "不打印凭证" in k.shown_text()
+    assert "不打印，付款码支付" in k.shown_text()  # the choice itself says so
     k.choose("pay_code")
     k.scan(DECLINED_CODE)
     k.wait_for(lambda: bool(k.screen.outcome), what="decline")
