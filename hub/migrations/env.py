@@ -8,7 +8,12 @@ import os
 from alembic import context
 from sqlalchemy import create_engine
 
+import hub.fleet.models
+import hub.services.models
 from hub.db import Base
+
+# Importing the model modules registers their tables on Base.metadata.
+MODEL_MODULES = (hub.fleet.models, hub.services.models)
 
 target_metadata = Base.metadata
 config = context.config
