@@ -15,6 +15,7 @@ from typing import Any
 from kiosk.i18n import N_
 from kiosk.payments import PaymentsApi
 from kiosk.receipts_services import yuan
+from kiosk.services import HubError
 from kiosk.ui.blocks import Block, KeyValues, Notice, Paragraph, Table
 from screens.base import Option, ScreenContext
 from screens.common import ChoiceScreen, LoadingScreen, needs_identity
@@ -66,8 +67,9 @@ class PayPeopleScreen(LoadingScreen):
         return lambda: api.quote(ids)
 
     def _on_load_error(self, exc: Exception) -> None:
-        # A family member the hub does not know: drop that number, keep the rest.
-        if self.family and self.data is not None:
+        # A family member the hub refuses (unknown, already paying…): drop that
+        # number and keep the rest; any other failure is told with 重试.
+        if isinstance(exc, HubError) and self.family and self.data is not None:
             self.family.pop()
             self.failed = False
             self.show_notice(self.ctx.error_message(exc), "error")

@@ -62,6 +62,12 @@ def test_qr_payment_for_family_by_keypad(make_kiosk: MakeKiosk) -> None:
     wait_quote(k)
     assert "400.00元" in k.shown_text()
     k.choose("add_family")
+    k.digits("11010519491231002X")  # well-formed, but the hub knows nobody by it
+    k.key(pygame.K_RETURN)
+    wait_quote(k)
+    k.wait_for(lambda: k.screen.notice is not None, what="refusal")
+    assert "未查询到" in k.screen.notice.message and k.app.session.data["pay_family"] == []
+    k.choose("add_family")
     assert k.screen.name == "entry"
     k.digits("410225198511203021")  # one digit wrong: GB 11643 check fails
     k.key(pygame.K_RETURN)
