@@ -34,7 +34,8 @@ from hub.services.catalogue import Catalogue, Payable
 from hub.services.clock import CST, Clock, db_time, from_db, local_date
 from hub.services.errors import BadRequest, Conflict, NotFound
 from hub.services.identity import mask_id, mask_name
-from hub.services.payments.models import PaymentEventRow, PaymentOrderRow
+from hub.services.payments.models import PaymentOrderRow
+from hub.services.payments.orders import OrderStore
 from hub.services.payments.provider import (
     Method,
     PaymentProvider,
@@ -91,6 +92,7 @@ class PaymentService:
         self._citizens = citizens
         self._secret = secret
         self._locks = [threading.Lock() for _ in range(64)]
+        self._orders = OrderStore(factory, clock)
 
     # --- quotes and orders ---
 
@@ -189,7 +191,7 @@ class PaymentService:
                     )
                 )
                 s.flush()
-                self._event(s, order_no, "create", f"{req.method} {fen * len(people)}")
+                self._orders.event(s, order_no, "create", f"{req.method} {fen * len(people)}")
         except IntegrityError:
             # The same key raced in from a retry: answer like a replay.
             replayed = self._replay(req.idempotency_key, digest)
@@ -197,15 +199,15 @@ class PaymentService:
                 return replayed
             raise
         with self._lock(order_no):
-            row = self._load(order_no)
+            row = self._orders.load(order_no)
             try:
                 result = self.provider.create(
                     order_no, fen * len(people), req.method, payable.name, req.auth_code
                 )
             except ProviderRejected as exc:
-                row = self._finish(row, "FAILED", error=exc.message)
+                row = self._orders.finish(row, "FAILED", error=exc.message)
             except ProviderUnavailable as exc:
-                row = self._set(row, "UNKNOWN", event="create_unknown", error=exc.message)
+                row = self._orders.set(row, "UNKNOWN", event="create_unknown", error=exc.message)
             else:
                 row = self._apply(row, result)
         response = self._view(row).model_dump(mode="json")
@@ -229,7 +231,7 @@ class PaymentService:
                 raise Conflict(N_("订单已支付成功，不能取消"))
             if row.status not in FINAL_STATUSES and not row.cancel_requested:
                 row.cancel_requested = True
-                self._event(s, order_no, "cancel_requested")
+                self._orders.event(s, order_no, "cancel_requested")
         return self._view(self.step(order_no))
 
     def sweep(self, limit: int = 500) -> int:
@@ -275,7 +277,7 @@ class PaymentService:
     def step(self, order_no: str) -> PaymentOrderRow:
         """Move one order one step towards a final state; return it. 404 if unknown."""
         with self._lock(order_no):
-            row = self._load(order_no)
+            row = self._orders.load(order_no)
             if row.status in FINAL_STATUSES:
                 return row
             if row.status == "REFUNDING":
@@ -286,11 +288,11 @@ class PaymentService:
                 result = self.provider.query(order_no)
             except TradeNotFound:
                 # The create never reached the provider: nothing can have been charged.
-                return self._finish(row, "CLOSED", error=N_("支付未发起"))
+                return self._orders.finish(row, "CLOSED", error=N_("支付未发起"))
             except ProviderUnavailable as exc:
-                row = self._set(row, "UNKNOWN", error=exc.message)
+                row = self._orders.set(row, "UNKNOWN", error=exc.message)
                 if self._expired(row) or row.cancel_requested:
-                    row = self._set(row, "CANCELLING", event="cancel_after_unknown")
+                    row = self._orders.set(row, "CANCELLING", event="cancel_after_unknown")
                     return self._cancel(row)
                 return row
             return self._apply(row, result)
@@ -299,36 +301,38 @@ class PaymentService:
         state = result.state
         if state == TradeState.SUCCESS:
             if row.cancel_requested:
-                return self._cancel(self._set(row, "CANCELLING", event="paid_after_cancel"))
+                return self._cancel(self._orders.set(row, "CANCELLING", event="paid_after_cancel"))
             return self._paid(row)
         if state in (TradeState.NOTPAY, TradeState.USERPAYING):
             if row.cancel_requested or self._expired(row):
                 event = "cancel" if row.cancel_requested else "expired"
-                return self._cancel(self._set(row, "CANCELLING", event=event))
-            return self._set(row, "PAYING", qr=result.qr_payload)
+                return self._cancel(self._orders.set(row, "CANCELLING", event=event))
+            return self._orders.set(row, "PAYING", qr=result.qr_payload)
         if state == TradeState.CLOSED:
-            return self._finish(row, "CLOSED")
+            return self._orders.finish(row, "CLOSED")
         if state == TradeState.REVOKED:
-            return self._finish(row, "REVOKED", refunded=result.refunded_fen)
-        return self._finish(row, "FAILED", error=N_("支付未成功"))
+            return self._orders.finish(row, "REVOKED", refunded=result.refunded_fen)
+        return self._orders.finish(row, "FAILED", error=N_("支付未成功"))
 
     def _cancel(self, row: PaymentOrderRow) -> PaymentOrderRow:
         try:
             result = self.provider.cancel(row.order_no)
         except TradeNotFound:
-            return self._finish(row, "CLOSED")
+            return self._orders.finish(row, "CLOSED")
         except (ProviderRejected, ProviderUnavailable) as exc:
             # Rejected: e.g. a native order too young to close; the sweep retries.
-            return self._set(row, "CANCELLING", error=exc.message)
+            return self._orders.set(row, "CANCELLING", error=exc.message)
         if result.state == TradeState.SUCCESS:
             # A paid native order cannot be closed: give the money back.
-            return self._refund(self._schedule_refund(row, row.amount_fen - row.refunded_fen))
+            return self._refund(
+                self._orders.schedule_refund(row, row.amount_fen - row.refunded_fen)
+            )
         if result.state == TradeState.REVOKED:
-            return self._finish(row, "REVOKED", refunded=result.refunded_fen)
+            return self._orders.finish(row, "REVOKED", refunded=result.refunded_fen)
         if result.state == TradeState.CLOSED:
-            return self._finish(row, "CLOSED")
+            return self._orders.finish(row, "CLOSED")
         if result.state == TradeState.PAYERROR:
-            return self._finish(row, "FAILED", error=N_("支付未成功"))
+            return self._orders.finish(row, "FAILED", error=N_("支付未成功"))
         return row
 
     def _paid(self, row: PaymentOrderRow) -> PaymentOrderRow:
@@ -343,29 +347,18 @@ class PaymentService:
             ):
                 owed += payer["amount_fen"]
         if owed:
-            return self._refund(self._schedule_refund(row, owed))
-        return self._finish(row, "PAID")
-
-    def _schedule_refund(self, row: PaymentOrderRow, amount: int) -> PaymentOrderRow:
-        with self._factory() as s, s.begin():
-            order = s.get_one(PaymentOrderRow, row.order_no)
-            order.status = "REFUNDING"
-            order.refund_due_fen = amount
-            order.refund_no = f"{order.order_no}R{order.refunded_fen}"
-            order.paid_at = order.paid_at or db_time(self._clock.now())
-            order.updated_at = db_time(self._clock.now())
-            self._event(s, order.order_no, "refund_scheduled", str(amount))
-        return order
+            return self._refund(self._orders.schedule_refund(row, owed))
+        return self._orders.finish(row, "PAID")
 
     def _refund(self, row: PaymentOrderRow) -> PaymentOrderRow:
         assert row.refund_no is not None
         try:
             self.provider.refund(row.order_no, row.refund_no, row.refund_due_fen)
         except (ProviderUnavailable, ProviderRejected) as exc:
-            return self._set(row, "REFUNDING", error=exc.message)
+            return self._orders.set(row, "REFUNDING", error=exc.message)
         refunded = row.refunded_fen + row.refund_due_fen
         final = "REFUNDED" if refunded >= row.amount_fen else "PAID"
-        return self._finish(row, final, refunded=refunded, clear_due=True)
+        return self._orders.finish(row, final, refunded=refunded, clear_due=True)
 
     # --- helpers ---
 
@@ -414,78 +407,6 @@ class PaymentService:
         # The first request is still in flight (or died before answering): current state.
         return self._view(order).model_dump(mode="json")
 
-    def _load(self, order_no: str) -> PaymentOrderRow:
-        with self._factory() as s:
-            row = s.get(PaymentOrderRow, order_no)
-            if row is None:
-                raise NotFound(N_("未找到该订单"))
-            return row
-
     def _view(self, row: PaymentOrderRow) -> OrderOut:
         payable = self._catalogue.payable(row.item)
         return order_view(row, payable.name if payable else row.item)
-
-    def _event(self, s: Session, order_no: str, event: str, detail: str = "") -> None:
-        s.add(
-            PaymentEventRow(
-                order_no=order_no, at=db_time(self._clock.now()), event=event, detail=detail
-            )
-        )
-
-    def _set(
-        self,
-        row: PaymentOrderRow,
-        status: str,
-        *,
-        event: str = "",
-        error: str | None = None,
-        qr: str | None = None,
-    ) -> PaymentOrderRow:
-        """Record a non-final status; a poll that changes nothing writes nothing."""
-        if (
-            row.status == status
-            and not event
-            and error in (None, row.last_error)
-            and qr in (None, row.qr_payload)
-        ):
-            return row
-        with self._factory() as s, s.begin():
-            order = s.get_one(PaymentOrderRow, row.order_no)
-            changed = order.status != status
-            order.status = status
-            order.updated_at = db_time(self._clock.now())
-            if error is not None:
-                order.last_error = error
-            if qr is not None:
-                order.qr_payload = qr
-            if changed or event:
-                self._event(s, order.order_no, event or status.lower(), error or "")
-        return order
-
-    def _finish(
-        self,
-        row: PaymentOrderRow,
-        status: str,
-        *,
-        error: str | None = None,
-        refunded: int | None = None,
-        clear_due: bool = False,
-    ) -> PaymentOrderRow:
-        assert status in FINAL_STATUSES
-        with self._factory() as s, s.begin():
-            order = s.get_one(PaymentOrderRow, row.order_no)
-            order.status = status
-            now = db_time(self._clock.now())
-            order.updated_at = now
-            order.finished_at = now
-            if status == "PAID" or (refunded and order.paid_at is None):
-                # A reversal that refunded money we never saw arrive: paid, then returned.
-                order.paid_at = order.paid_at or now
-            if error is not None:
-                order.last_error = error
-            if refunded is not None:
-                order.refunded_fen = refunded
-            if clear_due:
-                order.refund_due_fen = 0
-            self._event(s, order.order_no, status.lower(), error or "")
-        return order
