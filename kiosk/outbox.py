@@ -180,12 +180,13 @@ class Outbox:
         """
         deadline = time.monotonic() + timeout
         running = self._thread is not None and self._thread.is_alive()
+        if running:
+            self.kick()  # once: during an outage the thread's backoff still applies
         while self.backlog() > 0:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return False
             if running:
-                self.kick()
                 with self._progress:
                     self._progress.wait(min(remaining, 0.1))
             else:
