@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import re
 
-ID_NUMBER_RE = re.compile(r"\b\d{17}[\dXx]\b")
-PAN_RE = re.compile(r"\b\d{16,19}\b")
+# Digit boundaries, not \b: in "卡号6222…" there is no word boundary between
+# the Chinese text and the digits, and the number must still be found.
+ID_NUMBER_RE = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")
+PAN_RE = re.compile(r"(?<![0-9])[0-9]{16,19}(?![0-9])")
 
 
 def _mask_middle(value: str, keep_head: int, keep_tail: int) -> str:

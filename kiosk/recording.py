@@ -63,10 +63,16 @@ class Recorder:
             raise JournalUnavailable(str(exc), user_message=message) from exc
 
     def event(self, kind: str, data: dict[str, Any]) -> None:
-        if self.agent is not None:
-            self.agent.post_event(kind, data)
-        else:
+        """Queue an event for the hub. Best effort: a full event store is logged,
+        never raised into the screen that reported something (the journal,
+        not the event queue, is the record that must not be lost)."""
+        if self.agent is None:
             log.debug("event %s %s", kind, data)
+            return
+        try:
+            self.agent.post_event(kind, data)
+        except JournalError as exc:
+            log.error("event %s not queued for the hub: %s", kind, exc)
 
     def screen_changed(self, name: str) -> None:
         self.current_screen = name
