@@ -132,7 +132,14 @@ class Terminal:
         self._journal_problem: str | None = None
 
     def build(self) -> App:
-        """Open the window and every part; the attract screen can be drawn right after."""
+        """Open the window and every part; returns with the attract screen on the display.
+
+        The attract screen is flipped as soon as the app exists, before the
+        journal check, devices, speech and fleet agent start: a profile of
+        the start-up (bench/cold_start.py) showed them costing more than
+        everything before the first frame (python-escpos alone imports in
+        ~0.3 s), and the attract screen needs none of them.
+        """
         import pygame
 
         from kiosk.ui.fonts import FontBook, find_cjk_faces
@@ -184,7 +191,14 @@ class Terminal:
             tasks=tasks,
         )
         self.app = app
+        app.draw()
         recorder.on_journal_failure = lambda message: ui.post(app.journal_failed, message)
+        # python-escpos parses its capabilities YAML at import (~150 ms) unless it
+        # finds its pickle, which it keeps in a new temporary directory per process
+        # by default: a fresh parse on every start and a /tmp directory left behind.
+        escpos_cache = cfg.speech.cache_dir.parent / "escpos-capabilities"
+        escpos_cache.mkdir(parents=True, exist_ok=True)
+        os.environ.setdefault("ESCPOS_CAPABILITIES_PICKLE_DIR", str(escpos_cache))
         if journal is not None:
             self._check_journal(journal, recorder, app)
         else:
