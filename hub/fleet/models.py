@@ -50,8 +50,10 @@ class Terminal(Base):
     hardware_json: Mapped[str] = mapped_column(Text, default="{}")
     enrolled_at: Mapped[datetime] = mapped_column(DateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
-    # Latest heartbeat.
-    last_seen_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True, index=True)
+    # Latest heartbeat. Deliberately not indexed: every heartbeat rewrites it,
+    # and moving an index entry doubled the cost of the fast path (bench/);
+    # the offline sweep scans a few thousand rows at most.
+    last_seen_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     version: Mapped[str] = mapped_column(String(40), default="")
     uptime_s: Mapped[int] = mapped_column(Integer, default=0)
     disk_free_mb: Mapped[int | None] = mapped_column(Integer, nullable=True)

@@ -165,3 +165,15 @@ def test_due_date_skips_weekends() -> None:
     assert due_date(date(2026, 11, 20), 1) == date(2026, 11, 23)  # Friday → Monday
     assert due_date(date(2026, 11, 22), 10) == date(2026, 12, 4)
     assert due_date(date(2026, 11, 22), 0) == date(2026, 11, 22)
+
+
+def test_no_sms_for_a_change_that_rolled_back(
+    svc_client: TestClient, svc_ctx: ServiceContext
+) -> None:
+    no = svc_client.post(f"{S}/applications", json=enrol()).json()["acceptance_no"]
+    with svc_ctx.factory() as s, s.begin():
+        advance(s, svc_ctx.notifier, no, "done", "办结", svc_ctx.clock.now())
+        s.rollback()
+    assert len(sms(svc_ctx)) == 1  # only the acceptance message
+    status = svc_client.post(f"{S}/query/applications", json={"acceptance_no": no}).json()
+    assert status["records"][0]["status"] == "accepted"

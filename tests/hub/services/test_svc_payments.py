@@ -210,3 +210,66 @@ def test_background_sweeper_finishes_abandoned_orders(
         assert stored_status() == "REVOKED"
         assert app.state.payment_sweeper.sweeps >= 1
     assert app.state.payment_sweeper._thread is None  # stopped with the lifespan
+
+
+def test_a_share_paid_elsewhere_meanwhile_is_refunded(
+    svc_client: TestClient, svc_ctx: ServiceContext, sandbox: SandboxPaymentProvider
+) -> None:
+    payers = [id_of("wang_fang"), id_of("zhang_xiulan")]
+    no = svc_client.post(f"{P}/orders", json=order(payer_id_numbers=payers)).json()["order_no"]
+    # Meanwhile 张秀兰's premium is paid at a tax-office counter.
+    ref = svc_ctx.ref(id_of("zhang_xiulan"))
+    assert svc_ctx.provider.record_medical_payment(ref, 2027, 40000, "COUNTER1", date(2026, 11, 22))
+    svc_client.post(f"{P}/sandbox/pay/{no}")
+    body = svc_client.get(f"{P}/orders/{no}").json()
+    assert body["status"] == "PAID" and body["refunded_fen"] == 40000
+    assert sandbox.net_fen(no) == 40000  # only 王芳's share kept
+    assert svc_ctx.payments.reconcile(date(2026, 11, 22)) == []
+
+
+def test_reconcile_flags_what_differs(
+    svc_client: TestClient, svc_ctx: ServiceContext, sandbox: SandboxPaymentProvider
+) -> None:
+    no = svc_client.post(f"{P}/orders", json=order()).json()["order_no"]
+    svc_client.post(f"{P}/sandbox/pay/{no}")
+    assert svc_client.get(f"{P}/orders/{no}").json()["status"] == "PAID"
+    with svc_ctx.factory() as s, s.begin():
+        s.get_one(PaymentOrderRow, no).amount_fen = 39000  # a local record gone wrong
+    found = svc_ctx.payments.reconcile(date(2026, 11, 22))
+    assert [(m.order_no, m.kind, m.local_fen, m.bill_fen) for m in found] == [
+        (no, "pay", 39000, 40000)
+    ]
+
+
+def test_create_that_never_arrived_is_closed(
+    svc_client: TestClient, svc_clock: ManualClock, sandbox: SandboxPaymentProvider
+) -> None:
+    sandbox.outage = True
+    body = svc_client.post(
+        f"{P}/orders", json=order(method="micropay", auth_code=WECHAT_CODE)
+    ).json()
+    assert body["status"] == "UNKNOWN" and body["final"] is False  # never guessed
+    no = body["order_no"]
+    sandbox.outage = False
+    svc_clock.advance(5)
+    assert not sandbox.has_trade(no)
+    assert svc_client.get(f"{P}/orders/{no}").json()["status"] == "CLOSED"
+    assert sandbox.charges(no) == 0
+
+
+def test_outage_then_paid_meanwhile_is_reversed_with_refund(
+    svc_client: TestClient, svc_clock: ManualClock, sandbox: SandboxPaymentProvider
+) -> None:
+    sandbox.behaviour_for = lambda method, code: Behaviour(pay_after_s=30)
+    no = svc_client.post(
+        f"{P}/orders", json=order(method="micropay", auth_code=WECHAT_CODE)
+    ).json()["order_no"]
+    sandbox.outage = True
+    svc_clock.advance(20)
+    assert svc_client.get(f"{P}/orders/{no}").json()["status"] == "UNKNOWN"
+    svc_clock.advance(30)  # past 45 s: time to reverse, but the reverse fails too
+    assert svc_client.get(f"{P}/orders/{no}").json()["status"] == "CANCELLING"
+    sandbox.outage = False  # the customer had paid at 30 s
+    body = svc_client.get(f"{P}/orders/{no}").json()
+    assert body["status"] == "REVOKED" and body["refunded_fen"] == 40000
+    assert sandbox.charges(no) == 1 and sandbox.net_fen(no) == 0
