@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from sqlalchemy import event
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 from hub.services.clock import Clock, db_time
 from hub.services.identity import mask_phone
@@ -44,18 +44,17 @@ def notify_after_commit(session: Session, notifier: Notifier, phone: str, text: 
     application the database then forgot would mislead the applicant. (It
     also keeps SQLite from waiting on its own write lock.)
     """
-    outbox: list[tuple[str, str]] | None = session.info.get("sms_outbox")
-    if outbox is None:
-        outbox = session.info["sms_outbox"] = []
+    if not session.info.get("sms_listening"):
+        session.info["sms_listening"] = True
 
         def _flush(sess: Session) -> None:
-            pending = sess.info.pop("sms_outbox", [])
-            for p, t in pending:
+            for p, t in sess.info.pop("sms_outbox", []):
                 notifier.send(p, t)
 
-        def _drop(sess: Session) -> None:
-            sess.info.pop("sms_outbox", None)
+        def _drop(sess: Session, previous: SessionTransaction) -> None:
+            if not previous.nested:  # a savepoint rolling back keeps the outer work
+                sess.info.pop("sms_outbox", None)
 
-        event.listen(session, "after_commit", _flush, once=True)
-        event.listen(session, "after_soft_rollback", _drop, once=True)
-    outbox.append((phone, text))
+        event.listen(session, "after_commit", _flush)
+        event.listen(session, "after_soft_rollback", _drop)
+    session.info.setdefault("sms_outbox", []).append((phone, text))

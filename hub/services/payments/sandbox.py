@@ -88,6 +88,7 @@ class SandboxPaymentProvider:
         self._trades: dict[str, _Trade] = {}
         self._bill: list[BillRow] = []
         self._lock = threading.Lock()
+        self.outage = False  # True: every call fails with SYSTEMERROR (tests, demo drills)
 
     # --- the provider interface ---
 
@@ -244,5 +245,5 @@ class SandboxPaymentProvider:
         self._bill.append(BillRow(order_no, "refund", amount, self._clock.now()))
 
     def _maybe_fail(self, rate: float) -> None:
-        if rate and self._rng.random() < rate:
+        if self.outage or (rate and self._rng.random() < rate):
             raise ProviderUnavailable("支付系统繁忙，请稍候", code="SYSTEMERROR")

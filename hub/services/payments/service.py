@@ -287,8 +287,9 @@ class PaymentService:
             try:
                 result = self.provider.query(order_no)
             except TradeNotFound:
-                # The create never reached the provider: nothing can have been charged.
-                return self._orders.finish(row, "CLOSED", error=N_("支付未发起"))
+                # The create has not reached the provider (yet): reverse/close it anyway,
+                # so a create still in flight cannot charge the customer later.
+                return self._cancel(self._orders.set(row, "CANCELLING", event="not_found"))
             except ProviderUnavailable as exc:
                 row = self._orders.set(row, "UNKNOWN", error=exc.message)
                 if self._expired(row) or row.cancel_requested:
