@@ -10,10 +10,11 @@ shows that account masked (first 6 + last 4) for the person to confirm.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from kiosk.i18n import N_
 from kiosk.ui.blocks import Block, Paragraph
+from screens import previews
 from screens.apply_common import ApplyScreen, go_next
 from screens.base import Option, Screen
 from screens.common import LoadingScreen
@@ -49,6 +50,10 @@ class ApplyAccountScreen(ApplyScreen, LoadingScreen):
     name = "apply_account"
     title = N_("请确认津贴发放账户")
     instruction = N_("高龄津贴按月发放到您本人社保卡的银行账户")
+    preview: ClassVar[dict[str, Any]] = {
+        "draft": {**previews.GUIDE, "form": "elderly_allowance"},
+        "data": {"bank_masked": "621700*********0122"},
+    }
 
     def fetch(self) -> Callable[[], Any]:
         identity = self.ctx.session.identity

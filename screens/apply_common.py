@@ -17,13 +17,14 @@ says so.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from kiosk import receipts_services
 from kiosk.i18n import N_
 from kiosk.payments import new_idempotency_key
 from kiosk.privacy import mask_id_number, mask_name, mask_phone
 from kiosk.ui.blocks import Block, KeyValues, Notice, Paragraph
+from screens import previews
 from screens.base import Option, Screen, ScreenContext
 from screens.common import ChoiceScreen, ReceiptPrinting, finish_service
 from screens.entry import PHONE, EntrySpec
@@ -96,28 +97,34 @@ def go_next(ctx: ScreenContext, current: str) -> None:
     ctx.go(flow[flow.index(current) + 1])
 
 
-def step_of(ctx: ScreenContext, name: str) -> tuple[int, int]:
-    return FLOWS[draft_of(ctx).form].index(name) + 1, STEPS
+def step_of(draft: ApplicationDraft, name: str) -> tuple[int, int]:
+    return FLOWS[draft.form].index(name) + 1, STEPS
 
 
 class ApplyScreen(ChoiceScreen):
     """A step of an application: knows its draft and its place in the flow."""
 
     personal = True
+    preview: ClassVar[dict[str, Any]] = {"draft": previews.GUIDE}
 
     def __init__(self, ctx: ScreenContext, **params: Any) -> None:
         super().__init__(ctx, **params)
-        self.draft = draft_of(ctx)
+        given = params.get("draft")  # previews pass a guide; the flow keeps its draft
+        self.draft = ApplicationDraft.for_item(given) if given else draft_of(ctx)
 
     @property
     def step(self) -> tuple[int, int]:  # type: ignore[override]
-        return step_of(self.ctx, self.name)
+        return step_of(self.draft, self.name)
 
 
 class MessageScreen(Screen):
     """A plain message that ends a flow (refusals, declined consent)."""
 
     name = "message"
+    preview: ClassVar[dict[str, Any]] = {
+        "heading": N_("申请已结束"),
+        "lines": [N_("您没有同意授权，本次申请已结束。您的个人信息没有被使用，也没有提交。")],
+    }
 
     def __init__(self, ctx: ScreenContext, **params: Any) -> None:
         super().__init__(ctx, **params)
@@ -322,6 +329,7 @@ class ApplySlipScreen(Screen):
     title = N_("申请已受理")
     personal = True
     step = (STEPS, STEPS)
+    preview: ClassVar[dict[str, Any]] = {"result": previews.SLIP}
     chrome_back = False
 
     def __init__(self, ctx: ScreenContext, **params: Any) -> None:

@@ -9,9 +9,10 @@ into an item only to learn it needs the counter.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from kiosk.i18n import N_
+from screens import previews
 from screens.base import Option, ScreenContext
 from screens.common import ChoiceScreen, LoadingScreen
 
@@ -40,10 +41,17 @@ class ApplyMenuScreen(LoadingScreen):
     title = N_("办事")
     instruction = N_("请选择事项所属的类别")
     step = (1, 3)
+    preview: ClassVar[dict[str, Any]] = {"data": {"topics": [previews.TOPIC]}}
 
     def fetch(self) -> Callable[[], Any]:
         gateway = self.ctx.services()
-        return gateway.catalogue
+
+        def load() -> Any:
+            # Looked up on the task thread: a gateway without a catalogue fails there,
+            # as an error the screen shows, not in the UI loop.
+            return gateway.catalogue()
+
+        return load
 
     def ready_choices(self) -> list[Option]:
         return [
@@ -65,6 +73,7 @@ class CatalogItemsScreen(ChoiceScreen):
     instruction = N_("请选择要办理的事项，每项都注明本机能办理的内容")
     step = (2, 3)
     grid = True  # item names are long: large tiles give them room to wrap
+    preview: ClassVar[dict[str, Any]] = {"topic": previews.TOPIC}
 
     def __init__(self, ctx: ScreenContext, **params: Any) -> None:
         super().__init__(ctx, **params)

@@ -5,11 +5,12 @@ clerk or employer sees that the paper is genuine (masked facts only)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from kiosk import receipts_services
 from kiosk.i18n import N_
 from kiosk.ui.blocks import Block, KeyValues, Paragraph
+from screens import previews
 from screens.base import Option, ScreenContext
 from screens.common import LoadingScreen, ReceiptPrinting, finish_service
 
@@ -21,6 +22,7 @@ class CertificateScreen(LoadingScreen):
     loading_text = N_("正在出具证明，请稍候……")
     personal = True
     step = (2, 2)
+    preview: ClassVar[dict[str, Any]] = {"data": previews.CERTIFICATE}
 
     def __init__(self, ctx: ScreenContext, **params: Any) -> None:
         super().__init__(ctx, **params)

@@ -95,7 +95,7 @@ class LoadingScreen(ChoiceScreen, metaclass=ABCMeta):
 
     def __init__(self, ctx: ScreenContext, **params: Any) -> None:
         super().__init__(ctx, **params)
-        self.data: Any = None
+        self.data: Any = params.get("data")  # preloaded (previews); else fetched on enter
         self.failed = False
 
     @abstractmethod

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import pygame
 
@@ -102,21 +102,6 @@ ACCEPTANCE_NO = EntrySpec(
 )
 
 
-def key_tone(ctx: ScreenContext) -> None:
-    """Sound a key tone for a masked digit.
-
-    Hook: the app may offer ``tone()`` on its context; until it does, the
-    voice guide's tone is used directly when present.
-    """
-    tone = getattr(ctx, "tone", None)
-    if callable(tone):
-        tone()
-        return
-    voice = getattr(ctx, "voice", None)
-    if voice is not None and callable(getattr(voice, "tone", None)):
-        voice.tone()
-
-
 def grouped(value: str, groups: tuple[int, ...]) -> str:
     """``"13800381234"`` with (3, 4, 4) → ``"138 0038 1234"`` (easier to check)."""
     if not groups:
@@ -135,6 +120,7 @@ def grouped(value: str, groups: tuple[int, ...]) -> str:
 class EntryScreen(Screen):
     name = "entry"
     personal = True
+    preview: ClassVar[dict[str, Any]] = {"spec": PHONE, "on_value": lambda value: None}
 
     def __init__(self, ctx: ScreenContext, **params: Any) -> None:
         super().__init__(ctx, **params)
@@ -224,10 +210,9 @@ class EntryScreen(Screen):
         return True
 
     def _feedback(self, char: str) -> None:
-        if self.spec.private and not self.ctx.session.modes.headphones:
-            key_tone(self.ctx)
-        else:
-            self.ctx.echo(char)
+        # The app decides: a tone for a private field unless headphones are in,
+        # else the character is echoed in voice mode (accessibility.md §5).
+        self.ctx.key_feedback(char, self.spec.private)
 
     def _delete(self) -> None:
         if self.value:

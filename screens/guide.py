@@ -7,11 +7,12 @@ printable. From here the person starts what this terminal can do for the item.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from kiosk import receipts_services
 from kiosk.i18n import N_
 from kiosk.ui.blocks import Block, KeyValues, Paragraph, Table
+from screens import previews
 from screens.base import Option, ScreenContext
 from screens.common import LoadingScreen, ReceiptPrinting, finish_service
 from screens.start_item import item_action
@@ -21,6 +22,7 @@ class GuideScreen(LoadingScreen):
     name = "guide"
     title = N_("办事指南")
     step = (3, 3)
+    preview: ClassVar[dict[str, Any]] = {"item_id": previews.GUIDE["id"], "data": previews.GUIDE}
 
     def __init__(self, ctx: ScreenContext, **params: Any) -> None:
         super().__init__(ctx, **params)

@@ -10,13 +10,14 @@ of paper, the person is told and may pay without a printed receipt.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from kiosk.i18n import N_
 from kiosk.payments import PaymentsApi
 from kiosk.receipts_services import yuan
 from kiosk.services import HubError
 from kiosk.ui.blocks import Block, KeyValues, Notice, Paragraph, Table
+from screens import previews
 from screens.base import Option, ScreenContext
 from screens.common import ChoiceScreen, LoadingScreen, needs_identity
 from screens.entry import ID_NUMBER, EntrySpec
@@ -49,6 +50,7 @@ class PayPeopleScreen(LoadingScreen):
     instruction = N_("可以为家庭成员一起缴费，核对后按“下一步”")
     personal = True
     step = (2, STEPS)
+    preview: ClassVar[dict[str, Any]] = {"data": previews.QUOTE}
 
     def __init__(self, ctx: ScreenContext, **params: Any) -> None:
         super().__init__(ctx, **params)
@@ -168,10 +170,11 @@ class PayConfirmScreen(ChoiceScreen):
     instruction = N_("核对无误后，请选择支付方式")
     personal = True
     step = (3, STEPS)
+    preview: ClassVar[dict[str, Any]] = {"pay": previews.PAY}
 
     def __init__(self, ctx: ScreenContext, **params: Any) -> None:
         super().__init__(ctx, **params)
-        self.pay: dict[str, Any] = ctx.session.data["pay"]
+        self.pay: dict[str, Any] = params.get("pay") or ctx.session.data["pay"]
 
     def _summary(self) -> list[tuple[str, str]]:
         tr = self.ctx.tr

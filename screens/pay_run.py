@@ -10,7 +10,7 @@ micropay still unpaid after ~45 s is reversed. Every step is journaled by
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from kiosk import receipts_services
 from kiosk.i18n import N_
@@ -18,6 +18,7 @@ from kiosk.payments import PaymentFlow, PaymentNotStarted, PaymentsApi
 from kiosk.receipts_services import yuan
 from kiosk.services import HubError, HubUnavailable
 from kiosk.ui.blocks import Block, KeyValues, Paragraph
+from screens import previews
 from screens.base import Option, Screen, ScreenContext
 from screens.common import ReceiptPrinting, finish_service
 from screens.pay import STEPS
@@ -30,10 +31,11 @@ class PaymentScreen(Screen):
     method = "native"
     personal = True
     step = (4, STEPS)
+    preview: ClassVar[dict[str, Any]] = {"pay": previews.PAY}
 
     def __init__(self, ctx: ScreenContext, **params: Any) -> None:
         super().__init__(ctx, **params)
-        self.pay: dict[str, Any] = ctx.session.data["pay"]
+        self.pay: dict[str, Any] = params.get("pay") or ctx.session.data["pay"]
         self.flow: PaymentFlow | None = None
         self.busy = False
         self.start_requested = False
@@ -278,6 +280,7 @@ class PayDoneScreen(Screen):
     personal = True
     step = (4, STEPS)
     chrome_back = False
+    preview: ClassVar[dict[str, Any]] = {"order": previews.ORDER}
 
     def __init__(self, ctx: ScreenContext, **params: Any) -> None:
         super().__init__(ctx, **params)

@@ -5,11 +5,12 @@ applications after reading their card."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from kiosk import receipts_services
 from kiosk.i18n import N_
 from kiosk.ui.blocks import Block, KeyValues, Paragraph, Table
+from screens import previews
 from screens.base import Option, ScreenContext
 from screens.common import (
     ChoiceScreen,
@@ -60,6 +61,7 @@ class ProgressResultScreen(LoadingScreen):
     title = N_("办件进度")
     personal = True
     step = (3, 3)
+    preview: ClassVar[dict[str, Any]] = {"data": previews.PROGRESS}
 
     def __init__(self, ctx: ScreenContext, **params: Any) -> None:
         super().__init__(ctx, **params)

@@ -4,11 +4,12 @@ ahead, printed. No card is needed (seeds/003 §19)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from kiosk import receipts_services
 from kiosk.i18n import N_
 from kiosk.ui.blocks import Block, Paragraph
+from screens import previews
 from screens.base import Option, Screen, ScreenContext
 from screens.common import LoadingScreen, ReceiptPrinting, finish_service
 
@@ -18,6 +19,7 @@ class TicketScreen(LoadingScreen):
     title = N_("取号")
     instruction = N_("请选择要办理的业务类型")
     step = (1, 2)
+    preview: ClassVar[dict[str, Any]] = {"data": previews.TICKET_TYPES}
 
     def __init__(self, ctx: ScreenContext, **params: Any) -> None:
         super().__init__(ctx, **params)
@@ -25,8 +27,7 @@ class TicketScreen(LoadingScreen):
 
     def fetch(self) -> Callable[[], Any]:
         gateway = self.ctx.services()
-        point = gateway.service_point
-        return lambda: gateway.get(f"/tickets/types?service_point={point}")
+        return lambda: gateway.get(f"/tickets/types?service_point={gateway.service_point}")
 
     def ready_choices(self) -> list[Option]:
         return [
@@ -66,6 +67,7 @@ class TicketDoneScreen(Screen):
     title = N_("取号成功")
     step = (2, 2)
     chrome_back = False
+    preview: ClassVar[dict[str, Any]] = {"ticket": previews.TICKET}
 
     def __init__(self, ctx: ScreenContext, **params: Any) -> None:
         super().__init__(ctx, **params)
