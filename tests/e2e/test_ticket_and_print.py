@@ -93,3 +93,16 @@ def test_progress_of_all_my_applications(make_kiosk: MakeKiosk) -> None:
     assert "办件进度" in printed and "异地就医备案" in printed
     k.key(pygame.K_RETURN)
     assert k.screen.name == "rate"
+
+
+def test_hub_down_is_told_plainly_and_retry_works(make_kiosk: MakeKiosk) -> None:
+    k = make_kiosk()
+    k.set_hub_down(True)
+    k.choose("ticket")
+    k.wait_for(lambda: k.screen.failed, what="failure shown")
+    assert "暂时无法连接服务中心" in k.screen.notice.message
+    assert "暂时无法连接服务中心" in k.said()  # spoken, not only shown
+    k.set_hub_down(False)
+    k.key(pygame.K_RETURN)  # 重试
+    k.wait_for(lambda: k.screen.data is not None, what="types after retry")
+    assert "综合业务" in k.shown_text()
