@@ -100,9 +100,13 @@ def build_pdol_data(
     rng: Callable[[int], bytes] = os.urandom,
 ) -> bytes:
     """Concatenate the values the PDOL asks for, each cut or zero-padded to its length."""
+    requested = tlv.parse_dol(pdol)
+    total = sum(length for _tag, length in requested)
+    if total > 250:  # must fit one short APDU with the 83 tag and its length
+        raise ProtocolError(f"PDOL asks for {total} bytes")
     values = _terminal_values(now(), rng(4))
     out = bytearray()
-    for tag, length in tlv.parse_dol(pdol):
+    for tag, length in requested:
         value = values.get(tag, b"")
         # EMV Book 3 §5.4: a longer value is truncated, a shorter one padded.
         out += value[:length].ljust(length, b"\x00")
@@ -131,6 +135,8 @@ def _directory(transport: CardTransport) -> list[Application]:
         apps = _applications_in(fci)
         sfi = tlv.find(fci, TAG_SFI)
         if sfi:
+            if len(sfi) != 1 or not 1 <= sfi[0] <= 30:
+                raise ProtocolError("PSE directory SFI is invalid")
             for record in range(1, MAX_DIRECTORY_RECORDS + 1):
                 rec = exchange(transport, read_record(record, (sfi[0] << 3) | 4))
                 if not rec.ok:

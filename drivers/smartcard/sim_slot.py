@@ -36,7 +36,8 @@ class SimCardSlot:
         self._on_insert = on_insert or (lambda _name: None)
         self._on_remove = on_remove or (lambda: None)
         self._on_health = on_health or (lambda _health: None)
-        self._lock = threading.Lock()
+        # Re-entrant: a card (or test) may pull itself out while answering a command.
+        self._lock = threading.RLock()
         self._card: EmulatedCard | None = None
         self._connected: EmulatedCard | None = None
         self._running = False

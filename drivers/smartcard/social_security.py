@@ -68,6 +68,12 @@ def parse_record(record: int, data: bytes) -> bytes:
     return data[2 : 2 + data[1]]
 
 
+def _fixed(value: bytes, length: int, what: str) -> bytes:
+    if len(value) != length:
+        raise ProtocolError(f"{what} record has {len(value)} bytes, expected {length}")
+    return value
+
+
 def select_ssse(transport: CardTransport) -> None:
     """Select SSSE; CardNotReadableHere(UNKNOWN_CARD) when the card has none."""
     response = exchange(transport, select_by_name(SSSE_AID))
@@ -119,14 +125,14 @@ def read_social_security_card(transport: CardTransport) -> SocialSecurityCard:
     if not id_number_valid(ssn):
         raise ProtocolError("social security number fails the GB 11643 check")
     name = _text(_read(transport, REC_NAME), "gbk")
-    sex_raw = _read(transport, REC_SEX)
+    sex_raw = _fixed(_read(transport, REC_SEX), 1, "sex")
     # The sex code is one "an" byte ("1"/"2"); some issuers store it binary.
     sex = chr(sex_raw[0]) if sex_raw[:1] in (b"1", b"2", b"9", b"0") else str(sex_raw[0])
-    nation = bcd_digits(_read(transport, REC_NATION)).zfill(2)
-    birthplace = bcd_digits(_read(transport, REC_BIRTHPLACE))
+    nation = bcd_digits(_fixed(_read(transport, REC_NATION), 1, "nation"))
+    birthplace = bcd_digits(_fixed(_read(transport, REC_BIRTHPLACE), 3, "birthplace"))
     if not birthplace.strip("0"):
         birthplace = ""  # left blank by the issuer
-    birth = bcd_digits(_read(transport, REC_BIRTH_DATE))
+    birth = bcd_digits(_fixed(_read(transport, REC_BIRTH_DATE), 4, "birth date"))
     try:
         birth_date = date(int(birth[0:4]), int(birth[4:6]), int(birth[6:8]))
     except ValueError as exc:

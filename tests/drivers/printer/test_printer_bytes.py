@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import shutil
 import subprocess
 from pathlib import Path
@@ -96,3 +97,18 @@ def test_decoder_is_not_fooled_by_status_bytes_in_image_data() -> None:
     )
     decoded = decode(data)
     assert len(decoded.images) == 1 and decoded.text_lines == ["好"]
+
+
+def test_decoder_survives_corrupted_jobs(typical_receipt: Receipt) -> None:
+    rng = random.Random(7)
+    jobs = [render_receipt_bytes(typical_receipt, {"qr": qr}) for qr in ("image", "native")]
+    for _ in range(300):
+        data = bytearray(rng.choice(jobs))
+        for _ in range(rng.randint(1, 6)):
+            pos = rng.randrange(len(data))
+            if rng.random() < 0.6:
+                data[pos] = rng.choice([0x1B, 0x1D, 0x1C, 0x10, 0x0A, rng.randrange(256)])
+            else:
+                del data[pos : pos + rng.randint(1, 16)]
+        decoded = decode(bytes(data))  # never raises: a printer prints something or nothing
+        assert isinstance(decoded.text_lines, list)

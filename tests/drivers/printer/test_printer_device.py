@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -168,3 +169,26 @@ def test_serial_printer_through_a_pty(tmp_path: Path, typical_receipt: Receipt) 
     virtual.stop()
     assert decode(job).text_lines == layout_receipt(typical_receipt, 80)  # printed once only
     assert virtual.status_queries == [1, 2, 4] * 3
+
+
+def test_job_split_into_tiny_packets_with_status_queries_in_between(
+    virtual_printer: VirtualPrinter, typical_receipt: Receipt
+) -> None:
+    """Commands cut across TCP segments are reassembled; DLE EOT between them is answered."""
+    from drivers.printer import render_receipt_bytes
+
+    data = render_receipt_bytes(typical_receipt, {"qr": "native"})
+    lines = data.split(b"\n")
+    segments = [line + b"\n" for line in lines[:-1]] + [lines[-1]]
+    with socket.create_connection(("127.0.0.1", virtual_printer.port), timeout=5) as conn:
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        for segment in segments:
+            for start in range(0, len(segment), 7):  # 7-byte packets split commands
+                conn.sendall(segment[start : start + 7])
+            if segment.endswith(b"\n"):  # a command boundary: ask for the paper sensor
+                conn.sendall(b"\x10\x04\x04")
+                assert conn.recv(1) == b"\x12"
+    (job,) = virtual_printer.wait_for_jobs(1)
+    assert job == data
+    assert virtual_printer.status_queries == [4] * (len(segments) - 1)
+    assert decode(job).qr_payloads == [typical_receipt.qr]

@@ -6,9 +6,9 @@ import logging
 import queue
 import time
 from collections.abc import Callable
+from typing import Any
 
 import pytest
-from pcsc_fixtures import READER, CardProcess, Pcscd
 
 from drivers.health import DeviceHealth, DeviceState
 from drivers.sim.vpcd_card import load_citizen
@@ -25,7 +25,10 @@ from drivers.smartcard import (
 )
 
 pytestmark = pytest.mark.pcsc
-InsertCard = Callable[..., CardProcess]
+READER = "Virtual PCD 00 00"  # vpcd slot 0, TCP 35963 (the only one these tests use)
+# Fixtures from pcsc_fixtures.py: vpcd_card(card, citizen, *args) -> CardProcess; pcscd -> Pcscd.
+InsertCard = Callable[..., Any]
+Pcscd = Any
 
 
 def test_social_security_card_read_through_pcscd(vpcd_card: InsertCard) -> None:

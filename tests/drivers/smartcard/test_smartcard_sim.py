@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import json
+import random
+import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from drivers.errors import DeviceError
 from drivers.health import DeviceHealth, DeviceState
 from drivers.sim.cards import BankCardOS, SocialSecurityCardOS, UnknownCardOS
 from drivers.smartcard import (
@@ -94,3 +99,88 @@ def test_sim_slot_events_and_reads() -> None:
             reader.read_social_security_card()
     assert events == [DeviceState.ONLINE, ("insert", slot.reader_name), "remove"]
     assert isinstance(DeviceHealth("smartcard", DeviceState.ONLINE), DeviceHealth)
+
+
+class MutatingCard:
+    """Wraps a card and corrupts a few bytes of its answers (data part only)."""
+
+    def __init__(self, card: SocialSecurityCardOS | BankCardOS, rng: random.Random) -> None:
+        self.card = card
+        self.rng = rng
+
+    def getATR(self) -> bytes:  # noqa: N802 - virtualsmartcard's interface
+        return self.card.getATR()
+
+    def powerUp(self) -> None:  # noqa: N802
+        self.card.powerUp()
+
+    def powerDown(self) -> None:  # noqa: N802
+        self.card.powerDown()
+
+    def execute(self, msg: bytes) -> bytes:
+        response = bytearray(self.card.execute(msg))
+        if len(response) > 2 and self.rng.random() < 0.5:
+            for _ in range(self.rng.randint(1, 3)):
+                response[self.rng.randrange(len(response) - 2)] = self.rng.randrange(256)
+        if self.rng.random() < 0.05:
+            del response[self.rng.randrange(len(response)) :]  # truncated answer
+        return bytes(response)
+
+
+@pytest.mark.parametrize("kind", ["ss", "bank"])
+def test_corrupted_answers_give_device_errors_never_crashes_or_pans(kind: str) -> None:
+    rng = random.Random(20261122)
+    citizen = CITIZENS[0]
+    outcomes: dict[str, int] = {}
+    for _ in range(300):
+        card: SocialSecurityCardOS | BankCardOS = (
+            SocialSecurityCardOS(citizen) if kind == "ss" else BankCardOS(citizen)
+        )
+        try:
+            with SmartCardReader.from_transport(SimTransport(MutatingCard(card, rng))) as reader:
+                result = (
+                    reader.read_social_security_card() if kind == "ss" else reader.read_bank_card()
+                )
+            outcomes["ok"] = outcomes.get("ok", 0) + 1
+            assert citizen["bank_pan"] not in repr(result)
+        except DeviceError as exc:
+            outcomes[type(exc).__name__] = outcomes.get(type(exc).__name__, 0) + 1
+            assert citizen["bank_pan"] not in f"{exc} {exc.detail} {exc!r}"
+            assert citizen["bank_pan"][6:-4] not in str(exc)
+    assert outcomes.get("ProtocolError", 0) > 0  # the corruption was noticed, not ignored
+
+
+def test_bank_card_pulled_mid_read_leaks_no_pan() -> None:
+    citizen = CITIZENS[3]
+    slot = SimCardSlot()
+    card = BankCardOS(citizen)
+    slot.insert(card)
+    original = card.execute
+
+    def pull_after_gpo(msg: bytes) -> bytes:
+        if msg[:2] == b"\x80\xa8":  # pulled while answering GET PROCESSING OPTIONS
+            slot.remove()
+        return original(msg)
+
+    card.execute = pull_after_gpo  # type: ignore[method-assign]
+    with SmartCardReader.from_transport(slot) as reader, pytest.raises(CardRemoved) as info:
+        reader.read_bank_card()
+    assert citizen["bank_pan"] not in repr(info.value)
+    assert card.commands[-1][:2] == b"\x80\xa8"  # nothing reached the card after the pull
+
+
+def test_vpcd_card_exits_nonzero_when_vpcd_is_not_there() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        free_port = probe.getsockname()[1]
+    result = subprocess.run(
+        [sys.executable, "-m", "drivers.sim.vpcd_card", "--card", "ss", "--host", "127.0.0.1",
+         "--port", str(free_port)],
+        cwd=Path(__file__).resolve().parents[3],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "is pcscd running?" in result.stderr
