@@ -26,7 +26,7 @@ from kiosk.privacy import mask_id_number, mask_name, mask_phone
 from kiosk.ui.blocks import Block, KeyValues, Notice, Paragraph
 from screens import previews
 from screens.base import Option, Screen, ScreenContext
-from screens.common import ChoiceScreen, ReceiptPrinting, finish_service
+from screens.common import ChoiceScreen, ReceiptPrinting, finish_service, keep_for_reprint
 from screens.entry import PHONE, EntrySpec
 
 STEPS = 5
@@ -343,9 +343,9 @@ class ApplySlipScreen(Screen):
         )
 
     def on_enter(self) -> None:
+        keep_for_reprint(self, self.result["printable"])
         if self.printing.done or self.printing.busy:
             return
-        self.ctx.session.data.setdefault("printed", []).append(self.result["printable"])
         ok, why = self.ctx.device_available("printer")
         if ok:
             self.printing.start(self._receipt())

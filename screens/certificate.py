@@ -12,7 +12,7 @@ from kiosk.i18n import N_
 from kiosk.ui.blocks import Block, KeyValues, Paragraph
 from screens import previews
 from screens.base import Option, ScreenContext
-from screens.common import LoadingScreen, ReceiptPrinting, finish_service
+from screens.common import LoadingScreen, ReceiptPrinting, finish_service, keep_for_reprint
 
 
 class CertificateScreen(LoadingScreen):
@@ -35,7 +35,7 @@ class CertificateScreen(LoadingScreen):
         return lambda: gateway.post("/certificates/insurance", {"id_number": id_number})
 
     def loaded(self, data: Any) -> None:
-        self.ctx.session.data.setdefault("printed", []).append(data["printable"])
+        keep_for_reprint(self, data["printable"])
 
     def blocks(self) -> list[Block]:
         if self.data is None:

@@ -136,6 +136,13 @@ class LoadingScreen(ChoiceScreen, metaclass=ABCMeta):
         return self.ready_choices()
 
 
+def keep_for_reprint(screen: Screen, printable: dict[str, Any]) -> None:
+    """Remember a printable for 补打 in this session (once, however often the screen shows)."""
+    kept: list[dict[str, Any]] = screen.ctx.session.data.setdefault("printed", [])
+    if not any(p is printable for p in kept):
+        kept.append(printable)
+
+
 class ReceiptPrinting:
     """Printing from a screen: one job at a time, result shown and spoken.
 

@@ -20,7 +20,7 @@ from kiosk.services import HubError, HubUnavailable
 from kiosk.ui.blocks import Block, KeyValues, Paragraph
 from screens import previews
 from screens.base import Option, Screen, ScreenContext
-from screens.common import ReceiptPrinting, finish_service
+from screens.common import ReceiptPrinting, finish_service, keep_for_reprint
 from screens.pay import STEPS
 from screens.qr_block import QrBlock
 
@@ -293,7 +293,7 @@ class PayDoneScreen(Screen):
         )
 
     def on_enter(self) -> None:
-        self.ctx.session.data.setdefault("printed", []).append(self.order["printable"])
+        keep_for_reprint(self, self.order["printable"])
         ok, _ = self.ctx.device_available("printer")
         if ok and not self.printing.done and not self.printing.busy:
             self.printing.start(self._receipt())
