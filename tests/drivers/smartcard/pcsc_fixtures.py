@@ -10,10 +10,13 @@ the only proof the driver works against the real PC/SC stack.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -24,6 +27,8 @@ REPO = Path(__file__).resolve().parents[3]
 READER = "Virtual PCD 00 00"
 VPCD_PORT = 35963
 START_TIMEOUT = 15.0
+LOCK_FILE = Path(tempfile.gettempdir()) / f"huimin-vpcd-{VPCD_PORT}.lock"
+LOCK_TIMEOUT = 300.0
 
 
 def _reader_state(reader: str) -> tuple[bool, bool]:
@@ -96,17 +101,38 @@ class Pcscd:
             self.proc = None
 
 
+@contextlib.contextmanager
+def _vpcd_slot_lock(timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
+    """Serialise test sessions that share vpcd's one fixed port on this machine
+    (several pytest runs may overlap on a shared CI host)."""
+    fd = os.open(LOCK_FILE, os.O_CREAT | os.O_RDWR, 0o666)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    pytest.fail(f"another test session held {LOCK_FILE} for over {timeout:.0f} s")
+                time.sleep(0.2)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
 @pytest.fixture(scope="session")
 def pcscd() -> Iterator[Pcscd]:
-    daemon = Pcscd()
-    if _reader_state(READER)[0]:
-        yield daemon  # already running (not ours): use it, never stop it
-        return
-    daemon.start()
-    try:
-        yield daemon
-    finally:
-        daemon.stop()
+    with _vpcd_slot_lock():
+        daemon = Pcscd()
+        if _reader_state(READER)[0]:
+            yield daemon  # already running (not ours): use it, never stop it
+            return
+        daemon.start()
+        try:
+            yield daemon
+        finally:
+            daemon.stop()
 
 
 class CardProcess:
