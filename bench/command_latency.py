@@ -26,7 +26,11 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from hub_heartbeats import hub_processes, postgres_cluster, prepare_schema  # noqa: E402
+from hub_heartbeats import (  # type: ignore[import-not-found]
+    hub_processes,
+    postgres_cluster,
+    prepare_schema,
+)
 
 ADMIN_PASSWORD = "huimin-demo"  # the default bootstrap password (hub settings)
 
@@ -36,7 +40,9 @@ class Terminal(threading.Thread):
 
     def __init__(self, url: str, token: str) -> None:
         super().__init__(daemon=True)
-        self.client = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=40)
+        self.client = httpx.Client(
+            base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=40
+        )
         self.acked: dict[int, float] = {}
         self.stop = threading.Event()
         self.changed = threading.Condition()
@@ -45,7 +51,10 @@ class Terminal(threading.Thread):
         while not self.stop.is_set():
             commands = self.client.get("/api/v1/terminal/commands", params={"wait": 5}).json()
             for command in commands:
-                reply = self.client.post(f"/api/v1/terminal/commands/{command['id']}/ack", json={"ok": True, "result": "bench"})
+                reply = self.client.post(
+                    f"/api/v1/terminal/commands/{command['id']}/ack",
+                    json={"ok": True, "result": "bench"},
+                )
                 assert reply.status_code == 204, reply.text
                 with self.changed:
                     self.acked[int(command["id"])] = time.perf_counter()
@@ -57,7 +66,10 @@ def console_session(url: str) -> tuple[httpx.Client, str]:
     form = client.get("/console/login").text
     token = re.search(r'name="csrf_token" value="([^"]+)"', form)
     assert token is not None
-    reply = client.post("/console/login", data={"username": "admin", "password": ADMIN_PASSWORD, "csrf_token": token.group(1)})
+    reply = client.post(
+        "/console/login",
+        data={"username": "admin", "password": ADMIN_PASSWORD, "csrf_token": token.group(1)},
+    )
     assert reply.status_code == 303, reply.text[:300]
     return client, str(client.get("/console/whoami").json()["csrf_token"])
 
@@ -65,7 +77,8 @@ def console_session(url: str) -> tuple[httpx.Client, str]:
 def measure(console_url: str, terminal_url: str, count: int) -> list[float]:
     enrolled = httpx.post(
         f"{terminal_url}/api/v1/terminal/enrol",
-        json={"code": "DEMO-ENROL", "name": "latency", "place": {"county": "兰考县"}}, timeout=30,
+        json={"code": "DEMO-ENROL", "name": "latency", "place": {"county": "兰考县"}},
+        timeout=30,
     ).json()
     terminal = Terminal(terminal_url, enrolled["token"])
     terminal.start()
@@ -101,7 +114,9 @@ def report(name: str, latencies: list[float]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--db", nargs="+", default=["sqlite", "postgres"], choices=["sqlite", "postgres"])
+    parser.add_argument(
+        "--db", nargs="+", default=["sqlite", "postgres"], choices=["sqlite", "postgres"]
+    )
     parser.add_argument("--commands", type=int, default=200)
     args = parser.parse_args(argv)
     lines = []
@@ -111,12 +126,19 @@ def main(argv: list[str] | None = None) -> int:
                 url = f"sqlite:///{tmp}/hub.db"
                 prepare_schema(url)
                 with hub_processes(url, 1, Path(tmp)) as urls:
-                    lines.append(report("sqlite, 1 process", measure(urls[0], urls[0], args.commands)))
+                    lines.append(
+                        report("sqlite, 1 process", measure(urls[0], urls[0], args.commands))
+                    )
             else:
                 with postgres_cluster() as url:
                     prepare_schema(url)
                     with hub_processes(url, 2, Path(tmp)) as urls:
-                        lines.append(report("postgresql, console and terminal on different processes", measure(urls[1], urls[0], args.commands)))
+                        lines.append(
+                            report(
+                                "postgresql, console and terminal on different processes",
+                                measure(urls[1], urls[0], args.commands),
+                            )
+                        )
     print("\n".join(lines))
     return 0
 

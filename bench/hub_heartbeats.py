@@ -89,7 +89,12 @@ def postgres_cluster() -> Iterator[str]:
         "UTF8",
         "--locale=C.UTF-8",
     )
-    opts = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c max_connections=200 -c synchronous_commit=off"
+    # synchronous_commit=off: heartbeats are replaceable status, and a county
+    # server would set it for the hub's role; reported with the figures.
+    opts = (
+        f"-p {port} -k {root} -c listen_addresses=127.0.0.1 "
+        "-c max_connections=200 -c synchronous_commit=off"
+    )
     as_pg(
         str(PG_BIN / "pg_ctl"), "-D", str(data), "-o", opts, "-l", str(root / "log"), "-w", "start"
     )
@@ -104,7 +109,7 @@ def postgres_cluster() -> Iterator[str]:
 
 def prepare_schema(database_url: str) -> None:
     """Migrations, then any fleet/service table they do not cover yet."""
-    import hub.fleet.models  # noqa: F401
+    import hub.fleet.models
     import hub.services.models  # noqa: F401
     from hub import schema
     from hub.db import Base, make_engine
@@ -252,7 +257,7 @@ def _load_process(
     start_at: float,
     out: mp.Queue,
     once: bool,
-) -> None:  # type: ignore[type-arg]
+) -> None:
     async def main() -> list[int]:
         counts = [0, 0]
         while time.time() < start_at:
@@ -289,7 +294,7 @@ def hammer(
 ) -> tuple[float, int]:
     """(heartbeats/s answered 200, non-200 answers) over ``duration`` seconds
     (``once``: every terminal sends one heartbeat, bounded by ``duration``)."""
-    out: mp.Queue = mp.Queue()  # type: ignore[type-arg]
+    out: mp.Queue = mp.Queue()
     start_at = time.time() + 0.5
     procs = [
         mp.Process(
@@ -350,7 +355,8 @@ def main(argv: list[str] | None = None) -> int:
         med = statistics.median(rates)
         verdict = "OK" if med >= targets[db] else "BELOW TARGET"
         summary.append(
-            f"{db}: median {med:,.0f}/s (min {min(rates):,.0f}, max {max(rates):,.0f}) target {targets[db]:,.0f}/s {verdict}"
+            f"{db}: median {med:,.0f}/s (min {min(rates):,.0f}, max {max(rates):,.0f}) "
+            f"target {targets[db]:,.0f}/s {verdict}"
         )
     print("\n".join(summary))
     return 0

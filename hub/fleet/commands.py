@@ -12,6 +12,7 @@ per waiting terminal).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import math
 from dataclasses import dataclass
@@ -223,10 +224,8 @@ class CommandBus:
         loop = self._loop
         if loop is None or loop.is_closed():
             return
-        try:
+        with contextlib.suppress(RuntimeError):  # loop shut down between check and call
             loop.call_soon_threadsafe(self._wake, terminal_id)
-        except RuntimeError:
-            pass  # loop shut down between the check and the call
 
     def _wake(self, terminal_id: int) -> None:
         for event in self._waiters.get(terminal_id, ()):

@@ -47,7 +47,7 @@ def catalogue_items(settings: HubSettings) -> tuple[list[CatalogueEntry], str]:
 
 
 def scope_matches(scope: str, path: str) -> bool:
-    return scope == "" or path == scope or path.startswith(scope + "/")
+    return scope in ("", path) or path.startswith(scope + "/")
 
 
 def normalise_scope(county: str, town: str, village: str) -> str:

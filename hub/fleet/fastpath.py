@@ -95,7 +95,7 @@ class HeartbeatFastPath:
             # Autocommit: the single UPDATE is its own transaction, which saves
             # the COMMIT round trip. The connection never goes back to the pool
             # in this mode (close() invalidates it).
-            driver = raw.dbapi_connection
+            driver: Any = raw.dbapi_connection
             if self._sqlite:
                 driver.isolation_level = None
             else:

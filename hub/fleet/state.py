@@ -123,7 +123,7 @@ class FleetState:
         while not self._stop.wait(period):
             try:
                 self.send_webhooks(sweep_offline(self.engine, self.settings.heartbeat_interval_s))
-            except Exception:  # noqa: BLE001 - supervision point: the sweep must keep running
+            except Exception:  # supervision point: the sweep must outlive a bad round
                 log.exception("offline sweep failed")
 
     # -- helpers used by routes ---------------------------------------------------

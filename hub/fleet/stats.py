@@ -68,6 +68,8 @@ def _rating(raw: Any) -> tuple[int | None, list[str]]:
         reasons = raw.get("reasons") or []
     else:
         level, reasons = raw, []
+    if not isinstance(level, int | float | str):
+        return None, []
     try:
         value = int(level)
     except (TypeError, ValueError):

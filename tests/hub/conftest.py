@@ -83,7 +83,11 @@ def pg_server() -> Iterator[str]:
             "--locale=C.UTF-8",
         ]
     )
-    options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+    # A throw-away test cluster: durability settings off for speed.
+    options = (
+        f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off "
+        "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+    )
     _as_postgres(
         [
             str(PG_BIN / "pg_ctl"),
@@ -137,7 +141,7 @@ def prepare_schema(database_url: str) -> None:
     Until the lead generates the fleet migration, ``create_all`` makes the
     tables; once it exists, the upgrade creates them and create_all is a no-op.
     """
-    import hub.fleet.models  # noqa: F401 - registers the fleet tables
+    import hub.fleet.models
     import hub.services.models  # noqa: F401 - registers the service tables
     from hub import schema
     from hub.db import Base, make_engine

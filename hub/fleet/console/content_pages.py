@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import Connection, select, update
 
 from hub.fleet import audit
@@ -199,5 +199,4 @@ def switch_catalogue_item(
     return see_other(
         db,
         f"/console/content?scope={scope}&msg=已{state} {service_id}，已通知 {len(pushed)} 台终端",
-        status_code=303,
     )

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
@@ -52,7 +52,7 @@ def _rows(request: Request, db: Session, include_revoked: bool = False) -> list[
             select(Alert.terminal_id, func.count())
             .where(Alert.open_key.is_not(None))
             .group_by(Alert.terminal_id)
-        ).all()  # type: ignore[arg-type]
+        ).all()
     )
     rows = []
     for t in db.execute(query).scalars():
@@ -139,10 +139,7 @@ def _alert_context(db: Session, show_resolved: bool) -> dict[str, Any]:
         .join(Terminal, Terminal.id == Alert.terminal_id)
         .order_by(Alert.raised_at.desc())
     )
-    if show_resolved:
-        query = query.limit(200)
-    else:
-        query = query.where(Alert.open_key.is_not(None))
+    query = query.limit(200) if show_resolved else query.where(Alert.open_key.is_not(None))
     return {
         "alerts": db.execute(query).all(),
         "show_resolved": show_resolved,

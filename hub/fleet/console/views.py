@@ -8,8 +8,8 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from sqlalchemy.orm import Session
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session
 
 from hub.fleet.alerts import ALERT_LABELS
 from hub.fleet.audit import ACTION_LABELS

@@ -83,16 +83,16 @@ def _settings(db: Path) -> HubSettings:
 
 def all_routes(app: FastAPI) -> list[tuple[str, set[str]]]:
     """(full path, methods) of every HTTP route, through included routers."""
-    found = []
+    found: list[tuple[str, set[str]]] = []
     for context in iter_route_contexts(app.routes):
         methods = getattr(context.original_route, "methods", None)  # None for mounts
-        if methods:
+        if methods and context.path:
             found.append((context.path, set(methods)))
     return found
 
 
 def fleet_routes(app: FastAPI) -> list[tuple[str, str]]:
-    found = []
+    found: list[tuple[str, str]] = []
     for path, methods in all_routes(app):
         if path.startswith(FLEET_PREFIXES):
             found.extend((m, path) for m in sorted(methods) if m != "HEAD")

@@ -23,7 +23,7 @@ def audit_actions(app: FastAPI) -> list[tuple[str, str, str]]:
         rows = conn.execute(
             select(AuditEntry.actor, AuditEntry.action, AuditEntry.result).order_by(AuditEntry.id)
         ).all()
-    return [tuple(r) for r in rows]  # type: ignore[misc]
+    return [(r.actor, r.action, r.result) for r in rows]
 
 
 def _login_form_token(client: TestClient) -> str:

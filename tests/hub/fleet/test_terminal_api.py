@@ -6,6 +6,7 @@ import json
 import re
 import time
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -28,7 +29,7 @@ from tests.hub.fleet.helpers import enrol, heartbeat_body, login
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
-def count(app: FastAPI, model: type, *where: object) -> int:
+def count(app: FastAPI, model: type, *where: Any) -> int:
     with app.state.engine.connect() as conn:
         return int(conn.execute(select(func.count()).select_from(model).where(*where)).scalar_one())
 

@@ -39,7 +39,9 @@ class Receiver:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True
+        )
 
     def __enter__(self) -> Receiver:
         self.thread.start()
@@ -56,7 +58,9 @@ def receiver() -> Iterator[Receiver]:
         yield r
 
 
-def test_alerts_are_posted_to_the_webhook(receiver: Receiver, make_settings: Callable[..., HubSettings]) -> None:
+def test_alerts_are_posted_to_the_webhook(
+    receiver: Receiver, make_settings: Callable[..., HubSettings]
+) -> None:
     app = build_app(make_settings(webhook_url=receiver.url))
     with TestClient(app) as client:
         terminal_id, auth = enrol(client)
@@ -68,17 +72,24 @@ def test_alerts_are_posted_to_the_webhook(receiver: Receiver, make_settings: Cal
     app.state.engine.dispose()
     events = [(p["event"], p["kind"], p["terminal_id"]) for p in receiver.payloads]
     assert events == [("raised", "paper_out", terminal_id), ("resolved", "paper_out", terminal_id)]
-    assert receiver.payloads[0]["label"] == "打印机缺纸" and receiver.payloads[0]["subject"] == "printer"
+    assert (
+        receiver.payloads[0]["label"] == "打印机缺纸"
+        and receiver.payloads[0]["subject"] == "printer"
+    )
 
 
-def test_slow_or_dead_webhook_never_blocks_heartbeats(make_settings: Callable[..., HubSettings]) -> None:
+def test_slow_or_dead_webhook_never_blocks_heartbeats(
+    make_settings: Callable[..., HubSettings],
+) -> None:
     with Receiver(delay_s=3.0) as slow:
         app = build_app(make_settings(webhook_url=slow.url))
         with TestClient(app) as client:
             _, auth = enrol(client)
             start = time.monotonic()
             for paper in ("out", "full", "low", "full"):
-                reply = client.post("/api/v1/terminal/heartbeat", json=heartbeat_body(paper=paper), headers=auth)
+                reply = client.post(
+                    "/api/v1/terminal/heartbeat", json=heartbeat_body(paper=paper), headers=auth
+                )
                 assert reply.status_code == 200
             assert time.monotonic() - start < 2.0
     app.state.engine.dispose()
@@ -86,7 +97,9 @@ def test_slow_or_dead_webhook_never_blocks_heartbeats(make_settings: Callable[..
     with TestClient(dead) as client:
         _, auth = enrol(client)
         start = time.monotonic()
-        reply = client.post("/api/v1/terminal/heartbeat", json=heartbeat_body(paper="out"), headers=auth)
+        reply = client.post(
+            "/api/v1/terminal/heartbeat", json=heartbeat_body(paper="out"), headers=auth
+        )
         assert reply.status_code == 200 and time.monotonic() - start < 2.0
     dead.state.engine.dispose()
 
