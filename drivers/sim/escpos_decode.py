@@ -282,7 +282,9 @@ def _text_image(line: TextLine, width: int, font: Any) -> Any:
     x = max(0, left.get(line.align, 0)) // scale_x
     for ch in line.text:
         # Each character sits in its own cell, as on the printer (fixed pitch).
-        draw.text((x, 1), ch, fill=0, font=font, stroke_width=1 if line.bold else 0, stroke_fill=0)
+        draw.text((x, 1), ch, fill=0, font=font)
+        if line.bold:  # emphasised mode prints each dot twice, shifted one dot right
+            draw.text((x + 1, 1), ch, fill=0, font=font)
         x += CELL if ord(ch) < 0x80 else 2 * CELL
     if line.double_width or line.double_height:
         image = image.resize(
