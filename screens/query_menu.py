@@ -30,7 +30,10 @@ class QueryMenuScreen(Screen):
     def _choose_query(self, kind: str) -> Callable[[], None]:
         def choose() -> None:
             self.ctx.session.service_id = f"query.{kind}"
-            if self.ctx.session.identity is None:
+            if kind == "applications":
+                # By acceptance number typed on the keypad, or all of the person's.
+                self.ctx.go("progress")
+            elif self.ctx.session.identity is None:
                 self.ctx.go("identify", then="query_result", kind=kind)
             else:
                 self.ctx.go("query_result", kind=kind)
