@@ -4,32 +4,36 @@
 ``tr("…")``, ``tr.format("…")``) and adds missing ones to
 ``locale/en/LC_MESSAGES/huimin.po`` with an empty translation, keeping
 existing translations. ``--check`` changes nothing and exits 1 listing
-msgids without an English translation (the test suite runs it).
+msgids without an English translation, and markers whose argument is built
+(f-string, ``+``, ``%``, ``.format``) and so can never be translated (the
+test suite runs it).
 The source language is Chinese, so ``zh_CN`` needs no translations.
 """
 
 from __future__ import annotations
 
 import argparse
-import re
+import ast
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ("kiosk", "screens", "drivers", "main.py", "hub/services")
 PO = ROOT / "locale" / "en" / "LC_MESSAGES" / "huimin.po"
-CALL = re.compile(
-    r"""\b(?:N_|tr|tr\.format|gettext)\(\s*(?P<q>["'])(?P<text>(?:\\.|(?!(?P=q)).)+)(?P=q)\s*[,)]"""
-)
+MARKERS = ("N_", "tr", "gettext")
 
 HEADER = """# Huimin kiosk: English translations of the Chinese source strings.
 msgid ""
 msgstr ""
 "Project-Id-Version: huimin\\n"
+"PO-Revision-Date: 2026-11-22 00:00+0800\\n"
+"Last-Translator: Huimin team\\n"
+"Language-Team: English\\n"
 "Language: en\\n"
 "MIME-Version: 1.0\\n"
 "Content-Type: text/plain; charset=UTF-8\\n"
 "Content-Transfer-Encoding: 8bit\\n"
+"Plural-Forms: nplurals=2; plural=(n != 1);\\n"
 """
 
 
@@ -40,26 +44,79 @@ def has_cjk(text: str) -> bool:
     )
 
 
-def find_msgids() -> dict[str, str]:
-    """msgid → first place it is used (only strings with Chinese in them)."""
+def _is_marker(func: ast.expr) -> bool:
+    """``N_(…)``, ``tr(…)``, ``gettext(…)``, ``x.tr(…)``, ``tr.format(…)``, ``x.tr.format(…)``."""
+    if isinstance(func, ast.Name):
+        return func.id in MARKERS
+    if isinstance(func, ast.Attribute):
+        if func.attr in ("tr", "gettext"):
+            return True
+        if func.attr == "format":
+            inner = func.value
+            return (isinstance(inner, ast.Name) and inner.id == "tr") or (
+                isinstance(inner, ast.Attribute) and inner.attr == "tr"
+            )
+    return False
+
+
+def _literal_cjk(node: ast.AST) -> bool:
+    """True if any string literal inside ``node`` has Chinese text in it."""
+    return any(
+        isinstance(sub, ast.Constant) and isinstance(sub.value, str) and has_cjk(sub.value)
+        for sub in ast.walk(node)
+    )
+
+
+def _built(arg: ast.expr) -> bool:
+    """An argument assembled before translation: f-string, ``+``, ``%`` or ``"…".format()``."""
+    if isinstance(arg, (ast.JoinedStr, ast.BinOp)):
+        return True
+    return (
+        isinstance(arg, ast.Call)
+        and isinstance(arg.func, ast.Attribute)
+        and arg.func.attr == "format"
+        and isinstance(arg.func.value, ast.Constant)
+    )
+
+
+def scan() -> tuple[dict[str, str], list[str]]:
+    """(msgid → first place it is used, places that build a Chinese message before translating).
+
+    Parsed with ``ast`` rather than matched as text, so adjacent literals that Python joins
+    (``tr("第一段" "第二段")``, split over lines) are one msgid, as at run time. A marker whose
+    argument is an f-string, ``+``, ``%`` or ``.format()`` with Chinese in it cannot be looked
+    up in a catalogue: it is reported, never guessed at.
+    """
     found: dict[str, str] = {}
+    built: list[str] = []
     for source in SOURCES:
         path = ROOT / source
         files = [path] if path.is_file() else sorted(path.rglob("*.py"))
         for file in files:
-            text = file.read_text(encoding="utf-8")
-            for match in CALL.finditer(text):
-                msgid = (
-                    match.group("text")
-                    .encode()
-                    .decode("unicode_escape")
-                    .encode("latin-1")
-                    .decode("utf-8")
-                )
-                if has_cjk(msgid):
-                    line = text.count("\n", 0, match.start()) + 1
-                    found.setdefault(msgid, f"{file.relative_to(ROOT)}:{line}")
-    return found
+            name = str(file.relative_to(ROOT))
+            tree = ast.parse(file.read_text(encoding="utf-8"), filename=name)
+            calls = sorted(
+                (
+                    node
+                    for node in ast.walk(tree)
+                    if isinstance(node, ast.Call) and node.args and _is_marker(node.func)
+                ),
+                key=lambda node: (node.lineno, node.col_offset),
+            )
+            for call in calls:
+                arg = call.args[0]
+                where = f"{name}:{call.lineno}"
+                if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                    if has_cjk(arg.value):
+                        found.setdefault(arg.value, where)
+                elif _built(arg) and _literal_cjk(arg):
+                    built.append(where)
+    return found, built
+
+
+def find_msgids() -> dict[str, str]:
+    """msgid → first place it is used (only strings with Chinese in them)."""
+    return scan()[0]
 
 
 def _unquote(s: str) -> str:
@@ -99,17 +156,19 @@ def write_po(path: Path, entries: dict[str, str], where: dict[str, str]) -> None
     path.write_text("\n".join(out) + "\n", encoding="utf-8")
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--check", action="store_true", help="only report untranslated msgids")
-    args = parser.parse_args()
-    where = find_msgids()
+    args = parser.parse_args(argv)
+    where, built = scan()
     entries = read_po(PO)
     missing = [m for m in where if not entries.get(m)]
+    for place in built:
+        print(f"not extractable (message built before translation): {place}")
     if args.check:
         for msgid in missing:
             print(f"untranslated: {where[msgid]}: {msgid}")
-        return 1 if missing else 0
+        return 1 if missing or built else 0
     for msgid in where:
         entries.setdefault(msgid, "")
     write_po(PO, entries, where)
