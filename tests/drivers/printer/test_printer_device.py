@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from drivers.errors import DeviceOffline, PaperOut
+from drivers.errors import DeviceError, DeviceOffline, PaperOut
 from drivers.health import DeviceState, PaperState
 from drivers.printer import (
     CoverOpen,
     PrinterNotFound,
+    PrinterSettings,
     Receipt,
     ReceiptPrinter,
     layout_receipt,
@@ -192,3 +193,58 @@ def test_job_split_into_tiny_packets_with_status_queries_in_between(
     assert job == data
     assert virtual_printer.status_queries == [4] * (len(segments) - 1)
     assert decode(job).qr_payloads == [typical_receipt.qr]
+
+
+class ScriptedPrinterPort:
+    """A transport that answers status queries from a script (the transport edge only)."""
+
+    description = "scripted"
+
+    def __init__(self, replies: dict[bytes, bytes]) -> None:
+        self.replies = replies
+        self.written = bytearray()
+        self._pending = b""
+
+    def open(self) -> None:
+        self._pending = b""
+
+    def write(self, data: bytes) -> None:
+        self.written += data
+        self._pending = self.replies.get(data, b"")
+
+    def read(self, size: int, timeout: float) -> bytes:
+        reply, self._pending = self._pending[:size], b""
+        return reply
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize(
+    ("printer", "cause", "paper", "state", "paper_state"),
+    [
+        (0x12, 0x12, 0x12, DeviceState.ONLINE, PaperState.FULL),
+        (0x12, 0x12, 0x1E, DeviceState.ONLINE, PaperState.LOW),
+        (0x1A, 0x32, 0x72, DeviceState.ONLINE, PaperState.OUT),
+        (0x1A, 0x16, 0x12, DeviceState.USERERROR, PaperState.FULL),
+        (0x1A, 0x52, 0x12, DeviceState.HWERROR, PaperState.FULL),
+        (0xFF, 0x12, 0x12, DeviceState.HWERROR, PaperState.UNKNOWN),  # not a status byte
+    ],
+)
+def test_status_bytes_map_to_health(
+    printer: int, cause: int, paper: int, state: DeviceState, paper_state: PaperState
+) -> None:
+    port = ScriptedPrinterPort(
+        {
+            b"\x10\x04\x01": bytes((printer,)),
+            b"\x10\x04\x02": bytes((cause,)),
+            b"\x10\x04\x04": bytes((paper,)),
+        }
+    )
+    device = ReceiptPrinter(PrinterSettings(), port)
+    health = device.health()
+    assert (health.state, health.paper) == (state, paper_state)
+    if state is not DeviceState.ONLINE or paper_state is PaperState.OUT:
+        with pytest.raises(DeviceError):
+            device.print_receipt(Receipt("测试"))
+        assert bytes(port.written).replace(STATUS_QUERIES, b"").replace(b"\x10\x04\x01", b"") == b""
