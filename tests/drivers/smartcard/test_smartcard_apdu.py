@@ -139,3 +139,15 @@ def test_masks_and_id_check() -> None:
     assert mask_pan("6217001234567890122") == "621700*********0122"
     assert id_number_valid("410225194103152422")
     assert not id_number_valid("410225194103152423")
+
+
+def test_tlv_encoding_against_hand_written_bytes() -> None:
+    # The card simulator builds its records with tlv.encode: pin it to EMV Book 3 bytes
+    # so a symmetric bug in encode and parse cannot hide.
+    assert tlv.encode(0x5F24, bytes.fromhex("310531")).hex() == "5f2403310531"
+    assert tlv.encode(0x70, bytes(200))[:3].hex() == "7081c8"
+    assert tlv.encode(0x70, bytes(300))[:4].hex() == "7082012c"
+    fci = bytes.fromhex("6F1A840E315041592E5359532E4444463031A5088801015F2D027A68")
+    assert tlv.find(fci, 0x88) == b"\x01"
+    assert tlv.find(fci, 0x84) == b"1PAY.SYS.DDF01"
+    assert tlv.parse_dol(bytes.fromhex("9F66049F02069A03")) == [(0x9F66, 4), (0x9F02, 6), (0x9A, 3)]
