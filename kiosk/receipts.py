@@ -1,45 +1,123 @@
-"""Receipts the kiosk prints, built from what the hub sent and the screen showed.
+"""Receipts for the service journeys: acceptance slips, certificates, payment
+receipts, guides and queue tickets.
 
-The hub's ``printable`` (title, lines, table, notes, verification code and
-its URL) is already masked (payments-and-privacy.md); laying it out for the
-paper width is the printer driver's job (:class:`drivers.printer.Receipt`).
+The hub sends a ``printable`` with every response that ends on paper
+(hub/services/printable.py: title, key–value lines, an optional table,
+notes, verification code and QR URL), already masked on the server
+(payments-and-privacy.md §Personal data: "mask on the server where the
+server renders"). This module turns it into a printer
+:class:`~drivers.printer.receipt.Receipt` and adds the terminal's own
+footer; the guide, which the terminal composes itself, is built here.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from kiosk.i18n import Translator
+from kiosk.privacy import redact
 
 if TYPE_CHECKING:
-    from drivers.printer import Receipt
+    from drivers.printer.receipt import Receipt
+
+
+def yuan(fen: int) -> str:
+    """``40000`` fen → ``"400.00元"`` (amounts travel as integer fen)."""
+    sign = "-" if fen < 0 else ""
+    fen = abs(fen)
+    return f"{sign}{fen // 100}.{fen % 100:02d}元"
+
+
+def _footer(notes: Sequence[str], terminal: str, when: str) -> str:
+    return "\n".join([*(str(n) for n in notes), f"{terminal} {when}"])
 
 
 def from_printable(
-    printable: dict[str, Any], *, tr: Translator, terminal: str, now: datetime
+    printable: Mapping[str, Any], *, tr: Translator, terminal: str, now: datetime
 ) -> Receipt:
-    """The receipt for a hub printable; ``now`` is the terminal's local time (printed)."""
-    # Imported here: python-escpos is slow to import and not needed for the first frame.
-    from drivers.printer import Receipt, ReceiptTable
+    """A receipt from the hub's ``printable`` (slip, certificate, ticket, progress, payment).
 
-    table = printable.get("table") or {}
+    Labels, title and notes are msgids the terminal translates; values are
+    already masked by the hub and pass :func:`kiosk.privacy.redact` as a
+    second guard, so an ID- or card-number-shaped run never reaches paper
+    in full. ``now`` is the print time (the terminal's local time).
+    """
+    from drivers.printer.receipt import Receipt, ReceiptTable
+
     tables = []
-    if table.get("rows"):
+    table = printable.get("table")
+    if table and table.get("columns") and table.get("rows"):
         tables.append(
             ReceiptTable(
-                [tr(str(c)) for c in table.get("columns", [])],
-                [[str(c) for c in row] for row in table["rows"]],
+                header=tuple(tr(str(c)) for c in table["columns"]),
+                rows=tuple(tuple(redact(str(c)) for c in row) for row in table["rows"]),
             )
         )
-    footer = [tr(str(n)) for n in printable.get("notes", [])]
-    footer.append(tr.format("终端：{terminal}", terminal=terminal))
+    notes = [tr(redact(str(n))) for n in printable.get("notes", [])]
+    notes.append(tr.format("终端：{terminal}", terminal=terminal))
     return Receipt(
         title=tr(str(printable.get("title", ""))),
-        lines=[(tr(str(line["label"])), str(line["value"])) for line in printable.get("lines", [])],
+        lines=[
+            (tr(str(line["label"])), redact(str(line["value"])))
+            for line in printable.get("lines", [])
+        ],
         tables=tables,
-        qr=printable.get("qr_url"),
-        verification_code=printable.get("verification_code"),
-        footer="\n".join(footer),
+        qr=printable.get("qr_url") or None,
+        verification_code=printable.get("verification_code") or None,
+        footer="\n".join(notes),
         created_at=now,
     )
+
+
+def guide_receipt(guide: Mapping[str, Any], *, terminal: str, when: str) -> Receipt:
+    """The 办事指南 on paper: every element the screen shows (seeds/001)."""
+    from drivers.printer.receipt import Receipt, ReceiptTable
+
+    limits = guide.get("time_limits") or {}
+    promised = int(limits.get("promised_days", 0))
+    lines: list[tuple[str, str]] = [
+        ("事项", str(guide["name"])),
+        ("受理单位", str(guide.get("department", ""))),
+        ("跑动次数", str(guide.get("visits", ""))),
+        ("办理时限", "即办" if promised == 0 else f"承诺{promised}个工作日"),
+        ("收费", str(guide.get("fees_text", ""))),
+        ("咨询电话", str(guide.get("phone", ""))),
+    ]
+    for i, basis in enumerate(guide.get("legal_basis", [])):
+        lines.append(("办理依据" if i == 0 else "", str(basis)))
+    for i, cond in enumerate(guide.get("conditions", [])):
+        lines.append(("申请条件" if i == 0 else "", f"{i + 1}. {cond}"))
+    for i, step in enumerate(guide.get("process", [])):
+        lines.append(("办理流程" if i == 0 else "", f"{i + 1}. {step}"))
+    for i, place in enumerate(guide.get("where", [])):
+        lines.append(
+            (
+                "办理地点" if i == 0 else "",
+                f"{place['name']}：{place['address']}（{place['hours']}）",
+            )
+        )
+    materials = ReceiptTable(
+        header=("申请材料", "形式", "份数"),
+        rows=tuple(
+            (str(m["name"]), str(m.get("form", "")), str(m.get("copies", "")))
+            for m in guide.get("materials", [])
+        ),
+    )
+    return Receipt(
+        title=f"办事指南：{guide['name']}",
+        lines=lines,
+        tables=[materials] if materials.rows else [],
+        footer=_footer([str(limits.get("note", ""))] if limits.get("note") else [], terminal, when),
+    )
+
+
+def kept_receipt(
+    record: Mapping[str, Any], *, tr: Translator, terminal: str, now: datetime
+) -> Receipt:
+    """A reprint of something this terminal printed earlier (its ``printable``)."""
+    from dataclasses import replace
+
+    receipt = from_printable(record, tr=tr, terminal=terminal, now=now)
+    return replace(receipt, title=tr.format("{title}（补打）", title=receipt.title))

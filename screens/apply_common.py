@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from kiosk import receipts_services
+from kiosk import receipts
 from kiosk.i18n import N_
 from kiosk.payments import new_idempotency_key
 from kiosk.privacy import mask_id_number, mask_name, mask_phone
@@ -338,8 +338,11 @@ class ApplySlipScreen(Screen):
         self.printing = ReceiptPrinting(self)
 
     def _receipt(self) -> Any:
-        return receipts_services.from_printable(
-            self.result["printable"], tr=self.ctx.tr, terminal=self.ctx.terminal_name
+        return receipts.from_printable(
+            self.result["printable"],
+            tr=self.ctx.tr,
+            terminal=self.ctx.terminal_name,
+            now=self.ctx.local_now(),
         )
 
     def on_enter(self) -> None:

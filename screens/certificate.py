@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from kiosk import receipts_services
+from kiosk import receipts
 from kiosk.i18n import N_
 from kiosk.ui.blocks import Block, KeyValues, Paragraph
 from screens import previews
@@ -49,8 +49,11 @@ class CertificateScreen(LoadingScreen):
         ]
 
     def _receipt(self) -> Any:
-        return receipts_services.from_printable(
-            self.data["printable"], tr=self.ctx.tr, terminal=self.ctx.terminal_name
+        return receipts.from_printable(
+            self.data["printable"],
+            tr=self.ctx.tr,
+            terminal=self.ctx.terminal_name,
+            now=self.ctx.local_now(),
         )
 
     def ready_choices(self) -> list[Option]:

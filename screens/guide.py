@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from kiosk import receipts_services
+from kiosk import receipts
 from kiosk.i18n import N_
 from kiosk.ui.blocks import Block, KeyValues, Paragraph, Table
 from screens import previews
@@ -91,7 +91,7 @@ class GuideScreen(LoadingScreen):
         return blocks
 
     def _receipt(self) -> Any:
-        return receipts_services.guide_receipt(
+        return receipts.guide_receipt(
             self.data, terminal=self.ctx.terminal_name, when=self.ctx.now_text()
         )
 

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 
 from kiosk.i18n import N_
 from kiosk.payments import PaymentsApi
-from kiosk.receipts_services import yuan
+from kiosk.receipts import yuan
 from kiosk.services import HubError
 from kiosk.ui.blocks import Block, KeyValues, Notice, Paragraph, Table
 from screens import previews

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from kiosk import receipts_services
+from kiosk import receipts
 from kiosk.i18n import N_
 from kiosk.payments import PaymentFlow, PaymentNotStarted, PaymentsApi
-from kiosk.receipts_services import yuan
+from kiosk.receipts import yuan
 from kiosk.services import HubError, HubUnavailable
 from kiosk.ui.blocks import Block, KeyValues, Paragraph
 from screens import previews
@@ -288,8 +288,11 @@ class PayDoneScreen(Screen):
         self.printing = ReceiptPrinting(self)
 
     def _receipt(self) -> Any:
-        return receipts_services.from_printable(
-            self.order["printable"], tr=self.ctx.tr, terminal=self.ctx.terminal_name
+        return receipts.from_printable(
+            self.order["printable"],
+            tr=self.ctx.tr,
+            terminal=self.ctx.terminal_name,
+            now=self.ctx.local_now(),
         )
 
     def on_enter(self) -> None:

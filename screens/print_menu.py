@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from kiosk import receipts_services
+from kiosk import receipts
 from kiosk.i18n import N_
 from kiosk.ui.blocks import Block, Paragraph
 from screens.base import Option, ScreenContext
@@ -96,8 +96,11 @@ class ReprintScreen(ChoiceScreen):
 
     def _reprint(self, printable: dict[str, Any]) -> Callable[[], None]:
         def reprint() -> None:
-            receipt = receipts_services.kept_receipt(
-                printable, tr=self.ctx.tr, terminal=self.ctx.terminal_name
+            receipt = receipts.kept_receipt(
+                printable,
+                tr=self.ctx.tr,
+                terminal=self.ctx.terminal_name,
+                now=self.ctx.local_now(),
             )
             self.printing.start(receipt)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from kiosk import receipts_services
+from kiosk import receipts
 from kiosk.i18n import N_
 from kiosk.ui.blocks import Block, Paragraph
 from screens import previews
@@ -75,8 +75,11 @@ class TicketDoneScreen(Screen):
         self.printing = ReceiptPrinting(self)
 
     def _receipt(self) -> Any:
-        return receipts_services.from_printable(
-            self.ticket["printable"], tr=self.ctx.tr, terminal=self.ctx.terminal_name
+        return receipts.from_printable(
+            self.ticket["printable"],
+            tr=self.ctx.tr,
+            terminal=self.ctx.terminal_name,
+            now=self.ctx.local_now(),
         )
 
     def on_enter(self) -> None:
