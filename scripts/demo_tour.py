@@ -105,6 +105,26 @@ class Tour:
         self.terminal.devices.sim_idcard.remove()  # type: ignore[union-attr]
         self.step(0.5)
 
+    def certificate(self, citizen: str) -> None:
+        """打印 → 社保参保证明: issued at the hub, printed with a verification code and QR."""
+        app = self.app
+        self.key(pygame.K_RETURN)
+        self.key(self.option_key("print"))
+        self.key(self.option_key("certificate"))
+        self.terminal.devices.place_demo_card(citizen)  # type: ignore[union-attr]
+        self.wait_for(lambda: app.screen.name == "certificate" and getattr(app.screen, "data", None))
+        self.shot("certificate")
+        jobs = len(self.terminal.devices.sim_printer.jobs)  # type: ignore[union-attr]
+        self.key(self.option_key("print"))
+        self.wait_for(lambda: len(self.terminal.devices.sim_printer.jobs) > jobs)  # type: ignore[union-attr]
+        path = self.out / "certificate-receipt.png"
+        render_png(self.terminal.devices.sim_printer.jobs[-1], path)  # type: ignore[union-attr]
+        print(f"  {path} (rendered from the printer's bytes)")
+        self.key(pygame.K_ESCAPE)
+        app.end_session(completed=False)
+        self.terminal.devices.sim_idcard.remove()  # type: ignore[union-attr]
+        self.step(0.5)
+
     def close(self) -> None:
         self.terminal.close()
 
@@ -123,6 +143,7 @@ def main() -> int:
     try:
         tour.journey(elder=False, citizen="wang_fang")
         tour.journey(elder=True, citizen="li_jianguo")
+        tour.certificate(citizen="wang_fang")
     finally:
         tour.close()
     if args.readme:
@@ -133,6 +154,7 @@ def main() -> int:
                 if shot.stem.endswith(wanted):
                     shutil.copy(shot, docs / f"{wanted}.png")
         shutil.copy(args.out / "receipt-standard.png", docs / "receipt.png")
+        shutil.copy(args.out / "certificate-receipt.png", docs / "certificate.png")
     print(f"Done: {len(tour.shots)} screenshots in {args.out}")
     return 0
 
