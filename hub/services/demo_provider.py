@@ -19,6 +19,7 @@ from typing import Any, Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from hub.services.applications import acceptance_number
 from hub.services.clock import Clock, db_time, local_date
 from hub.services.identity import mask_id, mask_name, mask_phone, person_ref
 from hub.services.models import (
@@ -240,8 +241,6 @@ def _seed_application(
     at: datetime,
     final: str,
 ) -> None:
-    from hub.services.applications import acceptance_number
-
     day = local_date(at)
     app = ApplicationRow(
         acceptance_no=acceptance_number(day, next_value(session, f"acceptance:{day}")),
