@@ -1,9 +1,10 @@
 """The app loop: owns pygame, the session and the current screen.
 
-One thread runs :meth:`App.step` in a ``clock.tick`` loop: it handles
-input, runs callbacks posted by drivers and tasks, checks the session
-timers and redraws only when something changed (an idle kiosk draws
-nothing: ~0.4 % of a core, specs/rendering.md). Everything slow happens on
+One thread runs :meth:`App.step` in a loop that sleeps until input arrives
+(:mod:`kiosk.ui.pacing`): it handles input, runs callbacks posted by
+drivers and tasks, checks the session timers and redraws only when
+something changed (an idle kiosk draws nothing and wakes 10 times a
+second, bench/idle_cpu.py). Everything slow happens on
 the task runner; screens reach devices and the hub only through this
 object (the :class:`screens.base.ScreenContext` it implements).
 """
@@ -31,6 +32,7 @@ from kiosk.session import Identity, Modes, Session, SessionState
 from kiosk.tasks import TaskRunner
 from kiosk.theme import Theme
 from kiosk.ui.blocks import TextRun
+from kiosk.ui.pacing import InputWait
 from kiosk.ui.text import TextRenderer
 from kiosk.ui.widgets import Button
 from kiosk.voice import VOLUME_STEPS, VoiceGuide
@@ -39,8 +41,10 @@ from screens.base import DIGIT_KEYS, Screen
 
 log = logging.getLogger(__name__)
 
-ACTIVE_FPS = 60  # while a person is served: feedback within a frame
-IDLE_FPS = 30  # attract screen: tick(30) costs ~0.4 % of a core
+# Between passes the loop sleeps until input arrives (kiosk/ui/pacing.py) or
+# these timeouts pass, for results posted from other threads and for timers.
+ACTIVE_WAIT_MS = 8  # in a session: a task's result shows within a 120 Hz frame
+IDLE_WAIT_MS = 100  # attract screen: 10 wake-ups a second, ~0.1 % of a core
 
 
 class App:
@@ -95,6 +99,7 @@ class App:
         self.frames = 0
         self.on_frame: Callable[[float], None] | None = None  # benchmarks: flip timestamps
         self.pygame_clock = pygame.time.Clock()
+        self._wait = InputWait(self.pygame_clock)
 
     # --- ScreenContext -------------------------------------------------------------------------
 
@@ -446,7 +451,11 @@ class App:
             self.step()
             if watchdog is not None:
                 watchdog()
-            self.pygame_clock.tick(ACTIVE_FPS if self.session.serving else IDLE_FPS)
+            self.wait()
+
+    def wait(self) -> None:
+        """Sleep until input arrives, or until results and timers need another pass."""
+        self._wait(ACTIVE_WAIT_MS if self.session.serving else IDLE_WAIT_MS)
 
     def step(self) -> None:
         """One iteration: input, posted callbacks, timers, and a redraw if needed.
