@@ -89,8 +89,6 @@ def validate_args(kind: str, raw: dict[str, Any]) -> dict[str, Any]:
         if not -10 <= step <= 10 or step == 0:
             raise CommandArgsError("音量步进须在 -10 到 10 之间且不为 0")
         return {"step": step}
-    if kind == "reload_catalogue" and "disabled_services" in raw:
-        return {"disabled_services": list(raw["disabled_services"])}
     return {}
 
 

@@ -1,25 +1,32 @@
 """Content pushed to terminals: announcements and per-place switches of
 catalogue items.
 
-A *scope* is a place prefix ``county[/town[/village]]`` ("" = every
-terminal); a terminal matches a scope when its place path equals it or lies
-below it. For catalogue switches the most specific matching scope wins.
-The catalogue itself is read through :func:`catalogue_items`, which uses
-the services' catalogue loader (``hub.services.catalogue.load_catalogue``).
+Announcements have a *scope*, a place prefix ``county[/town[/village]]``
+("" = every terminal); a terminal matches when its place path equals it or
+lies below it.
+
+Catalogue switches are not stored here: the service API owns which item is
+offered at which service point (``hub.services.catalogue_store``, place
+codes from ``config/catalogue.json``), so the console writes through
+``set_item_enabled`` and terminals pick the change up when they reload
+their catalogue (the ``reload_catalogue`` command).
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, or_, select
+from sqlalchemy.orm import Session
 
 from hub.fleet.auth import TerminalIdentity, place_path
 from hub.fleet.clock import utcnow
-from hub.fleet.models import Announcement, CatalogueSwitch, Terminal
+from hub.fleet.models import Announcement, Terminal
+from hub.services.catalogue import Catalogue, load_catalogue
+from hub.services.catalogue_store import DEFAULT_PLACE, enabled_items
+from hub.services.demo_provider import resolve_path
 from hub.settings import HubSettings
 
 log = logging.getLogger(__name__)
@@ -29,21 +36,44 @@ log = logging.getLogger(__name__)
 class CatalogueEntry:
     id: str
     name: str
-    default_enabled: bool
+    enabled: bool
 
 
-def catalogue_items(settings: HubSettings) -> tuple[list[CatalogueEntry], str]:
-    """(items of the service catalogue, problem text or "")."""
-    from hub.services.catalogue import CatalogueError, load_catalogue
+@dataclass(frozen=True)
+class CataloguePlace:
+    code: str  # "*" = the default for every place
+    name: str
 
-    try:
-        catalogue = load_catalogue(Path(settings.catalogue_path))
-    except CatalogueError as exc:
-        log.warning("catalogue unreadable for the console: %s", exc)
-        return [], "；".join(exc.problems)
-    return [
-        CatalogueEntry(item.id, item.name, item.enabled.get("*", True)) for item in catalogue.items
-    ], ""
+
+def _catalogue(app_state: Any, settings: HubSettings) -> Catalogue:
+    services = getattr(app_state, "services", None)
+    if services is not None:
+        catalogue: Catalogue = services.catalogue
+        return catalogue
+    return load_catalogue(resolve_path(settings.catalogue_path))
+
+
+def catalogue_places(app_state: Any, settings: HubSettings) -> list[CataloguePlace]:
+    """The default scope and every service point of the catalogue."""
+    catalogue = _catalogue(app_state, settings)
+    return [CataloguePlace(DEFAULT_PLACE, "全部服务点（默认）")] + [
+        CataloguePlace(p.code, p.name) for p in catalogue.places
+    ]
+
+
+def catalogue_visits(app_state: Any, settings: HubSettings) -> dict[str, str]:
+    """Item id → 跑动次数 (零跑动 / 最多跑一次 / 跑动两次)."""
+    return {item.id: item.visits for item in _catalogue(app_state, settings).items}
+
+
+def catalogue_entries(
+    session: Session, app_state: Any, settings: HubSettings, place: str
+) -> list[CatalogueEntry]:
+    """Every catalogue item with whether it is offered at ``place``, as the
+    service API decides it (``hub.services.catalogue_store.enabled_items``)."""
+    catalogue = _catalogue(app_state, settings)
+    on = {item.id for item in enabled_items(session, None if place == DEFAULT_PLACE else place)}
+    return [CatalogueEntry(item.id, item.name, item.id in on) for item in catalogue.items]
 
 
 def scope_matches(scope: str, path: str) -> bool:
@@ -59,25 +89,6 @@ def normalise_scope(county: str, town: str, village: str) -> str:
             break
         kept.append(part)
     return "/".join(kept)
-
-
-def switches_for(conn: Connection, path: str) -> dict[str, bool]:
-    """service_id → enabled for a place path (most specific scope wins)."""
-    rows = conn.execute(
-        select(CatalogueSwitch.scope, CatalogueSwitch.service_id, CatalogueSwitch.enabled)
-    ).all()
-    best: dict[str, tuple[int, bool]] = {}
-    for row in rows:
-        if not scope_matches(row.scope, path):
-            continue
-        depth = 0 if row.scope == "" else row.scope.count("/") + 1
-        if row.service_id not in best or depth >= best[row.service_id][0]:
-            best[row.service_id] = (depth, row.enabled)
-    return {service_id: enabled for service_id, (_, enabled) in best.items()}
-
-
-def disabled_services(conn: Connection, path: str) -> list[str]:
-    return sorted(s for s, enabled in switches_for(conn, path).items() if not enabled)
 
 
 def active_announcements(conn: Connection, path: str) -> list[dict[str, Any]]:
@@ -103,7 +114,6 @@ def terminal_config(fleet: Any, terminal: TerminalIdentity) -> dict[str, Any]:
         return {
             "heartbeat_interval_s": fleet.settings.heartbeat_interval_s,
             "announcements": active_announcements(conn, terminal.place_path),
-            "disabled_services": disabled_services(conn, terminal.place_path),
         }
 
 

@@ -243,18 +243,3 @@ class Announcement(Base):
     created_by: Mapped[str] = mapped_column(String(60))
     created_at: Mapped[datetime] = mapped_column(DateTime)
     withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
-
-
-class CatalogueSwitch(Base):
-    """Enable or disable one catalogue item for a place (``scope`` = place
-    prefix such as ``兰考县/城关镇``; the most specific scope wins)."""
-
-    __tablename__ = "fleet_catalogue_switches"
-    __table_args__ = (UniqueConstraint("scope", "service_id", name="uq_fleet_catalogue_switch"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    scope: Mapped[str] = mapped_column(String(200), default="")
-    service_id: Mapped[str] = mapped_column(String(80))
-    enabled: Mapped[bool] = mapped_column(Boolean)
-    updated_by: Mapped[str] = mapped_column(String(60))
-    updated_at: Mapped[datetime] = mapped_column(DateTime)

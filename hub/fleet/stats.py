@@ -1,9 +1,10 @@
-"""Service statistics from ``session_summary`` events (DESIGN §5).
+"""Service statistics (DESIGN §5).
 
-``session_summary`` data: ``{service_id?, completed, duration_s, mode_elder,
-mode_voice, pages_printed, rating?}``. ``rating`` is either a level 1–5
-(好差评: 5 非常满意 … 1 非常不满意) or ``{level, reasons: [...]}``; levels
-1–2 count as 差评 and their reasons are tallied.
+Sessions come from ``session_summary`` events: ``{service_id?, completed,
+duration_s, mode_elder, mode_voice, pages_printed}``. 好差评 come from the
+service API's ratings (``svc_ratings``: level 1 非常满意 … 5 非常不满意;
+4–5 are 差评 and carry reason codes). Zero-visit / one-visit shares use the
+catalogue's 跑动次数 of each completed session's item.
 """
 
 from __future__ import annotations
@@ -17,9 +18,12 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from hub.fleet.models import Terminal, TerminalEvent
+from hub.services.models import RatingRow
+from hub.services.ratings import LEVELS, REASONS
 
-RATING_LABELS = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
-BAD_LEVELS = (1, 2)
+RATING_LABELS: dict[int, str] = dict(LEVELS)
+BAD_LEVELS = (4, 5)
+_REASON_TEXT = {r.code: r.text for r in REASONS}
 
 
 @dataclass
@@ -60,23 +64,7 @@ class Statistics:
     bad_reasons: Counter[str] = field(default_factory=Counter)
     elder_sessions: int = 0
     voice_sessions: int = 0
-
-
-def _rating(raw: Any) -> tuple[int | None, list[str]]:
-    if isinstance(raw, dict):
-        level = raw.get("level", raw.get("score"))
-        reasons = raw.get("reasons") or []
-    else:
-        level, reasons = raw, []
-    if not isinstance(level, int | float | str):
-        return None, []
-    try:
-        value = int(level)
-    except (TypeError, ValueError):
-        return None, []
-    if value not in RATING_LABELS:
-        return None, []
-    return value, [str(r)[:60] for r in reasons if isinstance(r, str | int)]
+    visits: Counter[str] = field(default_factory=Counter)  # 跑动次数 of completed sessions
 
 
 def _number(raw: Any) -> float:
@@ -87,15 +75,20 @@ def _number(raw: Any) -> float:
     return value if value >= 0 else 0.0
 
 
-def compute(conn: Connection, start: date, end: date) -> Statistics:
-    """Aggregate the session summaries with ``start <= day <= end`` (UTC days)."""
+def compute(
+    conn: Connection, start: date, end: date, visits_of: dict[str, str] | None = None
+) -> Statistics:
+    """Aggregate sessions and ratings with ``start <= day <= end`` (UTC days);
+    ``visits_of`` maps item id → 跑动次数 label."""
+    first = datetime.combine(start, time.min)
+    after = datetime.combine(end + timedelta(days=1), time.min)
     stats = Statistics(start, end)
     names = {row.id: row.name for row in conn.execute(select(Terminal.id, Terminal.name)).all()}
     rows = conn.execute(
         select(TerminalEvent.terminal_id, TerminalEvent.at, TerminalEvent.data_json).where(
             TerminalEvent.kind == "session_summary",
-            TerminalEvent.at >= datetime.combine(start, time.min),
-            TerminalEvent.at < datetime.combine(end + timedelta(days=1), time.min),
+            TerminalEvent.at >= first,
+            TerminalEvent.at < after,
         )
     )
     for row in rows:
@@ -117,11 +110,18 @@ def compute(conn: Connection, start: date, end: date) -> Statistics:
             tally.add(completed, duration, pages)
         stats.elder_sessions += int(bool(data.get("mode_elder")))
         stats.voice_sessions += int(bool(data.get("mode_voice")))
-        level, reasons = _rating(data.get("rating"))
-        if level is not None:
-            stats.ratings[level] += 1
-            if level in BAD_LEVELS:
-                stats.bad_reasons.update(reasons or ["（未填写原因）"])
+        service = data.get("service_id")
+        if completed and visits_of and isinstance(service, str) and service in visits_of:
+            stats.visits[visits_of[service]] += 1
+    ratings = conn.execute(
+        select(RatingRow.level, RatingRow.reasons).where(
+            RatingRow.at >= first, RatingRow.at < after
+        )
+    )
+    for level, reasons in ratings:
+        stats.ratings[int(level)] += 1
+        if level in BAD_LEVELS:
+            stats.bad_reasons.update(_REASON_TEXT.get(str(r), str(r)) for r in reasons or [])
     return stats
 
 
@@ -148,12 +148,14 @@ def csv_rows(stats: Statistics) -> list[list[str]]:
                     str(tally.pages),
                 ]
             )
-    for level in sorted(RATING_LABELS, reverse=True):
+    for level in sorted(RATING_LABELS):
         rows.append(
             ["好差评", RATING_LABELS[level], str(stats.ratings.get(level, 0)), "", "", "", "", ""]
         )
     for reason, count in stats.bad_reasons.most_common():
         rows.append(["差评原因", reason, str(count), "", "", "", "", ""])
+    for visits, count in sorted(stats.visits.items()):
+        rows.append(["跑动次数（已完成）", visits, str(count), "", "", "", "", ""])
     rows.append(["长辈模式", "会话数", str(stats.elder_sessions), "", "", "", "", ""])
     rows.append(["语音模式", "会话数", str(stats.voice_sessions), "", "", "", "", ""])
     return rows

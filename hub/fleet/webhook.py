@@ -7,6 +7,7 @@ logged and dropped (the console stays the source of truth).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import queue
@@ -42,13 +43,15 @@ class WebhookSender:
         except queue.Full:
             log.warning("alert webhook queue full; dropping %s", payload.get("kind"))
 
-    def close(self) -> None:
-        """Stop the sender thread after the queued payloads (bounded by the timeout)."""
+    def close(self, wait_s: float = 1.0) -> None:
+        """Ask the sender thread to stop after the queued payloads; waits at
+        most ``wait_s`` (a daemon thread: shutdown is never held up longer)."""
         with self._lock:
             thread = self._thread
         if thread is not None and thread.is_alive():
-            self._queue.put(None)
-            thread.join(timeout=_TIMEOUT_S + 1)
+            with contextlib.suppress(queue.Full):
+                self._queue.put_nowait(None)
+            thread.join(timeout=wait_s)
 
     def _run(self) -> None:
         while True:

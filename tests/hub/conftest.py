@@ -18,6 +18,7 @@ import contextlib
 import importlib.util
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -106,9 +107,26 @@ def pg_server() -> Iterator[str]:
     try:
         yield f"postgresql+psycopg://postgres@127.0.0.1:{port}"
     finally:
-        with contextlib.suppress(subprocess.SubprocessError):
-            _as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"])
+        _stop_postmaster(data)
         shutil.rmtree(root, ignore_errors=True)
+
+
+def _stop_postmaster(data: Path) -> None:
+    """Immediate shutdown (SIGQUIT to the postmaster), waiting at most 10 s;
+    quicker than ``pg_ctl stop -w`` on a loaded machine."""
+    try:
+        pid = int((data / "postmaster.pid").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGQUIT)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
 
 
 def create_pg_database(base_url: str) -> str:

@@ -7,7 +7,7 @@ import json
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import Connection, select, update
 
@@ -17,38 +17,27 @@ from hub.fleet.commands import queue_command
 from hub.fleet.console.security import Db, OperatorUser, Viewer, client_of
 from hub.fleet.console.views import render, see_other
 from hub.fleet.content import (
-    catalogue_items,
-    disabled_services,
+    catalogue_entries,
+    catalogue_places,
     normalise_scope,
-    switches_for,
     terminals_in_scope,
 )
-from hub.fleet.models import Announcement, CatalogueSwitch, Terminal
+from hub.fleet.models import Announcement
+from hub.services.catalogue_store import DEFAULT_PLACE, set_item_enabled
 
 router = APIRouter(tags=["console"], include_in_schema=False)
 
 Text60 = Annotated[str, Form(max_length=60)]
 
 
-def _places(db: Db) -> list[str]:
-    rows = db.execute(
-        select(Terminal.county, Terminal.town, Terminal.village)
-        .where(Terminal.revoked_at.is_(None))
-        .distinct()
-    ).all()
-    scopes: set[str] = set()
-    for row in rows:
-        parts = [p for p in (row.county, row.town, row.village) if p]
-        for depth in range(1, len(parts) + 1):
-            scopes.add("/".join(parts[:depth]))
-    return sorted(scopes)
-
-
 @router.get("/content")
-def content_page(request: Request, user: Viewer, db: Db, scope: str = "") -> HTMLResponse:
-    scope = scope[:200]
-    items, problem = catalogue_items(request.app.state.settings)
-    switches = switches_for(db.connection(), scope) if scope else switches_for(db.connection(), "")
+def content_page(
+    request: Request, user: Viewer, db: Db, place: Annotated[str, Query(max_length=64)] = "*"
+) -> HTMLResponse:
+    settings = request.app.state.settings
+    places = catalogue_places(request.app.state, settings)
+    if place not in {p.code for p in places}:
+        place = DEFAULT_PLACE
     announcements = (
         db.execute(select(Announcement).order_by(Announcement.id.desc()).limit(50)).scalars().all()
     )
@@ -56,11 +45,10 @@ def content_page(request: Request, user: Viewer, db: Db, scope: str = "") -> HTM
         request,
         "content.html",
         user,
-        items=items,
-        catalogue_problem=problem,
-        switches=switches,
-        scope=scope,
-        places=_places(db),
+        items=catalogue_entries(db, request.app.state, settings, place),
+        places=places,
+        place=place,
+        place_name=next(p.name for p in places if p.code == place),
         announcements=announcements,
         now=utcnow(),
     )
@@ -70,13 +58,12 @@ def _push(
     conn: Connection, scope: str, kind: str, actor: str, text: str = "", until: str = ""
 ) -> list[int]:
     pushed = []
-    for terminal_id, path in terminals_in_scope(conn, scope):
+    for terminal_id, _path in terminals_in_scope(conn, scope):
+        args: dict[str, object] = {}
         if kind == "announcement":
-            args: dict[str, object] = {"text": text}
+            args = {"text": text}
             if until:
                 args["until"] = until
-        else:
-            args = {"disabled_services": disabled_services(conn, path)}
         queue_command(conn, terminal_id, kind, args, actor)
         pushed.append(terminal_id)
     return pushed
@@ -158,36 +145,46 @@ def switch_catalogue_item(
     request: Request,
     user: OperatorUser,
     db: Db,
-    service_id: Annotated[str, Form(min_length=1, max_length=80)],
+    service_id: Annotated[str, Form(min_length=1, max_length=64)],
     enabled: Annotated[str, Form(max_length=5)],
-    scope: Annotated[str, Form(max_length=200)] = "",
+    place: Annotated[str, Form(min_length=1, max_length=64)] = DEFAULT_PLACE,
 ) -> Response:
     on = enabled == "1"
-    now = utcnow()
-    row = db.execute(
-        select(CatalogueSwitch).where(
-            CatalogueSwitch.scope == scope, CatalogueSwitch.service_id == service_id
+    target = f"{place}:{service_id}"
+    if place not in {
+        p.code for p in catalogue_places(request.app.state, request.app.state.settings)
+    }:
+        audit.record(
+            db.connection(),
+            user.username,
+            "catalogue_switch",
+            target,
+            "未知服务点",
+            "failed",
+            client_of(request),
         )
-    ).scalar_one_or_none()
-    if row is None:
-        db.add(
-            CatalogueSwitch(
-                scope=scope,
-                service_id=service_id,
-                enabled=on,
-                updated_by=user.username,
-                updated_at=now,
-            )
+        return see_other(db, "/console/content?err=未知服务点")
+    try:
+        set_item_enabled(db, service_id, place, on)
+    except KeyError:
+        audit.record(
+            db.connection(),
+            user.username,
+            "catalogue_switch",
+            target,
+            "未知事项",
+            "failed",
+            client_of(request),
         )
-    else:
-        row.enabled, row.updated_by, row.updated_at = on, user.username, now
+        return see_other(db, f"/console/content?place={place}&err=未知事项 {service_id}")
     db.flush()
-    pushed = _push(db.connection(), scope, "reload_catalogue", user.username)
+    # Every terminal reloads: the catalogue API applies the place's switches.
+    pushed = _push(db.connection(), "", "reload_catalogue", user.username)
     audit.record(
         db.connection(),
         user.username,
         "catalogue_switch",
-        f"{scope or '全部'}:{service_id}",
+        target,
         json.dumps({"enabled": on, "terminals": len(pushed)}, ensure_ascii=False),
         "ok",
         client_of(request),
@@ -198,5 +195,5 @@ def switch_catalogue_item(
     state = "启用" if on else "停用"
     return see_other(
         db,
-        f"/console/content?scope={scope}&msg=已{state} {service_id}，已通知 {len(pushed)} 台终端",
+        f"/console/content?place={place}&msg=已{state} {service_id}，已通知 {len(pushed)} 台终端",
     )

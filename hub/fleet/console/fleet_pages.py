@@ -323,10 +323,6 @@ def send_command(
         )
         db.commit()
         return see_other(db, f"/console/terminals/{terminal_id}?err={exc}")
-    if kind == "reload_catalogue":
-        from hub.fleet.content import disabled_services
-
-        args = {"disabled_services": disabled_services(db.connection(), _path(terminal))}
     command_id = queue_command(db.connection(), terminal_id, kind, args, user.username)
     audit.record(
         db.connection(),
@@ -341,9 +337,3 @@ def send_command(
     request.app.state.fleet.bus.notify(terminal_id)
     label = COMMAND_LABELS[kind]
     return see_other(db, f"/console/terminals/{terminal_id}?msg=已下发：{label}")
-
-
-def _path(terminal: Terminal) -> str:
-    from hub.fleet.auth import place_path
-
-    return place_path(terminal.county, terminal.town, terminal.village)

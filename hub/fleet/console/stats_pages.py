@@ -34,15 +34,24 @@ def stats_page(
     request: Request, user: Viewer, db: Db, start: date | None = None, end: date | None = None
 ) -> HTMLResponse:
     first, last = _range(start, end)
-    stats = compute(db.connection(), first, last)
+    stats = compute(db.connection(), first, last, _visits_of(request))
     return render(request, "stats.html", user, stats=stats, rating_labels=RATING_LABELS)
 
 
+def _visits_of(request: Request) -> dict[str, str]:
+    from hub.fleet.content import catalogue_visits
+
+    return catalogue_visits(request.app.state, request.app.state.settings)
+
+
 @router.get("/stats.csv")
-def stats_csv(user: Viewer, db: Db, start: date | None = None, end: date | None = None) -> Response:
+def stats_csv(
+    request: Request, user: Viewer, db: Db, start: date | None = None, end: date | None = None
+) -> Response:
     first, last = _range(start, end)
     buffer = io.StringIO()
-    csv.writer(buffer).writerows(csv_rows(compute(db.connection(), first, last)))
+    stats = compute(db.connection(), first, last, _visits_of(request))
+    csv.writer(buffer).writerows(csv_rows(stats))
     # UTF-8 with BOM so that Excel on an office PC shows the Chinese headers.
     return Response(
         "\ufeff" + buffer.getvalue(),

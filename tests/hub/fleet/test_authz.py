@@ -202,7 +202,7 @@ FORMS: dict[str, dict[str, str]] = {
     "/console/operators": {"password": "long-password-1", "role": VIEWER},
     "/console/operators/{operator_id}": {"role": VIEWER},
     "/console/content/announcements": {"text": "矩阵测试"},
-    "/console/content/catalogue": {"service_id": "pension_query", "enabled": "1"},
+    "/console/content/catalogue": {"service_id": "rsi_contribution_query", "enabled": "1"},
 }
 
 

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from hub.fleet.clock import utcnow
 from hub.fleet.models import AuditEntry, Operator, OperatorSession
@@ -168,30 +168,33 @@ def test_maintenance_status_and_alert_ack_resolve_audited(
     assert "维护中" in detail and "缺纸" in detail
 
 
-def test_statistics_from_session_summaries_and_csv(client: TestClient) -> None:
+def test_statistics_from_session_summaries_ratings_and_csv(
+    client: TestClient, hub_app: FastAPI
+) -> None:
+    from hub.services.models import RatingRow
+
     _, auth = enrol(client)
-    today = utcnow().strftime("%Y-%m-%dT%H:%M:%S")
+    now = utcnow()
+    today = now.strftime("%Y-%m-%dT%H:%M:%S")
     summaries = [
         {
-            "service_id": "pension_query",
+            "service_id": "rsi_contribution_query",
             "completed": True,
             "duration_s": 60,
             "mode_elder": True,
             "mode_voice": False,
             "pages_printed": 2,
-            "rating": 5,
         },
         {
-            "service_id": "pension_query",
+            "service_id": "rsi_contribution_query",
             "completed": False,
             "duration_s": 30,
             "mode_elder": False,
             "mode_voice": True,
             "pages_printed": 0,
-            "rating": {"level": 1, "reasons": ["等待时间长", "看不懂"]},
         },
         {
-            "service_id": "medical_pay",
+            "service_id": "rsi_pension_claim",
             "completed": True,
             "duration_s": 90,
             "mode_elder": True,
@@ -207,19 +210,36 @@ def test_statistics_from_session_summaries_and_csv(client: TestClient) -> None:
         client.post("/api/v1/terminal/events", json={"events": events}, headers=auth).status_code
         == 200
     )
+    with hub_app.state.engine.begin() as conn:
+        for level, reasons in ((1, []), (5, ["too_slow", "hard_to_read"]), (4, ["too_slow"])):
+            conn.execute(
+                insert(RatingRow).values(
+                    service_id="rsi_contribution_query",
+                    level=level,
+                    reasons=reasons,
+                    terminal_session_id="s",
+                    at=now,
+                    received_at=now,
+                )
+            )
     login(client, "admin", ADMIN_PASSWORD)
     page = client.get("/console/stats").text
     assert re.search(r'id="total-sessions">3<', page)
-    assert "等待时间长" in page and "66.7%" in page
+    assert "办理时间太长" in page and "66.7%" in page
     exported = client.get("/console/stats.csv")
     assert exported.headers["content-type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(exported.text.lstrip("\ufeff"))))
     table = {(r[0], r[1]): r[2:] for r in rows[1:]}
-    assert table[("合计", "全部")][:4] == ["3", "2", "1", "66.7%"]
-    assert table[("合计", "全部")][4:] == ["60.0", "3"]
-    assert table[("事项", "pension_query")][0] == "2"
+    assert table[("合计", "全部")] == ["3", "2", "1", "66.7%", "60.0", "3"]
+    assert table[("事项", "rsi_contribution_query")][0] == "2"
     assert table[("好差评", "非常满意")][0] == "1" and table[("好差评", "非常不满意")][0] == "1"
-    assert table[("差评原因", "看不懂")][0] == "1"
+    assert table[("好差评", "不满意")][0] == "1" and table[("好差评", "满意")][0] == "0"
+    assert (
+        table[("差评原因", "办理时间太长")][0] == "2"
+        and table[("差评原因", "字太小或声音听不清")][0] == "1"
+    )
+    assert table[("跑动次数（已完成）", "零跑动")][0] == "1"
+    assert table[("跑动次数（已完成）", "最多跑一次")][0] == "1"
     assert table[("长辈模式", "会话数")][0] == "2" and table[("语音模式", "会话数")][0] == "2"
 
 

@@ -352,45 +352,53 @@ def test_ack_of_another_terminals_command_is_404(client: TestClient, hub_app: Fa
     assert reply.status_code == 404
 
 
-def test_config_lists_announcements_and_disabled_services(client: TestClient) -> None:
+def test_announcements_by_place_and_catalogue_switch_through_services(
+    client: TestClient, hub_app: FastAPI
+) -> None:
+    from hub.services.catalogue_store import enabled_items
+
     _, auth = enrol(client)
     csrf = login(client, "admin", ADMIN_PASSWORD)
-    client.post(
-        "/console/content/announcements",
-        data={"text": "周六停电检修", "county": "兰考县", "csrf_token": csrf},
+    here = {"text": "周六停电检修", "county": "兰考县", "csrf_token": csrf}
+    elsewhere = {"text": "别处的公告", "county": "杞县", "csrf_token": csrf}
+    assert "公告已推送至 1 台终端" in client.post("/console/content/announcements", data=here).text
+    assert (
+        "公告已推送至 0 台终端"
+        in client.post("/console/content/announcements", data=elsewhere).text
     )
-    client.post(
-        "/console/content/announcements",
-        data={"text": "别处的公告", "county": "杞县", "csrf_token": csrf},
-    )
-    client.post(
+    config = client.get("/api/v1/terminal/config", headers=auth).json()
+    assert [a["text"] for a in config["announcements"]] == ["周六停电检修"]
+    assert config["heartbeat_interval_s"] == 5
+    switched = client.post(
         "/console/content/catalogue",
         data={
-            "scope": "兰考县/东坝头镇",
-            "service_id": "pension_query",
+            "place": "dbt-zhangzhuang",
+            "service_id": "rsi_contribution_query",
             "enabled": "0",
             "csrf_token": csrf,
         },
     )
-    config = client.get("/api/v1/terminal/config", headers=auth).json()
-    assert [a["text"] for a in config["announcements"]] == ["周六停电检修"]
-    assert config["disabled_services"] == ["pension_query"]
+    assert "已停用 rsi_contribution_query" in switched.text
+    assert 'data-service="rsi_contribution_query" data-enabled="0"' in switched.text
+    with hub_app.state.sessionmaker() as session:
+        here_ids = {i.id for i in enabled_items(session, "dbt-zhangzhuang")}
+        default_ids = {i.id for i in enabled_items(session, None)}
+    assert "rsi_contribution_query" not in here_ids and "rsi_contribution_query" in default_ids
     commands = client.get("/api/v1/terminal/commands?wait=0", headers=auth).json()
-    kinds = [c["kind"] for c in commands]
-    assert kinds == ["announcement", "reload_catalogue"]
-    assert commands[0]["args"] == {"text": "周六停电检修"}
-    assert commands[1]["args"] == {"disabled_services": ["pension_query"]}
-    # A more specific scope re-enables it for one village.
-    client.post(
+    assert [(c["kind"], c["args"]) for c in commands] == [
+        ("announcement", {"text": "周六停电检修"}),
+        ("reload_catalogue", {}),
+    ]
+    unknown = client.post(
         "/console/content/catalogue",
         data={
-            "scope": "兰考县/东坝头镇/张庄村",
-            "service_id": "pension_query",
-            "enabled": "1",
+            "place": "dbt-zhangzhuang",
+            "service_id": "no_such_item",
+            "enabled": "0",
             "csrf_token": csrf,
         },
     )
-    assert client.get("/api/v1/terminal/config", headers=auth).json()["disabled_services"] == []
+    assert "未知事项" in unknown.text
 
 
 def test_offline_alert_raised_and_resolved_by_sweep(make_settings: object) -> None:

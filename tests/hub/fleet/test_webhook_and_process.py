@@ -38,6 +38,7 @@ class Receiver:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True  # do not wait for slow handlers on close
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
         self.thread = threading.Thread(
             target=self.server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True
@@ -81,7 +82,7 @@ def test_alerts_are_posted_to_the_webhook(
 def test_slow_or_dead_webhook_never_blocks_heartbeats(
     make_settings: Callable[..., HubSettings],
 ) -> None:
-    with Receiver(delay_s=3.0) as slow:
+    with Receiver(delay_s=2.0) as slow:
         app = build_app(make_settings(webhook_url=slow.url))
         with TestClient(app) as client:
             _, auth = enrol(client)
