@@ -3,6 +3,13 @@ and the operators' web console.
 
 Public face: :func:`setup`, :func:`hub.fleet.auth.current_terminal` (the
 terminal bearer-token dependency) and :data:`hub.fleet.state.DEMO_ENROL_CODE`.
+
+Demo mode (``demo_data = true``): the hub seeds the reusable enrolment code
+``DEMO-ENROL`` so ``make demo`` enrols the embedded terminal without an
+operator; production hubs (``demo_data = false``) only accept one-time codes
+made on the console's 注册码 page. The console is at ``/console/``; the
+bootstrap admin comes from ``bootstrap_admin`` / ``bootstrap_password``
+(demo: admin / huimin-demo) and is created only while no operator exists.
 """
 
 from __future__ import annotations

@@ -260,9 +260,16 @@ def _detail_context(request: Request, db: Session, terminal_id: int) -> dict[str
             )
         ).scalar_one(),
     }
+    events = db.execute(
+        select(TerminalEvent.kind, TerminalEvent.at, TerminalEvent.received_at)
+        .where(TerminalEvent.terminal_id == terminal_id)
+        .order_by(TerminalEvent.id.desc())
+        .limit(20)
+    ).all()
     return {
         "t": terminal,
         "row": row,
+        "events": events,
         "history": history,
         "commands": commands,
         "shot_at": shot_at,

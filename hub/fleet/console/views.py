@@ -54,6 +54,13 @@ def make_templates() -> Jinja2Templates:
         COMMAND_LABELS=COMMAND_LABELS,
         COMMAND_STATE_LABELS=STATE_LABELS,
         ROLE_LABELS=ROLE_LABELS,
+        EVENT_LABELS={
+            "call_staff": "呼叫工作人员",
+            "session_summary": "服务会话结束",
+            "journal_integrity": "流水校验",
+            "device_fault": "设备故障",
+            "disk_full": "磁盘已满",
+        },
     )
     return templates
 
