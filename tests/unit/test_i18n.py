@@ -118,13 +118,22 @@ def test_every_translation_keeps_exactly_the_placeholders_of_its_msgid() -> None
     assert wrong == []
 
 
+def chinese_typography(text: str) -> bool:
+    """Chinese script or punctuation, or the quotes and ellipsis CJK fonts draw full width."""
+    return any(
+        "\u3000" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef" or ch in "\u201c\u201d\u2026"
+        for ch in text
+    )
+
+
 def test_english_translations_are_english() -> None:
-    script_chars = [
+    assert chinese_typography("请按“确认”……") and not chinese_typography('Press "OK"...')
+    found = [
         (m, s)
         for m, s in translated(load(EN_PO))
-        if s not in CHINESE_ON_PURPOSE and any("\u3000" <= ch <= "\u9fff" for ch in s)
+        if s not in CHINESE_ON_PURPOSE and chinese_typography(s)
     ]
-    assert script_chars == []
+    assert found == []
 
 
 @pytest.mark.parametrize("po", [EN_PO, ZH_PO], ids=["en", "zh_CN"])
