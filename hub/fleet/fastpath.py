@@ -74,19 +74,24 @@ class HeartbeatFastPath:
             token_hash,
             health.condition_signature(hb),
         )
-        raw = self._connection()
-        try:
-            cursor = raw.cursor()
+        error = self._engine.dialect.loaded_dbapi.Error
+        for attempt in (1, 2):
+            raw = self._connection()
             try:
-                cursor.execute(self._statement, params)
-                row = cursor.fetchone()
-            finally:
-                cursor.close()
-        except self._engine.dialect.loaded_dbapi.Error:
-            # A broken connection is replaced on the next heartbeat; this one
-            # is retried by the terminal (it gets a 5xx only for real outages).
-            self.close()
-            raise
+                cursor = raw.cursor()
+                try:
+                    cursor.execute(self._statement, params)
+                    row = cursor.fetchone()
+                finally:
+                    cursor.close()
+                break
+            except error:
+                # The kept connection may have died (database restart): retry
+                # once on a fresh one; a second failure is a real outage.
+                self.close()
+                if attempt == 2:
+                    raise
+                log.warning("heartbeat connection lost; reconnecting")
         return None if row is None else (int(row[0]), int(row[1]))
 
     def _connection(self) -> Any:

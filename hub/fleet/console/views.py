@@ -76,9 +76,18 @@ def render(
     templates: Jinja2Templates = request.app.state.fleet_templates
     context.setdefault("flash", request.query_params.get("msg", "")[:200])
     context.setdefault("error", request.query_params.get("err", "")[:200])
-    return templates.TemplateResponse(
+    response = templates.TemplateResponse(
         request, name, {"user": user, **context}, status_code=status_code
     )
+    # Console pages are never framed (clickjacking), run only our own script,
+    # and are not cached (they show live state and CSRF tokens).
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'"
+    )
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "same-origin"
+    return response
 
 
 def see_other(db: Session, url: str) -> RedirectResponse:

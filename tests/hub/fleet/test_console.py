@@ -124,7 +124,11 @@ def test_overview_shows_status_text_filters_and_counts(client: TestClient) -> No
     client.post("/api/v1/terminal/heartbeat", json=heartbeat_body(), headers=ok)
     client.post("/api/v1/terminal/heartbeat", json=heartbeat_body(paper="low"), headers=low)
     login(client, "admin", ADMIN_PASSWORD)
-    page = client.get("/console/").text
+    reply = client.get("/console/")
+    assert reply.headers["x-frame-options"] == "DENY"
+    assert "frame-ancestors 'none'" in reply.headers["content-security-policy"]
+    assert reply.headers["cache-control"] == "no-store"
+    page = reply.text
     assert re.search(r'id="count-online">1<', page) and re.search(r'id="count-degraded">1<', page)
     assert re.search(r'id="count-offline">1<', page)
     assert "在线" in page and "降级" in page and "离线" in page and "将尽" in page
