@@ -24,6 +24,7 @@ from __future__ import annotations
 import base64
 import logging
 import secrets
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -320,3 +321,40 @@ def recover_unfinished(
         journal(key, order_no, "recover_done", status, recovered_final=final)
         out.append(Recovered(key, order_no, status, final))
     return out
+
+
+def start_recovery(
+    gateway: Any,
+    journal_records: Callable[[], Iterable[Any]],
+    record: Record,
+    *,
+    retry_s: float = 30.0,
+    max_rounds: int = 10_000,
+) -> Callable[[], None]:
+    """Run :func:`recover_unfinished` at start-up on a thread of its own; returns ``stop``.
+
+    The terminal calls this once the journal verified: orders a crash or a
+    power cut left open are queried and ended (cancel/reverse) as soon as the
+    hub answers. While the hub cannot be reached (or an order could not be
+    finished for that reason) it tries again every ``retry_s`` seconds.
+    """
+    halt = threading.Event()
+
+    def run() -> None:
+        for _ in range(max_rounds):
+            try:
+                results = recover_unfinished(gateway, journal_records(), record=record)
+            except HubUnavailable as exc:
+                log.info("payment recovery waits for the hub: %s", exc)
+            except Exception:  # supervision point: recovery must never take the kiosk down
+                log.exception("payment recovery failed; trying again later")
+            else:
+                for r in results:
+                    log.info("payment recovery: order %s %s %s", r.order_no, r.status, r.note)
+                if not any(r.note == "hub unreachable" for r in results):
+                    return
+            if halt.wait(retry_s):
+                return
+
+    threading.Thread(target=run, name="payment-recovery", daemon=True).start()
+    return halt.set

@@ -28,6 +28,7 @@ from kiosk.devices import DeviceHub
 from kiosk.events import UiQueue
 from kiosk.i18n import Translator
 from kiosk.journal import Journal, JournalError
+from kiosk.payments import start_recovery
 from kiosk.recording import Recorder
 from kiosk.services import HubClient, HubUnavailable, ServiceGateway
 from kiosk.tasks import TaskRunner
@@ -205,6 +206,8 @@ class Terminal:
         os.environ.setdefault("ESCPOS_CAPABILITIES_PICKLE_DIR", str(escpos_cache))
         if journal is not None:
             self._check_journal(journal, recorder, app)
+            # Orders a crash left open end now, not only by the hub's sweep (DESIGN §6).
+            self._closers.append(start_recovery(gateway, journal.records, recorder.record))
         else:
             app.journal_failed(JournalError.user_message)
         devices.start(app)
