@@ -33,6 +33,11 @@ class TextRenderer:
             self._cache.move_to_end(key)
             return surf
         surf, _ = self.fonts.font(bold).render(text, fgcolor=color, size=size)
+        if pygame.display.get_surface() is not None:
+            # freetype renders RGBA; the display is BGRA: blitting unconverted
+            # takes the slow per-pixel path, ~455 µs for a 48 px line against
+            # ~14 µs converted (bench/busiest_screen.py: 65 blits a frame).
+            surf = surf.convert_alpha()
         self._cache[key] = surf
         if len(self._cache) > self.max_entries:
             self._cache.popitem(last=False)
