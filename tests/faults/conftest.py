@@ -1,5 +1,6 @@
 """Fixtures for the fault tests: a fault hub (tests/faults/fault_hub.py) with
-generated citizens, enrolled once per module."""
+generated citizens, enrolled once per module; and the e2e journeys' ``hub``
+(``python -m hub``) and ``make_kiosk`` (the real app with simulated devices)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.e2e.conftest import hub, make_kiosk  # noqa: F401 - the e2e journeys' fixtures
 from tests.faults.hubproc import FaultHub, citizen, start_fault_hub
 
 CITIZENS = 40

@@ -18,7 +18,7 @@ from drivers.speech import SpeechService
 from drivers.speech.synth import EspeakCli
 from kiosk.journal import find_personal_data
 from kiosk.voice import VoiceGuide
-from tests.e2e.conftest import Kiosk, MakeKiosk, hub, make_kiosk  # noqa: F401 - fixtures
+from tests.e2e.conftest import Kiosk, MakeKiosk
 
 ZHANG_XIULAN = "zhang_xiulan"
 
