@@ -6,10 +6,17 @@ and never falls back silently (see :func:`load_hub_settings`).
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+
+# Payment providers this hub has an adapter for (hub/services/payments/). Only
+# the sandbox so far: a real channel (WeChat Pay, Alipay, a bank) joins this list
+# with its adapter, so a config naming one that does not exist stops the hub.
+PAYMENT_PROVIDERS = ("sandbox",)
+_URL = re.compile(r"^https?://[^\s/?#]+(/[^\s?#]*)?$")
 
 
 class HubConfigError(Exception):
@@ -40,6 +47,33 @@ class HubSettings(_Strict):
     # A console login created at start when no operator exists (demo only).
     bootstrap_admin: str | None = "admin"
     bootstrap_password: str | None = "huimin-demo"
+    # The payment channel (one of PAYMENT_PROVIDERS). Unset: the sandbox when
+    # demo_data is on; a hub without demo data must name its provider.
+    payment_provider: str | None = Field(None, validate_default=True)
+    # The address citizens' phones reach the hub at (https://hub.lankao.example):
+    # printed in certificate QR codes. Unset: the address the terminal used.
+    public_url: str | None = None
+
+    @field_validator("payment_provider")
+    @classmethod
+    def _known_provider(cls, value: str | None, info: ValidationInfo) -> str:
+        choices = ", ".join(PAYMENT_PROVIDERS)
+        if value is None:
+            if info.data.get("demo_data", True):
+                return "sandbox"
+            raise ValueError(f"required when demo_data is false (choices: {choices})")
+        if value not in PAYMENT_PROVIDERS:
+            raise ValueError(f"no payment adapter {value!r} (choices: {choices})")
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _absolute_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not _URL.match(value):
+            raise ValueError("must be an absolute http(s) URL such as https://hub.lankao.example")
+        return value.rstrip("/")
 
 
 def load_hub_settings(path: str | Path | None) -> HubSettings:

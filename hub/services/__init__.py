@@ -20,4 +20,4 @@ def setup(app: FastAPI, settings: HubSettings, dependencies: Sequence[Any] = ())
     from hub.services import api
 
     app.include_router(api.router, dependencies=list(dependencies))
-    api.on_startup(app, settings)
+    api.on_startup(app, settings, dependencies=dependencies)

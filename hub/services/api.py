@@ -10,7 +10,7 @@ payment service. Tests pass their own clock and payment provider.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
@@ -21,6 +21,7 @@ from hub.services import (
     applications_api,
     catalogue_api,
     certificates,
+    documents,
     queries_api,
     ratings,
     tickets,
@@ -46,7 +47,15 @@ SWEEP_INTERVAL_S = 10.0  # stuck orders reach a final state within a poll or two
 DEMO_CITIZENS = "config/demo/citizens.json"
 
 router = APIRouter(route_class=ServiceRoute, prefix=PREFIX, responses=ERROR_RESPONSES)
-for _module in (catalogue_api, queries_api, applications_api, certificates, ratings, tickets):
+for _module in (
+    catalogue_api,
+    queries_api,
+    applications_api,
+    certificates,
+    documents,
+    ratings,
+    tickets,
+):
     router.include_router(_module.router)
 router.include_router(payments_api.router)
 
@@ -62,8 +71,15 @@ def on_startup(
     payment_provider: PaymentProvider | None = None,
     notifier: Notifier | None = None,
     sweep_interval_s: float | None = SWEEP_INTERVAL_S,
+    dependencies: Sequence[Any] = (),
 ) -> ServiceContext:
     """Build the service context on ``app.state.services`` and mount ``/verify``.
+
+    The payment provider is ``payment_provider`` (tests) or the one
+    ``settings.payment_provider`` names; with the sandbox, its simulated phone
+    (``POST /payments/sandbox/pay/{order_no}``) is mounted too, guarded by
+    ``dependencies`` like the rest of the service API, and with any other
+    provider it does not exist (not even in /openapi.json).
 
     With ``sweep_interval_s`` set, a :class:`PaymentSweeper` runs for the
     application's lifespan (chained into it, the existing lifespan still runs).
@@ -92,19 +108,35 @@ def on_startup(
         notifier=notifier or RecordingNotifier(factory, clock),
         payments=PaymentService(
             factory,
-            payment_provider or SandboxPaymentProvider(clock),
+            payment_provider or _payment_provider(settings, clock),
             clock,
             catalogue,
             citizens,
             settings.secret_key,
         ),
+        public_url=settings.public_url,
     )
     app.state.services = ctx
+    if settings.payment_provider == "sandbox":
+        app.include_router(
+            payments_api.sandbox_router,
+            prefix=PREFIX,
+            dependencies=list(dependencies),
+            responses=ERROR_RESPONSES,
+        )
     install_error_handler(app)
     app.include_router(public_router)
     if sweep_interval_s is not None:
         _run_during_lifespan(app, PaymentSweeper(ctx.payments, sweep_interval_s))
     return ctx
+
+
+def _payment_provider(settings: HubSettings, clock: Clock) -> PaymentProvider:
+    """The adapter ``settings.payment_provider`` names (validated in hub.settings)."""
+    if settings.payment_provider == "sandbox":
+        return SandboxPaymentProvider(clock)
+    # HubSettings rejects names without an adapter; reaching here is a programming error.
+    raise ValueError(f"no payment adapter for {settings.payment_provider!r}")
 
 
 def _run_during_lifespan(app: FastAPI, sweeper: PaymentSweeper) -> None:

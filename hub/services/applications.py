@@ -17,12 +17,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.services.catalogue import CatalogueItem
-from hub.services.clock import db_time, from_db, local_date
+from hub.services.clock import db_time, from_db, local_date, local_text
 from hub.services.context import ServiceContext
+from hub.services.documents import record_document
 from hub.services.errors import BadRequest, Conflict, NotFound
 from hub.services.identity import age_on, mask_id, mask_name, mask_pan, mask_phone
 from hub.services.models import ApplicationEventRow, ApplicationRow
 from hub.services.notifier import Notifier, notify_after_commit
+from hub.services.printable import Printable, lines
 from hub.services.provider import Person
 from hub.services.sequences import next_value
 from kiosk.i18n import N_
@@ -35,6 +37,7 @@ STATUS_TEXT: dict[str, str] = {
     "rejected": N_("不予办理"),
 }
 FINAL_STATUSES = frozenset({"done", "rejected"})
+DELIVERY_TEXT = {"post": N_("邮寄送达"), "counter": N_("窗口领取")}
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 
 
@@ -221,6 +224,38 @@ def _record(
     )
     text = sms_text(row.item_name, row.acceptance_no, status, row.promised_days)
     notify_after_commit(session, notifier, row.contact_phone, text)
+
+
+def acceptance_printable(row: ApplicationRow) -> Printable:
+    """The 受理回执 of an application (masked copies only), stamped with its acceptance time."""
+    return Printable(
+        title=N_("受理回执"),
+        lines=lines(
+            (N_("事项"), row.item_name),
+            (N_("受理编号"), row.acceptance_no),
+            (N_("申请人"), row.name_masked),
+            (N_("身份证号"), row.id_masked),
+            (N_("承诺时限"), f"{row.promised_days}个工作日"),
+            (N_("预计办结"), due_of(row).isoformat()),
+            (N_("结果领取"), DELIVERY_TEXT.get(row.delivery_method, row.delivery_method)),
+        ),
+        notes=[N_("凭受理编号可在自助终端查询办理进度"), N_("办理进度将以短信通知")],
+        issued_at=local_text(row.created_at),
+    )
+
+
+def record_acceptance_slip(session: Session, row: ApplicationRow) -> None:
+    """Keep the 受理回执 for 补打 (hub/services/documents.py), in the caller's transaction."""
+    record_document(
+        session,
+        person_refs=[row.person_ref],
+        kind="acceptance_slip",
+        ref=row.acceptance_no,
+        title=N_("受理回执"),
+        detail=row.item_name,
+        printable=acceptance_printable(row),
+        issued_at=from_db(row.created_at),
+    )
 
 
 def due_of(row: ApplicationRow) -> date:

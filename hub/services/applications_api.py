@@ -10,7 +10,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from hub.services import idempotency
-from hub.services.applications import STATUS_TEXT, create_application, due_of
+from hub.services.applications import (
+    STATUS_TEXT,
+    acceptance_printable,
+    create_application,
+    due_of,
+    record_acceptance_slip,
+)
 from hub.services.catalogue_store import get_item
 from hub.services.clock import local_text
 from hub.services.context import Ctx, Db
@@ -21,7 +27,6 @@ from hub.services.schemas import AcceptanceNo, IdNumber, PersonHeader
 from kiosk.i18n import N_
 
 router = APIRouter(route_class=ServiceRoute, tags=["applications"])
-DELIVERY_TEXT = {"post": N_("邮寄送达"), "counter": N_("窗口领取")}
 
 
 class Delivery(BaseModel):
@@ -96,21 +101,9 @@ def submit(body: ApplicationIn, ctx: Ctx, db: Db) -> Any:
         due_date=due,
         person=header,
         form=row.form,
-        printable=Printable(
-            title=N_("受理回执"),
-            lines=lines(
-                (N_("事项"), item.name),
-                (N_("受理编号"), row.acceptance_no),
-                (N_("申请人"), header.name_masked),
-                (N_("身份证号"), header.id_masked),
-                (N_("承诺时限"), f"{row.promised_days}个工作日"),
-                (N_("预计办结"), due),
-                (N_("结果领取"), DELIVERY_TEXT[row.delivery_method]),
-            ),
-            notes=[N_("凭受理编号可在自助终端查询办理进度"), N_("办理进度将以短信通知")],
-            issued_at=local_text(ctx.clock.now()),
-        ),
+        printable=acceptance_printable(row),
     )
+    record_acceptance_slip(db, row)
     response = out.model_dump(mode="json")
     idempotency.remember(
         db, "applications", body.idempotency_key, digest, 201, response, ctx.clock.now()

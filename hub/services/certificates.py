@@ -19,7 +19,8 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 
 from hub.services.clock import db_time, local_date, local_text
-from hub.services.context import Ctx, Db
+from hub.services.context import Ctx, Db, ServiceContext
+from hub.services.documents import record_document
 from hub.services.errors import NotFound, ServiceRoute
 from hub.services.models import CertificateRow
 from hub.services.printable import Printable, PrintLine
@@ -49,6 +50,15 @@ class CertificateOut(BaseModel):
 def new_code() -> str:
     """16 characters of base32 (80 random bits): unguessable, easy to read aloud."""
     return base64.b32encode(secrets.token_bytes(10)).decode("ascii")
+
+
+def verify_url(ctx: ServiceContext, request: Request, code: str) -> str:
+    """Where a phone checks certificate ``code``: under ``HubSettings.public_url`` when
+    set (the terminal may reach the hub at an address phones cannot), else at the
+    address this request came in on (the demo on one machine)."""
+    if ctx.public_url:
+        return f"{ctx.public_url}/verify/{code}"
+    return str(request.url_for("verify_certificate", code=code))
 
 
 @router.post("/insurance", response_model=CertificateOut, summary="社会保险参保证明 (instant)")
@@ -98,7 +108,29 @@ def insurance_certificate(
             valid_until=valid_until,
         )
     )
-    qr_url = str(request.url_for("verify_certificate", code=code))
+    qr_url = verify_url(ctx, request, code)
+    printable = Printable(
+        title=title,
+        lines=facts,
+        notes=[
+            f"有效期至{valid_until.isoformat()}",
+            N_("扫描二维码或访问核验地址输入验证码可核验真伪"),
+            f"出具单位：{ctx.catalogue.county}社会保险中心",
+        ],
+        verification_code=code,
+        qr_url=qr_url,
+        issued_at=local_text(now),
+    )
+    record_document(
+        db,
+        person_refs=[person.person_ref],
+        kind="certificate",
+        ref=code,
+        title=title,
+        detail=f"有效期至{valid_until.isoformat()}",
+        printable=printable,
+        issued_at=now,
+    )
     return CertificateOut(
         code=code,
         qr_url=qr_url,
@@ -106,18 +138,7 @@ def insurance_certificate(
         person=header,
         facts=facts,
         valid_until=valid_until.isoformat(),
-        printable=Printable(
-            title=title,
-            lines=facts,
-            notes=[
-                f"有效期至{valid_until.isoformat()}",
-                N_("扫描二维码或访问核验地址输入验证码可核验真伪"),
-                f"出具单位：{ctx.catalogue.county}社会保险中心",
-            ],
-            verification_code=code,
-            qr_url=qr_url,
-            issued_at=local_text(now),
-        ),
+        printable=printable,
     )
 
 

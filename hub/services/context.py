@@ -30,6 +30,8 @@ class ServiceContext:
     provider: CitizenProvider
     notifier: Notifier
     payments: PaymentService
+    # HubSettings.public_url: where phones reach the hub (certificate QR codes).
+    public_url: str | None = None
 
     def ref(self, id_number: str) -> str:
         """The opaque person reference of an ID number (see identity.person_ref)."""

@@ -19,7 +19,7 @@ from typing import Any, Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from hub.services.applications import acceptance_number
+from hub.services.applications import acceptance_number, record_acceptance_slip
 from hub.services.clock import Clock, db_time, local_date
 from hub.services.identity import mask_id, mask_name, mask_phone, person_ref
 from hub.services.models import (
@@ -260,6 +260,8 @@ def _seed_application(
     )
     session.add(app)
     session.flush()
+    # Its 受理回执 was printed then: the demo shows 补打 of a slip from weeks ago.
+    record_acceptance_slip(session, app)
     steps = [("accepted", "已受理"), ("reviewing", "审核中")]
     if final == "done":
         steps.append(("done", "已办结，结果已推送"))

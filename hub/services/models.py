@@ -19,6 +19,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -210,6 +211,27 @@ class CertificateRow(Base):
     facts: Mapped[list[Any]] = mapped_column(JSON)
     issued_at: Mapped[datetime] = mapped_column(DateTime)
     valid_until: Mapped[date] = mapped_column(Date)
+
+
+class DocumentRow(Base):
+    """A printable the hub issued for a person (certificate, acceptance slip, payment
+    receipt), kept for 补打 (hub/services/documents.py). ``printable`` is the masked
+    content exactly as first issued; rows older than the reprint window are purged."""
+
+    __tablename__ = "svc_documents"
+    __table_args__ = (
+        UniqueConstraint("person_ref", "kind", "ref"),
+        Index("ix_svc_documents_person_issued", "person_ref", "issued_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_ref: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(24))  # certificate | acceptance_slip | payment_receipt
+    ref: Mapped[str] = mapped_column(String(40))  # certificate code, 受理编号 or order number
+    title: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[str] = mapped_column(String(160))
+    printable: Mapped[dict[str, Any]] = mapped_column(JSON)
+    issued_at: Mapped[datetime] = mapped_column(DateTime, index=True)
 
 
 # --- ratings (好差评) and queue tickets (取号) ---

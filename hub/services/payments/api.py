@@ -1,4 +1,10 @@
-"""Routes: quotes, orders (create / query / cancel) and the sandbox's simulated phone."""
+"""Routes: quotes, orders (create / query / cancel / lookup by key) and the sandbox's
+simulated phone.
+
+``sandbox_router`` is mounted only when the hub runs the sandbox provider
+(``HubSettings.payment_provider = "sandbox"``): a hub with a real channel has
+no route that pays an order without money (see :func:`hub.services.api.on_startup`).
+"""
 
 from __future__ import annotations
 
@@ -16,6 +22,7 @@ from hub.services.schemas import IdNumber
 from kiosk.i18n import N_
 
 router = APIRouter(route_class=ServiceRoute, prefix="/payments", tags=["payments"])
+sandbox_router = APIRouter(route_class=ServiceRoute, prefix="/payments", tags=["payments"])
 OrderNo = Annotated[str, Path(pattern=r"^[A-Za-z0-9]{1,32}$")]
 DEFAULT_PAYABLE = "resident_medical_2027"
 
@@ -34,6 +41,10 @@ class OrderIn(BaseModel):
     auth_code: str | None = Field(
         None, pattern=r"^\d{16,24}$", description="付款码 (micropay only); never logged"
     )
+
+
+class OrderLookupIn(BaseModel):
+    idempotency_key: str = Field(min_length=8, max_length=128)
 
 
 class SandboxPayOut(BaseModel):
@@ -64,6 +75,19 @@ def create_order(body: OrderIn, ctx: Ctx) -> Any:
     )
 
 
+@router.post(
+    "/orders/lookup",
+    response_model=OrderOut,
+    summary="The order created with an idempotency_key (404 if none); does not step it",
+)
+def lookup_order(body: OrderLookupIn, ctx: Ctx) -> OrderOut:
+    """For a terminal whose create never got an answer: did the hub make the order?
+
+    A pure read: the terminal then follows the order by number (query, cancel).
+    """
+    return ctx.payments.find_by_key(body.idempotency_key)
+
+
 @router.get("/orders/{order_no}", response_model=OrderOut, summary="Order status (queries)")
 def get_order(order_no: OrderNo, ctx: Ctx) -> OrderOut:
     return ctx.payments.get_order(order_no)
@@ -74,7 +98,7 @@ def cancel_order(order_no: OrderNo, ctx: Ctx) -> OrderOut:
     return ctx.payments.cancel(order_no)
 
 
-@router.post(
+@sandbox_router.post(
     "/sandbox/pay/{order_no}",
     response_model=SandboxPayOut,
     summary="Demo only: the simulated phone pays a native QR",

@@ -7,6 +7,8 @@ so the state machine never reloads an order it already holds.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub.services.clock import Clock, db_time
@@ -19,9 +21,17 @@ from kiosk.i18n import N_
 class OrderStore:
     """Reads and writes payment orders and their journal."""
 
-    def __init__(self, factory: sessionmaker[Session], clock: Clock) -> None:
+    def __init__(
+        self,
+        factory: sessionmaker[Session],
+        clock: Clock,
+        on_paid: Callable[[Session, PaymentOrderRow], None] | None = None,
+    ) -> None:
+        """``on_paid`` runs inside the transaction that makes an order PAID (the
+        缴费凭证 for 补打 is recorded exactly when the payment is)."""
         self._factory = factory
         self._clock = clock
+        self._on_paid = on_paid
 
     def load(self, order_no: str) -> PaymentOrderRow:
         """The order, or :class:`NotFound`."""
@@ -109,4 +119,6 @@ class OrderStore:
             if clear_due:
                 order.refund_due_fen = 0
             self.event(s, order.order_no, status.lower(), error or "")
+            if status == "PAID" and self._on_paid is not None:
+                self._on_paid(s, order)
         return order

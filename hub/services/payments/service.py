@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from hub.services import idempotency
 from hub.services.catalogue import Catalogue, Payable
 from hub.services.clock import CST, Clock, db_time, from_db, local_date
+from hub.services.documents import record_document
 from hub.services.errors import BadRequest, Conflict, NotFound
 from hub.services.identity import mask_id, mask_name
 from hub.services.payments.models import PaymentOrderRow
@@ -92,7 +93,7 @@ class PaymentService:
         self._citizens = citizens
         self._secret = secret
         self._locks = [threading.Lock() for _ in range(64)]
-        self._orders = OrderStore(factory, clock)
+        self._orders = OrderStore(factory, clock, on_paid=self._record_receipt)
 
     # --- quotes and orders ---
 
@@ -216,6 +217,16 @@ class PaymentService:
                 s, "payments", req.idempotency_key, digest, 201, response, self._clock.now()
             )
         return response
+
+    def find_by_key(self, idempotency_key: str) -> OrderOut:
+        """The order created with ``idempotency_key`` as it stands; :class:`NotFound` if none."""
+        with self._factory() as s:
+            row = s.scalars(
+                select(PaymentOrderRow).where(PaymentOrderRow.idempotency_key == idempotency_key)
+            ).first()
+        if row is None:
+            raise NotFound(N_("未找到该订单"))
+        return self._view(row)
 
     def get_order(self, order_no: str) -> OrderOut:
         """The order after one step towards a final state (query the provider if needed)."""
@@ -407,6 +418,21 @@ class PaymentService:
                 raise Conflict(N_("该请求编号已用于其他内容的请求，请重新发起"))
         # The first request is still in flight (or died before answering): current state.
         return self._view(order).model_dump(mode="json")
+
+    def _record_receipt(self, s: Session, row: PaymentOrderRow) -> None:
+        """Keep the 缴费凭证 for 补打, for every payer it names (hub/services/documents.py)."""
+        view = self._view(row)
+        assert view.printable is not None  # a PAID order always has its receipt
+        record_document(
+            s,
+            person_refs=[p["person_ref"] for p in row.payers],
+            kind="payment_receipt",
+            ref=row.order_no,
+            title=view.printable.title,
+            detail=view.item_name,
+            printable=view.printable,
+            issued_at=from_db(row.paid_at or row.updated_at),
+        )
 
     def _view(self, row: PaymentOrderRow) -> OrderOut:
         payable = self._catalogue.payable(row.item)

@@ -46,6 +46,8 @@ def build_services_app(
     demo_data: bool = True,
     catalogue_path: str = "config/catalogue.json",
     sweep_interval_s: float | None = None,
+    payment_provider: str = "sandbox",
+    public_url: str | None = None,
 ) -> FastAPI:
     """A FastAPI app carrying only the services router, as hub.services.setup mounts it.
 
@@ -53,7 +55,11 @@ def build_services_app(
     themselves so each step happens at a known clock time.
     """
     settings = HubSettings(
-        database_url=database_url, demo_data=demo_data, catalogue_path=catalogue_path
+        database_url=database_url,
+        demo_data=demo_data,
+        catalogue_path=catalogue_path,
+        payment_provider=payment_provider,
+        public_url=public_url,
     )
     app = FastAPI()
     engine = make_engine(database_url)
