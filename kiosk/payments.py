@@ -13,7 +13,8 @@ Rules (specs/payments-and-privacy.md §Payments, §Journal):
   person gives up or its time runs out;
 - at start-up :func:`recover_unfinished` brings every order the journal
   left unfinished to a final state by asking the hub (which queries the
-  provider) and cancelling what is still open.
+  provider) and cancelling what is still open; an order whose create never
+  got an answer is found by its idempotency key first.
 
 The hub does the provider protocol (hub/services/payments/service.py);
 ``GET /payments/orders/{no}`` steps an order one step towards a final state.
@@ -35,6 +36,8 @@ from kiosk.services import HubError, HubUnavailable
 log = logging.getLogger(__name__)
 
 FINAL_STATUSES = frozenset({"PAID", "CLOSED", "REVOKED", "REFUNDED", "FAILED"})
+# Recovery's verdict on an order the hub never received: nothing exists to charge.
+NOT_CREATED = "NOT_CREATED"
 POLL_INTERVAL_S = 3.0  # WeChat micropay: query every 3–5 s
 MICROPAY_LIMIT_S = 45.0  # stop querying within about 45 s, then reverse
 NATIVE_LIMIT_S = 300.0  # the hub's QR life (NATIVE_WINDOW)
@@ -87,6 +90,14 @@ class PaymentsApi:
             "auth_code": auth_code,
         }
         result: dict[str, Any] = self.gateway.post("/payments/orders", body)
+        return result
+
+    def lookup(self, key: str) -> dict[str, Any]:
+        """The order the hub created with idempotency key ``key``; :class:`HubError`
+        404 if the create never reached it. A read: the order is not stepped."""
+        result: dict[str, Any] = self.gateway.post(
+            "/payments/orders/lookup", {"idempotency_key": key}
+        )
         return result
 
     def order(self, order_no: str) -> dict[str, Any]:
@@ -265,16 +276,19 @@ def recover_unfinished(
 ) -> list[Recovered]:
     """Bring every order the journal left unfinished to a final state.
 
-    For each order with a known number: query it at the hub (which queries
-    the provider and moves it on); if still open, cancel (micropay reverses,
-    refunding a payment that slipped in; native closes or refunds); then
-    query up to ``attempts`` times, ``wait_s`` apart. Each step is journaled
-    first through ``record`` (kind ``payment``, ``step`` ``recover_*``).
+    For each order: if its create never got an answer (no number journaled),
+    look it up at the hub by its idempotency key — a 404 means the hub never
+    made it, so nothing can be charged (status ``NOT_CREATED``, final). With a
+    number: query it at the hub (which queries the provider and moves it on);
+    if still open, cancel (micropay reverses, refunding a payment that slipped
+    in; native closes or refunds); then query up to ``attempts`` times,
+    ``wait_s`` apart. Each step is journaled first through ``record`` (kind
+    ``payment``, ``step`` ``recover_*``).
 
-    An order whose create never got an answer has no number at the terminal:
-    it is reported (``final=False``) for the hub's sweep, which ends orders
-    past their deadline. Raises :class:`HubUnavailable` when the hub cannot be
-    reached at all (call again later; nothing was changed).
+    ``final=False`` means the hub could not finish it yet (e.g. a QR order the
+    provider will not close before 5 minutes; the hub's sweep ends it). Raises
+    :class:`HubUnavailable` when the hub cannot be reached at all (call again
+    later; nothing was changed).
     """
     api = PaymentsApi(gateway)
     out: list[Recovered] = []
@@ -290,11 +304,23 @@ def recover_unfinished(
     for key, data in pending.items():
         order_no = data.get("order_no")
         if not order_no:
-            journal(key, None, "recover_unknown_number", str(data.get("status", "NEW")))
-            out.append(
-                Recovered(key, None, str(data.get("status", "NEW")), False, "no order number")
-            )
-            continue
+            # The create was journaled but its answer never came (crash, network).
+            journal(key, None, "recover_lookup", str(data.get("status", "NEW")))
+            try:
+                order_no = str(api.lookup(key)["order_no"])
+            except HubUnavailable:
+                journal(key, None, "recover_interrupted", str(data.get("status", "NEW")))
+                out.append(
+                    Recovered(key, None, str(data.get("status", "NEW")), False, "hub unreachable")
+                )
+                continue
+            except HubError as exc:
+                if exc.status != 404:
+                    raise
+                journal(key, None, "recover_done", NOT_CREATED, recovered_final=True)
+                out.append(Recovered(key, None, NOT_CREATED, True, "never reached the hub"))
+                continue
+            journal(key, order_no, "recover_found", "UNKNOWN")
         status = str(data.get("status", "UNKNOWN"))
         try:
             for attempt in range(attempts + 1):

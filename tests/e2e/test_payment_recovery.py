@@ -7,13 +7,20 @@ from typing import Any
 
 import pytest
 
-from kiosk.payments import FINAL_STATUSES, PaymentFlow, PaymentsApi, recover_unfinished
+from kiosk.payments import (
+    FINAL_STATUSES,
+    NOT_CREATED,
+    PaymentFlow,
+    PaymentsApi,
+    recover_unfinished,
+)
 from kiosk.services import HubClient, HubUnavailable, ServiceGateway
 from tests.e2e.conftest import SERVICE_POINT, HubProcess, closed_port_url
 
 ZHAO_LEI = "410225200102145018"
 WANG_FANG = "410225198511203020"
 ZHANG_XIULAN = "410225194103152422"
+LIU_GUIYING = "410225194609304067"
 GOOD_CODE = "134567890123456789"
 
 
@@ -42,7 +49,7 @@ def test_unfinished_micropay_is_ended_and_finished_orders_left_alone(hub: HubPro
     )
     created(open_one, ZHAO_LEI, GOOD_CODE, journal)
     assert open_one.status == "PAYING" and open_one.order_no
-    # An order whose create never got an answer (crash or network): no number known.
+    # A create journaled but never sent (the terminal died first): no number known.
     lost = PaymentFlow(api, record, item="resident_medical_2027", payer_count=1, method="native")
     lost.begin_create([WANG_FANG], now=0.0)
     # A finished one is not touched (the journal shows its final state).
@@ -60,12 +67,52 @@ def test_unfinished_micropay_is_ended_and_finished_orders_left_alone(hub: HubPro
     ended = by_key[open_one.key]
     assert ended.final and ended.status in FINAL_STATUSES
     assert api.order(open_one.order_no)["status"] == ended.status  # the hub agrees
-    assert not by_key[lost.key].final and by_key[lost.key].order_no is None
+    # The hub says it never made that order: nothing can be charged, so it is settled.
+    assert by_key[lost.key].final and by_key[lost.key].status == NOT_CREATED
+    assert by_key[lost.key].order_no is None
     steps = [d["step"] for _, d in recovery if d["key"] == open_one.key]
     assert steps[0] == "recover_query" and steps[-1] == "recover_done"
     # Recovery journals too, before each call, and a second run finds nothing open.
     again = recover_unfinished(gateway, journal + recovery, sleep=lambda s: None)
-    assert [r.key for r in again] == [lost.key]
+    assert again == []
+
+
+def test_create_whose_answer_was_lost_is_found_by_its_key_and_ended(hub: HubProcess) -> None:
+    """The hub made the order (and the customer's code was charged) but the terminal
+    never heard back: recovery finds it by idempotency key, reverses it, and the
+    money goes back — it is not left for someone to notice."""
+    gateway = gateway_for(hub.url, hub.token)
+    api = PaymentsApi(gateway)
+    journal: list[tuple[str, dict[str, Any]]] = []
+    flow = PaymentFlow(
+        api,
+        lambda k, d: journal.append((k, dict(d))),
+        item="resident_medical_2027",
+        payer_count=1,
+        method="micropay",
+    )
+    work = flow.begin_create([LIU_GUIYING], now=0.0, auth_code=GOOD_CODE)
+    answer = work()  # reached the hub; the answer is dropped, as by a crash or cut cable
+    assert answer["status"] == "PAYING" and flow.order_no is None
+    assert all(d.get("order_no") is None for _, d in journal)
+
+    recovery: list[tuple[str, dict[str, Any]]] = []
+    results = recover_unfinished(
+        gateway, journal, record=lambda k, d: recovery.append((k, dict(d))), sleep=lambda s: None
+    )
+    assert len(results) == 1
+    found = results[0]
+    assert found.order_no == answer["order_no"] and found.final
+    assert found.status in {"REVOKED", "CLOSED"}  # reversed (refunded if it was paid)
+    assert api.order(answer["order_no"])["status"] == found.status
+    steps = [d["step"] for _, d in recovery]
+    assert steps[:3] == ["recover_lookup", "recover_found", "recover_query"]
+    assert "recover_cancel" in steps and steps[-1] == "recover_done"
+    # The journal now knows the number; a second start finds nothing open.
+    assert recover_unfinished(gateway, journal + recovery, sleep=lambda s: None) == []
+    # A retry with a fresh order is possible again: nothing is left open for her.
+    quote = api.quote([LIU_GUIYING])
+    assert quote["persons"][0]["payable"] is True
 
 
 def test_young_native_order_stays_cancelling_until_the_provider_allows(hub: HubProcess) -> None:
