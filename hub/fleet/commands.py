@@ -25,7 +25,7 @@ from starlette.concurrency import run_in_threadpool
 from hub.fleet.clock import utcnow
 from hub.fleet.models import Command
 
-POLL_INTERVAL_S = 0.3
+POLL_INTERVAL_S = 0.25
 # A delivered command not acknowledged after this long is handed out again
 # (the long-poll response may have been lost); terminals de-duplicate by id.
 REDELIVER_AFTER_S = 120

@@ -10,6 +10,7 @@ fingerprint (no row updated) falls back to :func:`hub.fleet.ingest.record_heartb
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -47,6 +48,37 @@ def _sql(placeholder: str) -> str:
     )
 
 
+_BATCH_LIMIT = 200
+_TOKEN = len(_COLUMNS)  # index of the token hash in a parameter tuple
+_CASTS = (
+    "timestamp",
+    "varchar",
+    "int",
+    "int",
+    "float8",
+    "int",
+    "varchar",
+    "varchar",
+    "text",
+    "varchar",
+    "varchar",
+)
+
+
+def _pg_batch_sql(count: int) -> str:
+    """One UPDATE … FROM (VALUES …) for ``count`` heartbeats (PostgreSQL)."""
+    row = "(" + ", ".join(f"%s::{cast}" for cast in _CASTS) + ")"
+    values = ", ".join([row] * count)
+    sets = ", ".join(f"{c} = v.{c}" for c in _COLUMNS)
+    return (
+        f"UPDATE fleet_terminals AS t SET {sets} "
+        f"FROM (VALUES {values}) AS v({', '.join(_COLUMNS)}, token_hash, sig) "
+        "WHERE t.token_hash = v.token_hash AND t.revoked_at IS NULL AND t.health_sig = v.sig "
+        "RETURNING v.token_hash, t.id, (SELECT count(*) FROM fleet_commands "
+        "WHERE state = 'queued' AND terminal_id = t.id)"
+    )
+
+
 class HeartbeatFastPath:
     """Writes unchanged-condition heartbeats; not thread-safe (event loop only)."""
 
@@ -55,13 +87,78 @@ class HeartbeatFastPath:
         self._sqlite = engine.dialect.name == "sqlite"
         self._statement = _sql("?" if self._sqlite else "%s")
         self._raw: Any = None
+        self._async: Any = None  # psycopg.AsyncConnection, PostgreSQL only
+        self._pending: list[tuple[tuple[Any, ...], asyncio.Future[tuple[int, int] | None]]] = []
+        self._drainer: asyncio.Task[None] | None = None
 
-    def try_write(self, token_hash: str, hb: health.HeartbeatIn) -> tuple[int, int] | None:
+    async def write(self, token_hash: str, hb: health.HeartbeatIn) -> tuple[int, int] | None:
         """(terminal id, commands pending) after writing the status, or None
         when nothing was written: the token is unknown or revoked, or the
-        condition changed (take the authenticated full path)."""
+        condition changed (take the authenticated full path).
+
+        PostgreSQL: heartbeats queue for one asyncio connection and are
+        written in batches (one ``UPDATE … FROM (VALUES …)`` per round trip).
+        SQLite: a synchronous call (local, ~50 µs; writers serialise on the
+        database lock anyway).
+        """
+        if self._sqlite:
+            return self.try_write(token_hash, hb)
+        future: asyncio.Future[tuple[int, int] | None] = asyncio.get_running_loop().create_future()
+        self._pending.append((self._params(token_hash, hb), future))
+        if self._drainer is None or self._drainer.done():
+            self._drainer = asyncio.create_task(self._drain())
+        return await future
+
+    async def _drain(self) -> None:
+        # Heartbeats that arrive while a batch is in flight form the next
+        # batch: one statement and one round trip for many terminals.
+        while self._pending:
+            batch, self._pending = self._pending[:_BATCH_LIMIT], self._pending[_BATCH_LIMIT:]
+            try:
+                found = await self._write_batch([params for params, _ in batch])
+            except Exception as exc:  # noqa: BLE001 - supervision point: fail the requests, keep the task
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            for params, future in batch:
+                if not future.done():
+                    future.set_result(found.pop(params[_TOKEN], None))
+
+    async def _write_batch(self, rows: list[tuple[Any, ...]]) -> dict[str, tuple[int, int]]:
+        statement = _pg_batch_sql(len(rows))
+        flat = [value for row in rows for value in row]
+        for attempt in (1, 2):
+            try:
+                conn = await self._async_connection()
+                cursor = await conn.execute(statement, flat)
+                result = await cursor.fetchall()
+                break
+            except self._engine.dialect.loaded_dbapi.Error:
+                await self._close_async()
+                if attempt == 2:
+                    raise
+                log.warning("heartbeat connection lost; reconnecting")
+        return {str(r[0]): (int(r[1]), int(r[2])) for r in result}
+
+    async def _async_connection(self) -> Any:
+        if self._async is None:
+            import psycopg
+
+            url = self._engine.url.set(drivername="postgresql")
+            self._async = await psycopg.AsyncConnection.connect(
+                url.render_as_string(hide_password=False), autocommit=True
+            )
+        return self._async
+
+    async def _close_async(self) -> None:
+        conn, self._async = self._async, None
+        if conn is not None:
+            await conn.close()
+
+    def _params(self, token_hash: str, hb: health.HeartbeatIn) -> tuple[Any, ...]:
         now = utcnow()
-        params = (
+        return (
             now.strftime("%Y-%m-%d %H:%M:%S.%f") if self._sqlite else now,
             hb.version,
             hb.uptime_s,
@@ -74,6 +171,10 @@ class HeartbeatFastPath:
             token_hash,
             health.condition_signature(hb),
         )
+
+    def try_write(self, token_hash: str, hb: health.HeartbeatIn) -> tuple[int, int] | None:
+        """Synchronous :meth:`write` on the kept DB-API connection."""
+        params = self._params(token_hash, hb)
         error = self._engine.dialect.loaded_dbapi.Error
         for attempt in (1, 2):
             raw = self._connection()
@@ -107,6 +208,11 @@ class HeartbeatFastPath:
                 driver.autocommit = True
             self._raw = raw
         return self._raw
+
+    async def aclose(self) -> None:
+        """Close both connections (call from the event loop at shutdown)."""
+        await self._close_async()
+        self.close()
 
     def close(self) -> None:
         """Drop the connection (it is not returned to the pool: it is in autocommit)."""

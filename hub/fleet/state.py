@@ -159,6 +159,7 @@ def install(app: FastAPI, settings: HubSettings) -> FleetState:
             async with inner(asgi_app) as value:
                 yield value
         finally:
+            await fleet.fast_heartbeat.aclose()
             fleet.stop()
 
     app.router.lifespan_context = lifespan

@@ -93,7 +93,7 @@ async def heartbeat(request: Request) -> JSONResponse:
     # token hash, on the process's own connection (fastpath.py). Anything else
     # (unknown token, changed condition) is authenticated and takes the full
     # path in a worker thread.
-    fast = fleet.fast_heartbeat.try_write(token_hash, body)
+    fast = await fleet.fast_heartbeat.write(token_hash, body)
     if fast is not None:
         pending = fast[1]
     else:
