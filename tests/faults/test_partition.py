@@ -100,6 +100,8 @@ def test_partition_refuses_payment_and_delivers_backlog_once(
         what="agent online",
     )
     k.wait_for(lambda: devices.available("printer")[0], what="printer online")
+    proxy.delay_s = 0.3
+    proxy.set_mode("delay")  # a slow link first: everything still works, only later
     k.key(pygame.K_RETURN)
     k.choose("pay")
     k.choose("medical")
