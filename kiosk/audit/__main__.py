@@ -23,7 +23,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--window", default="1920x1080", help="window size in px, WxH (ppi comes from config)"
     )
-    parser.add_argument("--max-states", type=int, default=150)
+    parser.add_argument(
+        "--max-states", type=int, default=120, help="flow states to explore (budget)"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     w, _, hgt = args.window.partition("x")

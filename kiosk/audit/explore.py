@@ -26,6 +26,7 @@ import pygame
 
 from kiosk.audit.harness import Harness
 from kiosk.session import SessionState
+from screens import REGISTRY
 from screens.base import Screen
 
 log = logging.getLogger(__name__)
@@ -33,13 +34,17 @@ log = logging.getLogger(__name__)
 SAMPLE_DIGITS = "13800381234"  # a phone number: the longest entry a flow asks for
 SAMPLE_PAYMENT_CODE = "134567890123456789"  # WeChat Pay-shaped demo code
 PAGER = frozenset({"prev_page", "next_page"})
+KEYPAD_KEYS = frozenset("0123456789.")  # a keypad's own keys: the "digits" action types
+WAIT_AFTER_ACTION_S = 2  # well under any timeout and the thank-you screen's 8 s
+MAX_VARIANTS = 3  # states explored per screen and parameters (notices, ticks, digits)
 MAX_PER_SCREEN = 5  # states rendered per screen name (e.g. one per query kind)
 
 
 @dataclass(frozen=True)
 class Action:
     """One thing a person does. ``kind``: start, option, card, scan, digits, key, idle,
-    maintenance; ``arg``: the option's name, the digits or the key code."""
+    maintenance (or preview: open a screen directly); ``arg``: the option's name, the
+    digits, the key code or the screen."""
 
     kind: str
     arg: str = ""
@@ -79,11 +84,21 @@ def perform(h: Harness, action: Action) -> None:
         idle, _ = app._limits()
         h.clock.advance(idle + 1)
         h.settle()
+    elif action.kind == "preview":
+        # A registered screen no explored flow reached: shown the way the screen
+        # itself says it can be previewed (its ``preview`` parameters).
+        cls = REGISTRY[action.arg]
+        app.go(action.arg, **dict(getattr(cls, "preview", {})))
+        h.settle()
     elif action.kind == "maintenance":
         app.set_maintenance("设备维护中")
         h.settle()
     else:
         raise ValueError(f"unknown action {action}")
+    for _ in range(WAIT_AFTER_ACTION_S):
+        # Screens that poll (a payment waiting for the phone) move on with time.
+        h.clock.advance(1.0)
+        h.settle()
 
 
 def replay(h: Harness, path: Path) -> None:
@@ -104,6 +119,8 @@ def signature(h: Harness) -> tuple[str, ...]:
     app.step()  # draw, so overlay_runs tells whether a banner is up
     screen = app.screen
     params = ",".join(f"{k}={v!r}"[:60] for k, v in sorted(screen.params.items()))
+    # The screens below this one tell flows apart (identify before a query or an application).
+    params += "|" + "/".join(s.name for s in app.stack[:-1])
     notice = screen.notice.level if screen.notice is not None else ""
     overlay = (
         "warning"
@@ -134,8 +151,11 @@ def children(h: Harness) -> list[Action]:
     screen = app.screen
     app.dirty = True
     app.step()  # lay out so the buttons exist
+    keypad = _overrides(screen, "on_digit")
     actions = [
-        Action("option", b.name) for b in screen.buttons if b.enabled and b.name not in PAGER
+        Action("option", b.name)
+        for b in screen.buttons
+        if b.enabled and b.name not in PAGER and not (keypad and b.key_label in KEYPAD_KEYS)
     ]
     if _overrides(screen, "on_identity"):
         actions.append(Action("card"))
@@ -154,6 +174,7 @@ def explore(
     *,
     max_states: int = 150,
     max_depth: int = 16,
+    problems: list[str] | None = None,
 ) -> list[State]:
     """Visit reachable states (``visit`` is called with the app in each new state).
 
@@ -161,10 +182,16 @@ def explore(
     every screen is reached before variants of known ones (another catalogue
     item, another rating reason) use up the ``max_states`` budget. At most
     :data:`MAX_PER_SCREEN` states of one screen are visited; all are explored.
+    A registered screen still not reached is then shown directly with its
+    ``preview`` parameters (after a card was read); one that cannot be shown
+    is added to ``problems``.
     """
+    problems = problems if problems is not None else []
     seen: set[tuple[str, ...]] = set()
     visited: list[State] = []
     per_screen: dict[str, int] = {}
+    tries: dict[tuple[str, str], int] = {}
+    variants: dict[tuple[str, ...], int] = {}
     counter = itertools.count()
     queue: list[tuple[int, int, Path]] = [
         (0, next(counter), p) for p in ((), (Action("maintenance"),), (Action("start"),))
@@ -181,17 +208,38 @@ def explore(
         if path and path[-1].kind not in ("maintenance", "start") and not app.session.serving:
             continue  # the action ended the session (finish, timeout): back to attract
         sig = signature(h)
-        if sig in seen:
-            continue
+        if sig in seen or variants.get(sig[:2], 0) >= MAX_VARIANTS:
+            continue  # known, or a third look of one screen (rating reasons ticked…)
         seen.add(sig)
+        variants[sig[:2]] = variants.get(sig[:2], 0) + 1
         expanded += 1
+        log.debug("state %d: %s at %s", expanded, sig[0], " > ".join(map(str, path)))
         times = per_screen.get(sig[0], 0)
         per_screen[sig[0]] = times + 1
         if len(path) < max_depth and sig[3] == "":
             for action in children(h):  # before visit() changes modes
-                heapq.heappush(queue, (times, next(counter), (*path, action)))
+                # What this button does on this screen was never tried (a journey's start
+                # button, even on the twentieth guide): it goes first. Repeats (the rating
+                # after every journey, ticking reasons) wait behind, within the budget.
+                key = (sig[0], str(action))
+                tried = tries.get(key, 0) if action.kind == "option" else 0  # cards open flows
+                tries[key] = tried + 1
+                heapq.heappush(queue, (tried, next(counter), (*path, action)))
         if times < MAX_PER_SCREEN:
             state = State(_label(sig, {s.label for s in visited}), sig[0], path)
             visited.append(state)
             visit(state)
+    for name in sorted(set(REGISTRY) - {s.screen for s in visited}):
+        path = (Action("start"), Action("card"), Action("preview", name))
+        try:
+            replay(h, path)
+        except Exception as exc:  # noqa: BLE001 - reported as a problem of that screen
+            problems.append(f"screen {name!r} cannot be shown: {type(exc).__name__}: {exc}")
+            continue
+        if h.app.screen.name != name:
+            problems.append(f"screen {name!r} cannot be shown (got {h.app.screen.name!r})")
+            continue
+        state = State(f"{name}(preview)", name, path)
+        visited.append(state)
+        visit(state)
     return visited

@@ -180,6 +180,9 @@ class Harness:
     def new_app(self) -> None:
         """A fresh app, clock, tasks, devices, recorder and speech (fonts and hub are kept)."""
         config = self.config
+        reset = getattr(self.hub_client, "reset", None)
+        if reset is not None:
+            reset()  # the hub forgets the previous visit too
         self.clock = FakeClock()
         self.ui = UiQueue()
         self.tasks = HeldTasks(self.ui)

@@ -15,6 +15,7 @@ show as an error (and the audit still renders).
 from __future__ import annotations
 
 import logging
+import sqlite3
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -57,6 +58,8 @@ class SampleHubClient(HubClient):
         self._hub: Any = None
         self._hub_failed = False
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        self._db: Path | None = None
+        self._pristine: Path | None = None
 
     def request(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         self.requests.append((method, path))
@@ -118,12 +121,23 @@ class SampleHubClient(HubClient):
             )
             enrolled.raise_for_status()
             client.headers["Authorization"] = f"Bearer {enrolled.json()['token']}"
+            self._db = db
+            self._pristine = Path(self._tmp.name) / "pristine.db"
+            _copy_sqlite(db, self._pristine)
         except Exception as exc:  # any failure of a hub under construction: use samples
             log.warning("in-process hub did not start: %s", exc)
             self._hub_failed = True
             raise HubUnavailable("in-process hub did not start") from exc
         self._hub = client
         return client
+
+    def reset(self) -> None:
+        """Put the hub's data back as it was after start, so one visit (a paid fee,
+        a taken ticket) cannot change what the next replayed visit sees."""
+        if self._hub is None or self._db is None or self._pristine is None:
+            return
+        self._hub.app.state.engine.dispose()  # no pooled connection may outlive the copy
+        _copy_sqlite(self._pristine, self._db)
 
     def close(self) -> None:
         if self._hub is not None:
@@ -132,3 +146,14 @@ class SampleHubClient(HubClient):
         if self._tmp is not None:
             self._tmp.cleanup()
             self._tmp = None
+
+
+def _copy_sqlite(source: Path, target: Path) -> None:
+    """Copy a whole SQLite database with the backup API (safe with WAL files)."""
+    src = sqlite3.connect(source)
+    dst = sqlite3.connect(target)
+    try:
+        src.backup(dst)
+    finally:
+        dst.close()
+        src.close()
