@@ -20,7 +20,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from drivers.errors import DeviceError
 from drivers.speech import Speech
 from kiosk.app import App
 from kiosk.config import KioskConfig
@@ -30,7 +29,7 @@ from kiosk.i18n import Translator
 from kiosk.journal import Journal, JournalError
 from kiosk.payments import start_recovery
 from kiosk.recording import Recorder
-from kiosk.services import HubClient, HubUnavailable, ServiceGateway
+from kiosk.services import HubClient, ServiceGateway
 from kiosk.tasks import TaskRunner
 from kiosk.ui.text import TextRenderer
 from kiosk.voice import VoiceGuide
@@ -40,7 +39,6 @@ log = logging.getLogger(__name__)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ENROLMENT_WAIT_S = 10.0
-RECOVERY_RETRY_S = 30.0
 
 
 class EmbeddedHub:
@@ -133,7 +131,6 @@ class Terminal:
         self.agent: Any = None
         self._credential: Any = None
         self._journal_problem: str | None = None
-        self._stopping = threading.Event()
         self.gateway: ServiceGateway | None = None
 
     def build(self) -> App:
@@ -281,42 +278,11 @@ class Terminal:
                     "运营控制台 / operator console: %s/console (demo login admin / huimin-demo)",
                     url,
                 )
-            if journal is not None:
-                self._recover_payments(journal, recorder)
 
         threading.Thread(target=start, name="agent-start", daemon=True).start()
         self._closers.append(self._stop_agent)
 
-    def _recover_payments(self, journal: Journal, recorder: Recorder) -> None:
-        """Bring every order a crash left unfinished to a final state (DESIGN.md §6).
-
-        Runs on the agent-start thread; while the hub is unreachable it tries
-        again every ``RECOVERY_RETRY_S`` (no payment can start meanwhile: the
-        pay flow checks the hub first).
-        """
-        from kiosk.payments import recover_unfinished
-
-        while not self._stopping.is_set():
-            try:
-                results = recover_unfinished(
-                    self.gateway, journal.records(), record=recorder.record
-                )
-            except HubUnavailable:
-                self._stopping.wait(RECOVERY_RETRY_S)
-                continue
-            except DeviceError as exc:  # the journal refused the record: out of service already
-                log.error("payment recovery stopped: %s", exc)
-                return
-            for result in results:
-                log.info("payment recovery: order %s %s", result.order_no, result.status)
-                if not result.final:
-                    recorder.event(
-                        "payment_unresolved", {"key": result.key, "status": result.status}
-                    )
-            return
-
     def _stop_agent(self) -> None:
-        self._stopping.set()
         if self.agent is not None:
             self.agent.stop()
 
