@@ -112,7 +112,9 @@ class Tour:
         self.key(self.option_key("print"))
         self.key(self.option_key("certificate"))
         self.terminal.devices.place_demo_card(citizen)  # type: ignore[union-attr]
-        self.wait_for(lambda: app.screen.name == "certificate" and getattr(app.screen, "data", None))
+        self.wait_for(
+            lambda: app.screen.name == "certificate" and getattr(app.screen, "data", None)
+        )
         self.shot("certificate")
         jobs = len(self.terminal.devices.sim_printer.jobs)  # type: ignore[union-attr]
         self.key(self.option_key("print"))
