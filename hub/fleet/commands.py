@@ -201,7 +201,11 @@ class CommandBus:
 
     async def wait(self, terminal_id: int, timeout_s: float) -> None:
         """Return when woken for ``terminal_id`` or after ``timeout_s`` seconds."""
-        self._loop = asyncio.get_running_loop()
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:
+            # A new event loop (tests run one app under several): forget the
+            # old loop's poller and waiters.
+            self._loop, self._poller, self._waiters = loop, None, {}
         event = asyncio.Event()
         self._waiters.setdefault(terminal_id, set()).add(event)
         if self._poller is None or self._poller.done():

@@ -90,6 +90,7 @@ class HeartbeatFastPath:
         self._async: Any = None  # psycopg.AsyncConnection, PostgreSQL only
         self._pending: list[tuple[tuple[Any, ...], asyncio.Future[tuple[int, int] | None]]] = []
         self._drainer: asyncio.Task[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     async def write(self, token_hash: str, hb: health.HeartbeatIn) -> tuple[int, int] | None:
         """(terminal id, commands pending) after writing the status, or None
@@ -103,7 +104,12 @@ class HeartbeatFastPath:
         """
         if self._sqlite:
             return self.try_write(token_hash, hb)
-        future: asyncio.Future[tuple[int, int] | None] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:
+            # A new event loop (only tests run one app under several): the
+            # connection and the drain task belonged to the old one.
+            self._loop, self._async, self._pending, self._drainer = loop, None, [], None
+        future: asyncio.Future[tuple[int, int] | None] = loop.create_future()
         self._pending.append((self._params(token_hash, hb), future))
         if self._drainer is None or self._drainer.done():
             self._drainer = asyncio.create_task(self._drain())
@@ -153,7 +159,7 @@ class HeartbeatFastPath:
 
     async def _close_async(self) -> None:
         conn, self._async = self._async, None
-        if conn is not None:
+        if conn is not None and self._loop is asyncio.get_running_loop():
             await conn.close()
 
     def _params(self, token_hash: str, hb: health.HeartbeatIn) -> tuple[Any, ...]:
