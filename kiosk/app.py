@@ -357,6 +357,10 @@ class App:
         self.recorder.record("call_staff", {"screen": screen})
         self.recorder.event("call_staff", {"screen": screen})
         message = self.tr("已呼叫工作人员，请稍候，工作人员马上就到")
+        if self.session.state is SessionState.ATTRACT:
+            # Called from the attract screen: the person is here now. Start their session
+            # first, or the message would vanish with the attract screen it was put on.
+            self.begin_session()
         self.show_banner(message, seconds=20)
         self.say(message)
 
