@@ -9,7 +9,9 @@ Cases: SQLite with one hub process (in-process wake-up), and PostgreSQL with
 two hub processes where the console and the terminal use *different*
 processes (delivery through the per-process poller, DESIGN §5).
 
-    PYTHONPATH=. .venv/bin/python bench/command_latency.py --db sqlite postgres
+    PYTHONPATH=. .venv/bin/python -m bench.command_latency --db sqlite postgres
+
+(``bench/wrapped.py`` calls :func:`measure` for ``make bench``; keep its signature.)
 """
 
 from __future__ import annotations
@@ -25,12 +27,15 @@ from pathlib import Path
 
 import httpx
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from hub_heartbeats import (  # type: ignore[import-not-found]
-    hub_processes,
-    postgres_cluster,
-    prepare_schema,
-)
+try:  # as part of the bench package (python -m bench.command_latency, bench/wrapped.py)
+    from bench.hub_heartbeats import hub_processes, postgres_cluster, prepare_schema
+except ImportError:  # as a script: bench/command_latency.py
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from hub_heartbeats import (  # type: ignore[import-not-found,no-redef]
+        hub_processes,
+        postgres_cluster,
+        prepare_schema,
+    )
 
 ADMIN_PASSWORD = "huimin-demo"  # the default bootstrap password (hub settings)
 

@@ -10,7 +10,10 @@ machine). Three runs; prints heartbeats/s median and min–max.
 Targets (2 cores): ≥ 2,500/s on SQLite with one hub process, ≥ 3,500/s on
 PostgreSQL with two hub processes (round robin over two ports).
 
-    PYTHONPATH=. .venv/bin/python bench/hub_heartbeats.py --db sqlite postgres
+    PYTHONPATH=. .venv/bin/python -m bench.hub_heartbeats --db sqlite postgres
+
+(``bench/wrapped.py`` calls :func:`run_case` and the helpers for ``make
+bench``; keep their signatures.)
 
 The helpers here (temporary PostgreSQL cluster, hub processes, enrolment)
 are reused by ``bench/command_latency.py``.
