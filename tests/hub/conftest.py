@@ -15,7 +15,6 @@
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import os
 import shutil
 import signal
@@ -173,23 +172,11 @@ def prepare_schema(database_url: str) -> None:
 
 
 def build_app(settings: HubSettings) -> FastAPI:
-    """The hub app: ``hub.app.create_app`` once the services API exists;
-    until then the same wiring with only the fleet mounted."""
+    """The hub app exactly as ``python -m hub`` builds it, on a prepared schema."""
+    from hub.app import create_app
+
     prepare_schema(settings.database_url)
-    if importlib.util.find_spec("hub.services.api") is not None:
-        from hub.app import create_app
-
-        return create_app(settings)
-    import hub.fleet
-    from hub.db import make_engine, make_sessionmaker
-
-    app = FastAPI(title="Huimin hub (fleet only)")
-    engine = make_engine(settings.database_url)
-    app.state.settings = settings
-    app.state.engine = engine
-    app.state.sessionmaker = make_sessionmaker(engine)
-    hub.fleet.setup(app, settings)
-    return app
+    return create_app(settings)
 
 
 @pytest.fixture
