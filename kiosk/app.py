@@ -633,7 +633,10 @@ class App:
         elif key == pygame.K_F1:
             self.call_staff()
         elif key in (pygame.K_ASTERISK, pygame.K_KP_MULTIPLY):
-            self.voice.repeat()
+            # Read the screen as it is now (a finished print changes its options), not
+            # the words said when it appeared; heard even with voice guidance off.
+            self._layout()
+            self.voice.announce(self.screen.speech(), voice_on=True)
         elif key in (pygame.K_PLUS, pygame.K_KP_PLUS, pygame.K_EQUALS):
             self.change_volume(+1)
         elif key in (pygame.K_MINUS, pygame.K_KP_MINUS):
