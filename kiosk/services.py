@@ -137,6 +137,13 @@ class ServiceGateway:
         result: dict[str, Any] = self.client.post(f"{API}/query/identify", body)
         return result
 
+    def documents(self, id_number: str) -> dict[str, Any]:
+        """补打: the person's certificates, slips and receipts of the last 90 days
+        (``{"person", "documents": [{id, kind, title, detail, issued_at, printable}]}``,
+        newest first, masked by the hub)."""
+        result: dict[str, Any] = self.client.post(f"{API}/documents", {"id_number": id_number})
+        return result
+
     # Catalogue and guides ---------------------------------------------------------------------
 
     def catalogue(self) -> dict[str, Any]:

@@ -180,3 +180,37 @@ def test_lookup_by_idempotency_key(
     assert sandbox.charges(created["order_no"]) == 1
     short = svc_client.post(f"{S}/payments/orders/lookup", json={"idempotency_key": "x"})
     assert short.status_code == 422
+
+
+def test_new_routes_need_a_terminal_credential(tmp_path: Path) -> None:
+    """In the real app (hub.app.create_app) the documents, the lookup and the sandbox's
+    phone sit behind terminal authentication like every citizen-services route."""
+    from hub.app import create_app
+    from tests.hub.conftest import prepare_schema
+
+    settings = HubSettings(
+        database_url=f"sqlite:///{tmp_path / 'auth.db'}",
+        secret_key="auth-test-secret-0123456789",
+        catalogue_path=str(REPO / "config/catalogue.json"),
+    )
+    prepare_schema(settings.database_url)
+    app = create_app(settings)
+    with TestClient(app) as client:
+        for path, body in (
+            (f"{S}/documents", {"id_number": id_of("wang_fang")}),
+            (f"{S}/payments/orders/lookup", {"idempotency_key": "some-key-0001"}),
+            (f"{S}/payments/sandbox/pay/HM1", {}),
+        ):
+            assert client.post(path, json=body).status_code == 401, path
+        enrol = client.post(
+            "/api/v1/terminal/enrol",
+            json={"code": "DEMO-ENROL", "name": "auth-test", "place": {"county": "兰考县"}},
+        )
+        token = enrol.json()["token"]
+        r = client.post(
+            f"{S}/documents",
+            json={"id_number": id_of("wang_fang")},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert r.status_code == 200 and len(r.json()["documents"]) == 2
+    app.state.engine.dispose()
