@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from drivers.health import DeviceState, PaperState
 
 OFFLINE_AFTER_MISSED = 3  # heartbeats
+INT32_MAX = 2**31 - 1  # INTEGER columns (PostgreSQL int4); larger values are refused with 422
 JOURNAL_BACKLOG_ALERT = 100  # records not yet forwarded: the outbox is not draining
 
 _NORMAL_STATES = frozenset({DeviceState.ONLINE.value, DeviceState.BUSY.value})
@@ -72,11 +73,11 @@ class HeartbeatIn(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     version: str = Field("", max_length=40)
-    uptime_s: int = Field(0, ge=0)
+    uptime_s: int = Field(0, ge=0, le=INT32_MAX)
     devices: list[DeviceReport] = Field(default_factory=list, max_length=32)
-    disk_free_mb: int | None = Field(None, ge=0)
-    memory_rss_mb: float | None = Field(None, ge=0)
-    journal_backlog: int = Field(0, ge=0)
+    disk_free_mb: int | None = Field(None, ge=0, le=INT32_MAX)
+    memory_rss_mb: float | None = Field(None, ge=0, le=1e9, allow_inf_nan=False)
+    journal_backlog: int = Field(0, ge=0, le=INT32_MAX)
     screen: str = Field("", max_length=60)
     session_state: str = Field("", max_length=30)
     maintenance: bool = False

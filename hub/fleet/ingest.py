@@ -74,7 +74,7 @@ class JournalIn(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     key: str = Field(min_length=1, max_length=80)
-    seq: int = Field(ge=0)
+    seq: int = Field(ge=0, le=health.INT32_MAX)
     kind: str = Field(min_length=1, max_length=40)
     at: str | None = Field(None, max_length=40)
     data: dict[str, Any] = Field(default_factory=dict)

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from hub.fleet import commands, ingest
 from hub.fleet.auth import TerminalIdentity, bearer_token_hash, current_terminal
-from hub.fleet.health import HeartbeatIn
+from hub.fleet.health import INT32_MAX, HeartbeatIn
 from hub.fleet.state import FleetState, get_fleet
 
 router = APIRouter(prefix="/api/v1/terminal", tags=["terminal"])
@@ -126,7 +126,10 @@ async def get_commands(
 
 @router.post("/commands/{command_id}/ack", status_code=204, summary="Outcome of a command")
 async def ack_command(
-    command_id: int, request: Request, terminal: Terminal, fleet: Fleet
+    command_id: Annotated[int, Path(ge=1, le=INT32_MAX)],
+    request: Request,
+    terminal: Terminal,
+    fleet: Fleet,
 ) -> Response:
     body = await parse_body(request, ingest.AckIn)
     found = await run_in_threadpool(

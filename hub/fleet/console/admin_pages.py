@@ -18,6 +18,7 @@ from hub.fleet.console.security import (
     ROLE_RANK,
     Admin,
     Db,
+    RowId,
     client_of,
     close_sessions_of,
     hash_password,
@@ -78,7 +79,7 @@ def create_enrolment_code(
 
 
 @router.post("/terminals/{terminal_id}/revoke")
-def revoke_terminal(request: Request, terminal_id: int, user: Admin, db: Db) -> Response:
+def revoke_terminal(request: Request, terminal_id: RowId, user: Admin, db: Db) -> Response:
     terminal = db.get(Terminal, terminal_id)
     if terminal is None:
         raise HTTPException(404, detail="终端不存在")
@@ -165,7 +166,7 @@ def create_operator(
 @router.post("/operators/{operator_id}")
 def update_operator(
     request: Request,
-    operator_id: int,
+    operator_id: RowId,
     user: Admin,
     db: Db,
     role: Annotated[str, Form(max_length=12)] = "",

@@ -14,7 +14,7 @@ from sqlalchemy import Connection, select, update
 from hub.fleet import audit
 from hub.fleet.clock import utcnow
 from hub.fleet.commands import queue_command
-from hub.fleet.console.security import Db, OperatorUser, Viewer, client_of
+from hub.fleet.console.security import Db, OperatorUser, RowId, Viewer, client_of
 from hub.fleet.console.views import render, see_other
 from hub.fleet.content import (
     catalogue_entries,
@@ -121,7 +121,7 @@ def create_announcement(
 
 @router.post("/content/announcements/{announcement_id}/withdraw")
 def withdraw_announcement(
-    request: Request, announcement_id: int, user: OperatorUser, db: Db
+    request: Request, announcement_id: RowId, user: OperatorUser, db: Db
 ) -> Response:
     db.execute(
         update(Announcement)

@@ -15,7 +15,7 @@ from hub.fleet import alerts as alert_logic
 from hub.fleet import audit
 from hub.fleet.clock import utcnow
 from hub.fleet.commands import COMMAND_LABELS, CommandArgsError, queue_command, validate_args
-from hub.fleet.console.security import Db, OperatorUser, Viewer, client_of
+from hub.fleet.console.security import Db, OperatorUser, RowId, Viewer, client_of
 from hub.fleet.console.views import render, see_other
 from hub.fleet.health import STATUS_LABELS, terminal_status
 from hub.fleet.models import Alert, Command, HealthRecord, Screenshot, Terminal, TerminalEvent
@@ -157,7 +157,7 @@ def alerts_fragment(request: Request, user: Viewer, db: Db, resolved: bool = Fal
     return render(request, "_alerts.html", user, **_alert_context(db, resolved))
 
 
-def _alert_or_404(db: Session, alert_id: int) -> Alert:
+def _alert_or_404(db: Session, alert_id: RowId) -> Alert:
     alert = db.get(Alert, alert_id)
     if alert is None:
         raise HTTPException(404, detail="告警不存在")
@@ -165,7 +165,7 @@ def _alert_or_404(db: Session, alert_id: int) -> Alert:
 
 
 @router.post("/alerts/{alert_id}/ack")
-def ack_alert(request: Request, alert_id: int, user: OperatorUser, db: Db) -> Response:
+def ack_alert(request: Request, alert_id: RowId, user: OperatorUser, db: Db) -> Response:
     alert = _alert_or_404(db, alert_id)
     if alert.acked_at is None:
         alert.acked_at = utcnow()
@@ -183,7 +183,7 @@ def ack_alert(request: Request, alert_id: int, user: OperatorUser, db: Db) -> Re
 
 
 @router.post("/alerts/{alert_id}/resolve")
-def resolve_alert(request: Request, alert_id: int, user: OperatorUser, db: Db) -> Response:
+def resolve_alert(request: Request, alert_id: RowId, user: OperatorUser, db: Db) -> Response:
     alert = _alert_or_404(db, alert_id)
     if alert.resolved_at is None:
         db.execute(
@@ -203,14 +203,14 @@ def resolve_alert(request: Request, alert_id: int, user: OperatorUser, db: Db) -
     return see_other(db, "/console/alerts?msg=已解除告警")
 
 
-def _terminal_or_404(db: Session, terminal_id: int) -> Terminal:
+def _terminal_or_404(db: Session, terminal_id: RowId) -> Terminal:
     terminal = db.get(Terminal, terminal_id)
     if terminal is None:
         raise HTTPException(404, detail="终端不存在")
     return terminal
 
 
-def _detail_context(request: Request, db: Session, terminal_id: int) -> dict[str, Any]:
+def _detail_context(request: Request, db: Session, terminal_id: RowId) -> dict[str, Any]:
     terminal = _terminal_or_404(db, terminal_id)
     row = next(r for r in _rows(request, db, include_revoked=True) if r.terminal.id == terminal_id)
     history = (
@@ -280,17 +280,17 @@ def _detail_context(request: Request, db: Session, terminal_id: int) -> dict[str
 
 
 @router.get("/terminals/{terminal_id}")
-def terminal_page(request: Request, terminal_id: int, user: Viewer, db: Db) -> HTMLResponse:
+def terminal_page(request: Request, terminal_id: RowId, user: Viewer, db: Db) -> HTMLResponse:
     return render(request, "terminal.html", user, **_detail_context(request, db, terminal_id))
 
 
 @router.get("/fragments/terminals/{terminal_id}")
-def terminal_fragment(request: Request, terminal_id: int, user: Viewer, db: Db) -> HTMLResponse:
+def terminal_fragment(request: Request, terminal_id: RowId, user: Viewer, db: Db) -> HTMLResponse:
     return render(request, "_terminal.html", user, **_detail_context(request, db, terminal_id))
 
 
 @router.get("/terminals/{terminal_id}/screenshot.png")
-def terminal_screenshot(terminal_id: int, user: Viewer, db: Db) -> Response:
+def terminal_screenshot(terminal_id: RowId, user: Viewer, db: Db) -> Response:
     png = db.execute(
         select(Screenshot.png).where(Screenshot.terminal_id == terminal_id)
     ).scalar_one_or_none()
@@ -302,7 +302,7 @@ def terminal_screenshot(terminal_id: int, user: Viewer, db: Db) -> Response:
 @router.post("/terminals/{terminal_id}/commands")
 def send_command(
     request: Request,
-    terminal_id: int,
+    terminal_id: RowId,
     user: OperatorUser,
     db: Db,
     kind: Annotated[str, Form(max_length=30)],

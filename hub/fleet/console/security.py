@@ -22,7 +22,7 @@ from typing import Annotated
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Path, Request
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
@@ -250,3 +250,5 @@ Viewer = Annotated[ConsoleUser, Depends(require_viewer)]
 OperatorUser = Annotated[ConsoleUser, Depends(require_operator)]
 Admin = Annotated[ConsoleUser, Depends(require_admin)]
 Db = Annotated[Session, Depends(get_db)]
+# A row id in a URL: bounded so a huge number is a 422, not a database overflow.
+RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
