@@ -4,7 +4,7 @@ Each benchmark runs in a fresh interpreter (``python -m bench.<module>``)
 with a time budget; the runner starts one Xvfb and one hub for those that
 need them, collects their figures, adds the Chromium ratios, prints one
 table and writes everything to ``bench/results/latest.json``. Each child's
-output goes to ``bench/results/logs/<name>.log``.
+output goes to ``<logs>/<name>.log`` (``--logs``, default a new temporary directory).
 
 Options: ``--quick`` (fewer runs: a smoke test, not the figures),
 ``--only a,b`` / ``--skip a,b`` (names from ``--list``), ``--out FILE``.
@@ -23,6 +23,7 @@ import contextlib
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -157,6 +158,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--only", default="", help="comma-separated names")
     parser.add_argument("--skip", default="", help="comma-separated names")
     parser.add_argument("--out", type=Path, default=RESULTS / "latest.json")
+    parser.add_argument("--logs", type=Path, help="directory for each benchmark's output")
     parser.add_argument("--list", action="store_true", help="list the benchmarks and exit")
     args = parser.parse_args(argv)
     if args.list:
@@ -167,7 +169,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     benches = select([n for n in args.only.split(",") if n], [n for n in args.skip.split(",") if n])
     with contextlib.suppress(PermissionError):
         os.nice(-10)
-    logs = args.out.parent / "logs"
+    logs = args.logs or Path(tempfile.mkdtemp(prefix="huimin-bench-logs-"))
     logs.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     load_before = machine()["load_average"]
@@ -205,7 +207,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(
         f"\n{len(figures)} figures in {total:.0f} s; {len(missed)} target(s) missed; "
         f"load average {info['load_average'][0]:.1f} on {info['cpus']} CPUs; "
-        f"written to {args.out}"
+        f"written to {args.out}; logs in {logs}"
     )
     if errors:
         return 2

@@ -27,9 +27,19 @@ def run(quick: bool) -> list[Figure]:
     with live_terminal() as (terminal, app, frames):
         devices = terminal.devices
         assert devices is not None and devices.sim_idcard is not None
+        from datetime import date
+
+        from drivers.errors import CardError
+        from drivers.idcard import ensure_usable
         from drivers.sim.demo_cards import load_demo_cards
 
-        cards = load_demo_cards()
+        cards = []
+        for card in load_demo_cards():  # the demo set holds an expired card on purpose
+            try:
+                ensure_usable(card.card, date.today())
+            except CardError:
+                continue
+            cards.append(card)
         run_loop(app, lambda: devices.health["idcard"].usable, max_s=10)
         for n in range(runs):
             run_loop(app, lambda: False, max_s=0.2 + (n % 4) * 0.1)  # any poll phase

@@ -11,7 +11,9 @@ Target: ≤ 0.5 %. ``python -m bench.idle_cpu [--quick]``
 from __future__ import annotations
 
 import os
+import threading
 import time
+from pathlib import Path
 
 from bench.common import Figure, bench_main, figure
 from bench.live import live_terminal, run_loop
@@ -25,11 +27,28 @@ def _cpu_s() -> float:
     return t.user + t.system
 
 
+def _threads() -> dict[str, float]:
+    """CPU seconds so far per thread (/proc/self/task), by Python thread name where
+    there is one (SDL's own threads by their kernel name), same names summed."""
+    tick = os.sysconf("SC_CLK_TCK")
+    names = {t.native_id: t.name for t in threading.enumerate()}
+    out: dict[str, float] = {}
+    for task in Path("/proc/self/task").iterdir():
+        try:
+            name = names.get(int(task.name)) or (task / "comm").read_text().strip()
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the thread ended meanwhile
+        out[name] = out.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+    return out
+
+
 def run(quick: bool) -> list[Figure]:
     window_s = 4.0 if quick else 20.0
     samples, frames_per_window = [], []
     with live_terminal() as (_terminal, app, frames):
         run_loop(app, lambda: False, max_s=2.0 if quick else SETTLE_S)
+        threads_before, wall_before = _threads(), time.monotonic()
         for _ in range(3):
             frames_before, cpu0, t0 = frames.count, _cpu_s(), time.monotonic()
             run_loop(app, lambda: False, max_s=window_s)
@@ -38,6 +57,14 @@ def run(quick: bool) -> list[Figure]:
             frames_per_window.append(frames.count - frames_before)
             if app.session.serving or app.screen.name != "attract":
                 raise RuntimeError(f"not idle: showing {app.screen.name}")
+        wall = time.monotonic() - wall_before
+        per_thread = {
+            name: 100 * (cpu - threads_before.get(name, 0.0)) / wall
+            for name, cpu in _threads().items()
+        }
+    by_thread = ", ".join(
+        f"{name} {pct:.2f} %" for name, pct in sorted(per_thread.items(), key=lambda kv: -kv[1])
+    )
     return [
         figure(
             "idle_cpu",
@@ -45,7 +72,8 @@ def run(quick: bool) -> list[Figure]:
             "%",
             samples,
             TARGET_PCT,
-            note=f"3 windows of {window_s:.0f} s; frames drawn per window {frames_per_window}",
+            note=f"3 windows of {window_s:.0f} s; frames per window {frames_per_window}; "
+            f"by thread: {by_thread}",
         )
     ]
 

@@ -10,6 +10,7 @@ inactivity timeout ends the session (only when the clock can be advanced).
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -33,6 +34,7 @@ def demo_identities() -> list[Identity]:
             address=c.card.address,
         )
         for c in load_demo_cards()
+        if c.card.valid_to is None or c.card.valid_to >= date.today()  # one is expired on purpose
     ]
 
 

@@ -17,8 +17,9 @@ BENCH = [sys.executable, "-m", "bench"]
 
 def test_runner_quick_writes_table_and_json(tmp_path: Path) -> None:
     out = tmp_path / "latest.json"
+    only = ["--only", "busiest_screen,receipt"]
     proc = subprocess.run(
-        [*BENCH, "--quick", "--only", "busiest_screen,receipt", "--out", str(out)],
+        [*BENCH, "--quick", *only, "--out", str(out), "--logs", str(tmp_path / "logs")],
         check=False,
         cwd=ROOT,
         env=child_env(),
