@@ -56,7 +56,7 @@ PREVIEW_DOCUMENTS: dict[str, Any] = {
             "id": 1,
             "kind": "certificate",
             "title": "社会保险参保证明",
-            "detail": "有效期至2026-12-13",
+            "detail": "",
             "issued_at": "2026-09-14 09:30",
             "printable": {
                 "title": "社会保险参保证明",
@@ -166,8 +166,11 @@ class ReprintScreen(LoadingScreen):
                 label = f"{tr(str(printable.get('title', '')))} {printable.get('issued_at', '')}"
                 out.append((f"kept_{i}", label, printable))
         for doc in docs:
-            parts = [tr(str(doc["title"])), str(doc.get("detail", "")), str(doc["issued_at"])]
-            out.append((f"doc_{doc['id']}", " ".join(p for p in parts if p), doc["printable"]))
+            # "受理回执 2026-11-16 10:00（门诊慢特病待遇认定）": the time belongs to the title.
+            label = f"{tr(str(doc['title']))} {doc['issued_at']}"
+            if doc.get("detail"):
+                label += f"（{doc['detail']}）"
+            out.append((f"doc_{doc['id']}", label, doc["printable"]))
         return out
 
     def instruction_text(self) -> str:

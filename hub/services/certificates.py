@@ -127,7 +127,7 @@ def insurance_certificate(
         kind="certificate",
         ref=code,
         title=title,
-        detail=f"有效期至{valid_until.isoformat()}",
+        detail="",  # the paper says how long it is valid; the issue time tells them apart
         printable=printable,
         issued_at=now,
     )

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from fastapi import APIRouter
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -86,10 +86,10 @@ def purge_expired(session: Session, now: datetime) -> int:
 class DocumentOut(BaseModel):
     id: int
     kind: Kind
-    title: str
-    detail: str
-    issued_at: str
-    printable: Printable
+    title: str = Field(description="the printable's title (a msgid the terminal translates)")
+    detail: str = Field(description="what it concerns (item name); may be empty")
+    issued_at: str = Field(description="YYYY-MM-DD HH:MM, China Standard Time")
+    printable: Printable = Field(description="masked content as first issued")
 
 
 class DocumentsOut(BaseModel):
