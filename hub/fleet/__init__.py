@@ -26,5 +26,6 @@ def setup(app: FastAPI, settings: HubSettings) -> None:
     # The shared fleet state (token cache, command bus, sweeps) must exist
     # before either router serves a request.
     state.install(app, settings)
+    app.router.routes.insert(0, terminal_api.heartbeat_route())
     app.include_router(terminal_api.router)
     console.mount(app, settings)

