@@ -3,8 +3,8 @@
 One thread runs :meth:`App.step` in a loop that sleeps until input arrives
 (:mod:`kiosk.ui.pacing`): it handles input, runs callbacks posted by
 drivers and tasks, checks the session timers and redraws only when
-something changed (an idle kiosk draws nothing and wakes 10 times a
-second, bench/idle_cpu.py). Everything slow happens on
+something changed (an idle kiosk draws nothing and wakes once a second,
+bench/idle_cpu.py). Everything slow happens on
 the task runner; screens reach devices and the hub only through this
 object (the :class:`screens.base.ScreenContext` it implements).
 """
@@ -46,10 +46,11 @@ _FAULT_PAPER = frozenset({"out", "jammed"})
 _DEVICES = frozenset({"idcard", "smartcard", "printer", "scanner", "speech"})
 _ERROR_DEVICE = {"PaperOut": "printer", "InvalidCode": "scanner"}  # drivers.errors classes
 
-# Between passes the loop sleeps until input arrives (kiosk/ui/pacing.py) or
-# these timeouts pass, for results posted from other threads and for timers.
-ACTIVE_WAIT_MS = 8  # in a session: a task's result shows within a 120 Hz frame
-IDLE_WAIT_MS = 100  # attract screen: 10 wake-ups a second, ~0.1 % of a core
+# Between passes the loop sleeps until input arrives or a callback is posted
+# (kiosk/ui/pacing.py, kiosk.runtime.WakingUiQueue), or these timeouts pass for
+# the timers (session countdowns; the attract screen's rotation every few seconds).
+ACTIVE_WAIT_MS = 8  # in a session: animations and countdowns at up to 120 Hz
+IDLE_WAIT_MS = 1000  # attract screen: one wake-up a second when nothing happens
 
 
 class App:

@@ -31,6 +31,7 @@ from kiosk.payments import start_recovery
 from kiosk.recording import Recorder
 from kiosk.services import HubClient, ServiceGateway
 from kiosk.tasks import TaskRunner
+from kiosk.ui.pacing import wake
 from kiosk.ui.text import TextRenderer
 from kiosk.voice import VoiceGuide
 from screens import fixed_prompts
@@ -39,6 +40,15 @@ log = logging.getLogger(__name__)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ENROLMENT_WAIT_S = 10.0
+
+
+class WakingUiQueue(UiQueue):
+    """Posts also wake the app loop from its wait (kiosk/ui/pacing.py): the idle
+    loop sleeps up to a second, yet a card read or a task's result shows at once."""
+
+    def post(self, fn: Callable[..., None], *args: Any) -> None:
+        super().post(fn, *args)
+        wake()
 
 
 class EmbeddedHub:
@@ -162,7 +172,7 @@ class Terminal:
             surface = pygame.display.set_mode((1280, 800))
         tr = Translator(cfg.ui.language)
         text = TextRenderer(FontBook(*faces))
-        ui = UiQueue()
+        ui = WakingUiQueue()
         tasks = TaskRunner(ui)
         self._closers.append(tasks.shutdown)
 

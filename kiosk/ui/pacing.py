@@ -17,6 +17,7 @@ build of pygame), ``clock.tick`` paces the loop as before.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import logging
@@ -29,6 +30,7 @@ import pygame
 log = logging.getLogger(__name__)
 
 _WaitFn = Callable[[ctypes.c_void_p | None, int], int]
+WAKE = pygame.event.custom_type()  # carries nothing: it only ends a wait
 # Returning at once this many times in a row means the queue holds something
 # event.get() leaves behind; then pace with the clock instead of spinning.
 _MAX_IMMEDIATE = 50
@@ -83,3 +85,14 @@ class InputWait:
             self._immediate += 1  # an event is queued: the next step takes it
         else:
             self._immediate = 0
+
+
+def wake() -> None:
+    """End the app loop's wait now; safe from any thread (SDL_PushEvent is).
+
+    Callbacks posted by drivers and tasks call this, so the idle loop can
+    sleep long and a card read still shows at once.
+    """
+    if pygame.display.get_init():
+        with contextlib.suppress(pygame.error):  # the display closed meanwhile: shutdown
+            pygame.event.post(pygame.event.Event(WAKE))
