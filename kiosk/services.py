@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -168,6 +169,8 @@ class ServiceGateway:
                 "level": level,
                 "reasons": reasons,
                 "terminal_session_id": session_id,
+                # The hub requires when the person rated (a rating may arrive late).
+                "at": datetime.now(UTC).isoformat(timespec="seconds"),
             },
         )
 

@@ -20,13 +20,14 @@ LEVELS: tuple[tuple[int, str], ...] = (
 )
 BAD_LEVELS = frozenset({4, 5})
 
-# Used when the hub cannot be asked for its list (it keeps the same one).
+# Used when the hub cannot be asked for its list. The codes are the hub's
+# "bad" reason codes (hub/services/ratings.py REASONS): it refuses any other.
 FALLBACK_REASONS: tuple[tuple[str, str], ...] = (
-    ("slow", N_("办理时间太长")),
-    ("unclear", N_("看不懂操作提示")),
-    ("device", N_("设备出现故障")),
-    ("result", N_("没有办成要办的事")),
-    ("attitude", N_("工作人员服务不好")),
+    ("too_slow", N_("办理时间太长")),
+    ("hard_to_use", N_("看不懂操作提示")),
+    ("device_fault", N_("设备出现故障")),
+    ("many_visits", N_("没有办成要办的事")),
+    ("other", N_("工作人员服务不好")),
 )
 
 

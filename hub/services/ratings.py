@@ -7,6 +7,7 @@ one reason so the department can rectify it (实名差评整改 needs a cause).
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 
@@ -30,6 +31,9 @@ LEVELS: dict[int, str] = {
     5: N_("非常不满意"),
 }
 GENERAL_SERVICE = "general"  # the terminal as a whole, not one item
+# The terminal's own functions are rated under their ids (screens set
+# session.service_id): query.<kind>, pay.<item>, print.<what>, ticket.
+TERMINAL_FUNCTION = re.compile(r"(query|pay|print)\.[a-z0-9_]{1,40}|ticket")
 
 
 class Reason(BaseModel):
@@ -91,7 +95,8 @@ def reasons() -> ReasonsOut:
     "", response_model=RatingOut, status_code=status.HTTP_201_CREATED, summary="Store a rating"
 )
 def rate(body: RatingIn, ctx: Ctx, db: Db) -> RatingOut:
-    if body.service_id != GENERAL_SERVICE and get_item(db, body.service_id) is None:
+    known = body.service_id == GENERAL_SERVICE or TERMINAL_FUNCTION.fullmatch(body.service_id)
+    if not known and get_item(db, body.service_id) is None:
         raise NotFound(N_("未找到被评价的服务事项"))
     bad = body.level >= 4
     for code in body.reasons:

@@ -116,7 +116,7 @@ def test_bad_rating_asks_for_reasons() -> None:
     press(app, getattr(pygame, f"K_{submit}"))
     settle(app)
     assert gateway.ratings[0]["level"] == 5
-    assert gateway.ratings[0]["reasons"] == ["slow", "device"]
+    assert gateway.ratings[0]["reasons"] == ["too_slow", "device_fault"]  # the hub's codes
     assert all(set(r) == {"service_id", "level", "reasons", "session_id"} for r in gateway.ratings)
 
 
