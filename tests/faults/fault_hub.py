@@ -13,6 +13,8 @@ uvicorn, like ``python -m hub``, with three test-only changes:
   directory when one exists (``hub.services.demo_provider.resolve_path``), so
   a test can seed its own people.
 
+``FAULT_HUB_LOG=debug`` logs everything (DEBUG, access log) to stderr.
+
 Usage: ``python tests/faults/fault_hub.py --config hub.toml --database-url URL
 --port-file PATH`` (port 0: a free one, written to PATH once listening).
 """
@@ -20,6 +22,7 @@ Usage: ``python tests/faults/fault_hub.py --config hub.toml --database-url URL
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import socket
 import sys
@@ -100,6 +103,10 @@ def main() -> int:
     args = parser.parse_args()
     import uvicorn
 
+    # The privacy canary reads everything the hub logs: all of it, access log included.
+    debug = os.environ.get("FAULT_HUB_LOG") == "debug"
+    if debug:
+        logging.basicConfig(level=logging.DEBUG)
     app = build(args.config, args.database_url)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -107,7 +114,10 @@ def main() -> int:
     tmp = args.port_file + ".tmp"
     Path(tmp).write_text(str(sock.getsockname()[1]), encoding="ascii")
     os.replace(tmp, args.port_file)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
+    config = uvicorn.Config(
+        app, log_level="debug" if debug else "warning", access_log=debug, log_config=None
+    )
+    server = uvicorn.Server(config)
     server.run(sockets=[sock])
     return 0
 

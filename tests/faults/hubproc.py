@@ -114,8 +114,11 @@ class FaultHub:
                 self.proc.wait(timeout=5)
 
 
-def start_fault_hub(workdir: Path, citizens: list[dict[str, Any]]) -> FaultHub:
-    """Start the fault hub in ``workdir`` with ``citizens`` as its demo people."""
+def start_fault_hub(
+    workdir: Path, citizens: list[dict[str, Any]], *, debug_log: bool = False
+) -> FaultHub:
+    """Start the fault hub in ``workdir`` with ``citizens`` as its demo people;
+    ``debug_log`` makes it log everything (to ``log_path``)."""
     demo = workdir / "config" / "demo"
     demo.mkdir(parents=True, exist_ok=True)
     (demo / "citizens.json").write_text(
@@ -133,6 +136,8 @@ def start_fault_hub(workdir: Path, citizens: list[dict[str, Any]]) -> FaultHub:
     port_file = workdir / "port"
     log_path = workdir / "hub.log"
     env = dict(os.environ, PYTHONPATH=str(REPO), PYTHONUNBUFFERED="1")
+    if debug_log:
+        env["FAULT_HUB_LOG"] = "debug"
     with log_path.open("wb") as log:
         proc = subprocess.Popen(
             [
