@@ -13,7 +13,11 @@ from typing import Any
 import httpx
 import pytest
 from selenium import webdriver
-from selenium.common.exceptions import WebDriverException
+from selenium.common.exceptions import (
+    NoSuchElementException,
+    StaleElementReferenceException,
+    WebDriverException,
+)
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
@@ -75,7 +79,40 @@ class Heartbeats(threading.Thread):
 def wait_for(
     driver: webdriver.Chrome, condition: Callable[[Any], Any], timeout: float, what: str
 ) -> Any:
-    return WebDriverWait(driver, timeout, poll_frequency=0.2).until(condition, message=what)
+    # The live refresh replaces fragments every few seconds: an element found a
+    # moment ago may be stale, so reads go through JavaScript (atomic) and
+    # stale/missing elements just mean "try again".
+    return WebDriverWait(
+        driver,
+        timeout,
+        poll_frequency=0.2,
+        ignored_exceptions=(StaleElementReferenceException, NoSuchElementException),
+    ).until(condition, message=what)
+
+
+def attr(driver: webdriver.Chrome, css: str, name: str) -> str | None:
+    value = driver.execute_script(
+        "const e = document.querySelector(arguments[0]);"
+        " return e ? e.getAttribute(arguments[1]) : null;",
+        css,
+        name,
+    )
+    return None if value is None else str(value)
+
+
+def text(driver: webdriver.Chrome, css: str) -> str:
+    value = driver.execute_script(
+        "const e = document.querySelector(arguments[0]); return e ? e.innerText : '';", css
+    )
+    return str(value)
+
+
+def click(driver: webdriver.Chrome, css: str, what: str) -> None:
+    def clicked(d: Any) -> bool:
+        d.find_element(By.CSS_SELECTOR, css).click()
+        return True
+
+    wait_for(driver, clicked, 10, what)
 
 
 def test_operator_sees_offline_sends_maintenance_acks_alert(
@@ -99,22 +136,22 @@ def test_operator_sees_offline_sends_maintenance_acks_alert(
     row = f'tr[data-terminal="{terminal_id}"]'
     wait_for(
         browser,
-        lambda d: d.find_element(By.CSS_SELECTOR, row).get_attribute("data-status") == "online",
+        lambda d: attr(d, row, "data-status") == "online",
         10,
         "terminal online",
     )
-    assert "在线" in browser.find_element(By.CSS_SELECTOR, row).text
+    assert "在线" in text(browser, row)
     browser.execute_script("window.__notReloaded = true;")
 
     beats.stop.set()
     beats.join(timeout=10)
     wait_for(
         browser,
-        lambda d: d.find_element(By.CSS_SELECTOR, row).get_attribute("data-status") == "offline",
+        lambda d: attr(d, row, "data-status") == "offline",
         20,
         "terminal shown offline by the live refresh",
     )
-    assert "离线" in browser.find_element(By.CSS_SELECTOR, row).text
+    assert "离线" in text(browser, row)
     assert browser.execute_script("return window.__notReloaded === true;"), "page was reloaded"
 
     browser.get(f"{hub.url}/console/alerts")
@@ -122,7 +159,7 @@ def test_operator_sees_offline_sends_maintenance_acks_alert(
     wait_for(
         browser, lambda d: d.find_elements(By.CSS_SELECTOR, offline), 15, "offline alert listed"
     )
-    assert "终端离线" in browser.find_element(By.CSS_SELECTOR, offline).text
+    assert "终端离线" in text(browser, offline)
 
     # Maintenance mode: the simulated terminal is waiting in its long-poll.
     result: dict[str, Any] = {}
@@ -170,9 +207,9 @@ def test_operator_sees_offline_sends_maintenance_acks_alert(
     )
 
     browser.get(f"{hub.url}/console/alerts")
-    browser.find_element(By.CSS_SELECTOR, f"{offline} button.ack").click()
+    click(browser, f"{offline} button.ack", "acknowledge button")
     wait_for(browser, lambda d: "已确认告警" in d.page_source, 10, "ack confirmation")
-    assert "admin ·" in browser.find_element(By.CSS_SELECTOR, offline).text
+    assert "admin ·" in text(browser, offline)
 
     browser.get(f"{hub.url}/console/audit")
     actions = [
