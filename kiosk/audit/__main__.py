@@ -19,6 +19,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m kiosk.audit", description=__doc__)
     parser.add_argument("--out", default="artifacts/audit", help="directory for the PNGs")
     parser.add_argument("--no-png", action="store_true", help="do not write PNGs")
+    parser.add_argument(
+        "--png-modes", help="comma-separated modes to write PNGs for (default: all)"
+    )
     parser.add_argument("--config", help="kiosk TOML (default config/kiosk.toml)")
     parser.add_argument(
         "--window", default="1920x1080", help="window size in px, WxH (ppi comes from config)"
@@ -38,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
         config_path=Path(args.config) if args.config else None,
         window=(int(w), int(hgt)),
         max_states=args.max_states,
+        png_modes=args.png_modes.split(",") if args.png_modes else None,
     )
     print(table(report))
     return 0 if report.ok else 1

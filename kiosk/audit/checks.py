@@ -63,7 +63,8 @@ def thresholds_for(elder: bool, high_contrast: bool) -> Thresholds:
 class Figures:
     """The smallest values seen; ``inf`` when nothing of that kind was drawn."""
 
-    text_mm: float = math.inf
+    text_mm: float = math.inf  # any text: CJK glyph or Latin capital height
+    cjk_mm: float = math.inf  # Chinese text only
     contrast: float = math.inf
     target_mm: float = math.inf
     gap_mm: float = math.inf
@@ -71,6 +72,7 @@ class Figures:
 
     def merge(self, other: Figures) -> None:
         self.text_mm = min(self.text_mm, other.text_mm)
+        self.cjk_mm = min(self.cjk_mm, other.cjk_mm)
         self.contrast = min(self.contrast, other.contrast)
         self.target_mm = min(self.target_mm, other.target_mm)
         self.gap_mm = min(self.gap_mm, other.gap_mm)
@@ -97,9 +99,12 @@ def rect_gap(a: pygame.Rect, b: pygame.Rect) -> float:
 
 def check_render(app: Any, metrics: FontMetrics, state: str, mode: str, page: int) -> RenderResult:
     """Draw the app's current screen and check it; ``app`` is a :class:`kiosk.app.App`."""
+    surface: pygame.Surface = app.surface
+    traced = getattr(surface, "texts", None)
+    if traced is not None:
+        traced.clear()  # only what this frame blits
     app.dirty = True
     app.draw()
-    surface: pygame.Surface = app.surface
     screen = app.screen
     theme = app.theme
     limits = thresholds_for(theme.elder, theme.name == "high_contrast")
@@ -117,8 +122,9 @@ def check_render(app: Any, metrics: FontMetrics, state: str, mode: str, page: in
         band = max((r.bottom for r, _, _ in overlay), default=0)
         runs = [r for r in screen.text_runs if r[0].top >= band] + overlay
     measured: list[tuple[pygame.Rect, RunMeasure]] = []
+    texts: dict[tuple[int, int, int, int], str] = getattr(surface, "texts", {})
     for rect, _fg, _bg in runs:
-        m = measure_run(surface, rect, metrics)
+        m = measure_run(surface, rect, metrics, texts.get((rect.x, rect.y, rect.w, rect.h)))
         measured.append((rect, m))
         where = f"text at ({rect.x},{rect.y})"
         if m.kind == "none":
@@ -131,6 +137,8 @@ def check_render(app: Any, metrics: FontMetrics, state: str, mode: str, page: in
             continue
         mm = px_to_mm(m.height_px, ppi)
         figures.text_mm = min(figures.text_mm, mm)
+        if m.kind == "cjk":
+            figures.cjk_mm = min(figures.cjk_mm, mm)
         need = limits.cjk_mm if m.kind == "cjk" else limits.latin_mm
         if mm < need:
             fail(f"{where}: {m.kind} text {mm:.1f} mm < {need} mm")

@@ -36,6 +36,7 @@ from kiosk.i18n import Translator
 from kiosk.services import ServiceGateway
 from kiosk.session import Identity
 from kiosk.tasks import TaskRunner
+from kiosk.theme import Color
 from kiosk.ui.fonts import FontBook, find_cjk_faces
 from kiosk.ui.text import TextRenderer
 from kiosk.voice import VoiceGuide
@@ -158,6 +159,44 @@ def sample_identity() -> Identity:
     )
 
 
+class TracingTextRenderer(TextRenderer):
+    """A :class:`TextRenderer` that remembers which string each rendered surface shows."""
+
+    def __init__(self, fonts: FontBook) -> None:
+        super().__init__(fonts)
+        self.strings: dict[int, str] = {}
+
+    def render(self, text: str, size: int, color: Color, bold: bool = False) -> pygame.Surface:
+        surf = super().render(text, size, color, bold)
+        self.strings[id(surf)] = text  # cached surfaces live on, so their ids stay theirs
+        return surf
+
+    def clear(self) -> None:
+        super().clear()
+        self.strings.clear()
+
+
+class TextTracingSurface(pygame.Surface):
+    """The screen the app draws on in the audit: it notes which string was blitted into
+    which rectangle, so the audit knows a run is Chinese or Latin without guessing."""
+
+    def __init__(self, size: tuple[int, int]) -> None:
+        super().__init__(size)
+        self.renderer: TracingTextRenderer | None = None
+        self.texts: dict[tuple[int, int, int, int], str] = {}
+
+    def blit(
+        self, source: pygame.Surface, dest: Any = (0, 0), area: Any = None, special_flags: int = 0
+    ) -> pygame.Rect:
+        rect = super().blit(source, dest, area, special_flags)
+        if self.renderer is not None and area is None:
+            text = self.renderer.strings.get(id(source))
+            if text is not None:
+                w, h = source.get_size()
+                self.texts[(rect.x, rect.y, w, h)] = text
+        return rect
+
+
 class Harness:
     """One headless kiosk. Create with :func:`Harness.create`; call :meth:`close` at the end."""
 
@@ -172,9 +211,11 @@ class Harness:
         os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
         pygame.display.init()
         self.config = config
-        self.surface = pygame.display.set_mode(window)
+        pygame.display.set_mode(window)
+        self.surface = TextTracingSurface(window)
         self.hub_client = hub_client or SampleHubClient()
-        self.text = TextRenderer(FontBook(*find_cjk_faces()))
+        self.text = TracingTextRenderer(FontBook(*find_cjk_faces()))
+        self.surface.renderer = self.text
         self.new_app()
 
     def new_app(self) -> None:

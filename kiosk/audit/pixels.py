@@ -15,12 +15,18 @@ painted over, or clipped is caught.
 - Glyph clusters: runs of ink columns separated by empty columns.
 - CJK height: the tallest cluster that is at least 0.6 em wide and 0.78 em
   tall (a Chinese character; Latin capitals are ~0.73 em tall). This is the
-  "CJK glyph height" of specs/accessibility.md §1.
-- Latin height: ink top to the baseline (cap or digit height; EN 301 549
-  §5.1.4 measures the capital H). The em size and baseline come from the
-  font's own metrics for the rectangle's height (pygame.freetype renders
-  padded to the font's line box). A Latin run with no glyph reaching 0.66 em
-  ("on", "…") has no capital to measure: kind "short", contrast only.
+  "CJK glyph height" of specs/accessibility.md §1. When the string is known
+  (the audit's surface records it) and the ink confirms the size, the
+  height of a full ideograph (国) at that size is reported, so a run of flat
+  characters ("无") is not judged by its shape.
+- Latin height: the capital-H height of the font size the run was drawn at
+  (EN 301 549 §5.1.4 measures the capital H), once the ink confirms a glyph
+  reaching cap height (digits are a little shorter than H). The size, em and
+  baseline come from the font's own metrics for the rectangle's height
+  (pygame.freetype renders padded to the font's line box); for text not
+  drawn by the kiosk's font, the ink from top to baseline is used. A Latin
+  run with no glyph reaching 0.66 em ("on", "…") has no capital to measure:
+  kind "short", contrast only.
 """
 
 from __future__ import annotations
@@ -42,27 +48,38 @@ LATIN_MIN_CAP_EM = 0.66  # below this the run has no capital, digit or ascender
 
 @dataclass(frozen=True)
 class FontMetrics:
-    """Line-box height → (size in px, ascender in px) for the font the kiosk renders with."""
+    """Line-box height → (size, ascender, capital-H height, 国 height), all px, for the
+    kiosk's font."""
 
-    by_height: dict[int, tuple[int, int]]
+    by_height: dict[int, tuple[int, int, int, int]]
 
     @classmethod
     def from_font(cls, font: pygame.freetype.Font) -> FontMetrics:
-        table: dict[int, tuple[int, int]] = {}
+        table: dict[int, tuple[int, int, int, int]] = {}
+        pad = font.pad
         for size in range(6, 200):
-            height = int(font.get_sized_height(size))
-            table.setdefault(height, (size, int(font.get_sized_ascender(size))))
+            font.pad = True  # as the kiosk renders: the surface is the padded line box
+            height = font.render("H", fgcolor=(0, 0, 0), size=size)[0].get_height()
+            if height in table:
+                continue  # keep the smaller size: the conservative reading
+            font.pad = False  # unpadded: the surface is the glyph's ink box
+            cap = font.render("H", fgcolor=(0, 0, 0), size=size)[0].get_height()
+            han = font.render("国", fgcolor=(0, 0, 0), size=size)[0].get_height()
+            font.pad = pad
+            table[height] = (size, int(font.get_sized_ascender(size)), cap, han)
         return cls(table)
 
-    def lookup(self, height: int) -> tuple[float, int]:
-        """(em in px, baseline offset from the top) for a line box ``height`` px tall."""
+    def lookup(self, height: int) -> tuple[float, int, int | None, int | None]:
+        """(em, baseline offset from the top, capital-H height, 国 height) for a line box
+        ``height`` px tall; the last two are None when no plain render of the kiosk font
+        has that height."""
         hit = self.by_height.get(height)
         if hit is not None:
-            return float(hit[0]), hit[1]
+            return float(hit[0]), hit[1], hit[2], hit[3]
         # Not a plain render of the kiosk font: estimate from the same proportions.
         sample_h = max(self.by_height)
-        size, ascender = self.by_height[sample_h]
-        return height * size / sample_h, round(height * ascender / sample_h)
+        size, ascender, _, _ = self.by_height[sample_h]
+        return height * size / sample_h, round(height * ascender / sample_h), None, None
 
 
 @dataclass(frozen=True)
@@ -81,8 +98,18 @@ def _luminance(c: Color) -> float:
     return 0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2]
 
 
-def measure_run(surface: pygame.Surface, rect: pygame.Rect, metrics: FontMetrics) -> RunMeasure:
-    """Measure the text drawn in ``rect`` of ``surface`` (see the module docstring)."""
+def is_cjk(text: str) -> bool:
+    """True if ``text`` has a Han character (CJK unified ideographs and extension A)."""
+    return any("\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf" for ch in text)
+
+
+def measure_run(
+    surface: pygame.Surface, rect: pygame.Rect, metrics: FontMetrics, text: str | None = None
+) -> RunMeasure:
+    """Measure the text drawn in ``rect`` of ``surface`` (see the module docstring).
+
+    ``text``, when known, decides Chinese or Latin; otherwise the glyph shapes do.
+    """
     clip = rect.clip(surface.get_rect())
     if clip.width < 2 or clip.height < 2:
         return RunMeasure("none", 0, 1.0, (0, 0, 0), (0, 0, 0), None)
@@ -129,8 +156,9 @@ def measure_run(surface: pygame.Surface, rect: pygame.Rect, metrics: FontMetrics
     columns = ink.transpose(Image.Transpose.TRANSPOSE).tobytes()
     inked = [columns[x * h : (x + 1) * h].count(255) > 0 for x in range(w)]
 
-    em, baseline = metrics.lookup(rect.height)
+    em, baseline, cap_h, han_h = metrics.lookup(rect.height)
     top_offset = clip.top - rect.top  # the rect may be clipped at the top of the screen
+    chinese = text is not None and is_cjk(text)
     cjk_height = 0
     x = 0
     while x < w:
@@ -144,13 +172,20 @@ def measure_run(surface: pygame.Surface, rect: pygame.Rect, metrics: FontMetrics
         if cluster is None:
             continue
         cw, ch = x - start, cluster[3] - cluster[1]
-        if cw >= CJK_MIN_WIDTH_EM * em and ch >= CJK_MIN_HEIGHT_EM * em:
+        wide = cw >= CJK_MIN_WIDTH_EM * em  # not a radical alone, nor punctuation
+        if wide and (ch >= CJK_MIN_HEIGHT_EM * em or (text is not None and chinese)):
             cjk_height = max(cjk_height, ch)
     absolute = pygame.Rect(clip.x + bbox[0], clip.y + bbox[1], bbox[2] - bbox[0], bbox[3] - bbox[1])
-    if cjk_height:
+    if cjk_height and (text is None or chinese):
+        if chinese and han_h and cjk_height >= CJK_MIN_HEIGHT_EM * em:
+            # The ink confirms the size; report it as the height of a full ideograph
+            # (国) at that size, so a run of flat glyphs ("无", "一") is not undersized.
+            return RunMeasure("cjk", max(cjk_height, han_h), best, fg, bg, absolute)
         return RunMeasure("cjk", cjk_height, best, fg, bg, absolute)
     latin = max(0, baseline - top_offset - bbox[1])
     if latin < LATIN_MIN_CAP_EM * em:
         # Only x-height glyphs or punctuation ("on", "…"): there is no capital to measure.
         return RunMeasure("short", latin, best, fg, bg, absolute)
-    return RunMeasure("latin", latin, best, fg, bg, absolute)
+    # EN 301 549 §5.1.4 sizes Latin text by its capital H: with the size known from the
+    # line box (and confirmed by ink reaching cap height), use the font's own H.
+    return RunMeasure("latin", cap_h or latin, best, fg, bg, absolute)

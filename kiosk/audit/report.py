@@ -6,7 +6,7 @@ from kiosk.audit.checks import Figures
 from kiosk.audit.run import MODES, AuditReport, fmt
 
 HEADER = (
-    f"{'screen':<28} {'mode':<22} {'pages':>5} {'text mm':>7} {'contrast':>8} "
+    f"{'screen':<28} {'mode':<22} {'pages':>5} {'text mm':>7} {'cjk mm':>6} {'contrast':>8} "
     f"{'target mm':>9} {'gap mm':>6} {'opts':>4}  result"
 )
 
@@ -14,7 +14,8 @@ HEADER = (
 def _line(state: str, mode: str, pages: int, f: Figures, failures: int) -> str:
     result = "ok" if not failures else f"FAIL ({failures})"
     return (
-        f"{state:<28} {mode:<22} {pages:>5} {fmt(f.text_mm):>7} {fmt(f.contrast):>8} "
+        f"{state:<28} {mode:<22} {pages:>5} {fmt(f.text_mm):>7} {fmt(f.cjk_mm):>6} "
+        f"{fmt(f.contrast):>8} "
         f"{fmt(f.target_mm):>9} {fmt(f.gap_mm):>6} {f.options:>4}  {result}"
     )
 
