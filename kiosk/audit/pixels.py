@@ -62,11 +62,9 @@ class FontMetrics:
             height = font.render("H", fgcolor=(0, 0, 0), size=size)[0].get_height()
             if height in table:
                 continue  # keep the smaller size: the conservative reading
-            font.pad = False  # unpadded: the surface is the glyph's ink box
-            cap = font.render("H", fgcolor=(0, 0, 0), size=size)[0].get_height()
-            han = font.render("国", fgcolor=(0, 0, 0), size=size)[0].get_height()
-            font.pad = pad
+            cap, han = _ink_height(font, "H", size), _ink_height(font, "国", size)
             table[height] = (size, int(font.get_sized_ascender(size)), cap, han)
+        font.pad = pad
         return cls(table)
 
     def lookup(self, height: int) -> tuple[float, int, int | None, int | None]:
@@ -80,6 +78,14 @@ class FontMetrics:
         sample_h = max(self.by_height)
         size, ascender, _, _ = self.by_height[sample_h]
         return height * size / sample_h, round(height * ascender / sample_h), None, None
+
+
+def _ink_height(font: pygame.freetype.Font, glyph: str, size: int) -> int:
+    """Rows of ``glyph`` at least half inked, black on white: the same rule as for runs."""
+    surf = font.render(glyph, fgcolor=(0, 0, 0), bgcolor=(255, 255, 255), size=size)[0]
+    img = Image.frombytes("RGB", surf.get_size(), pygame.image.tobytes(surf, "RGB"))
+    bbox = img.convert("L").point(lambda v: 255 if v < 128 else 0).getbbox()
+    return 0 if bbox is None else bbox[3] - bbox[1]
 
 
 @dataclass(frozen=True)
