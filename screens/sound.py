@@ -9,12 +9,42 @@ person hears the result. Both reset when the session ends (EN 301 549
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import pygame
+
 from drivers.speech import RATE_STEPS_CPM
 from kiosk.i18n import N_
-from kiosk.ui.blocks import Block, Paragraph
+from kiosk.theme import Theme
+from kiosk.ui.blocks import Block, Paragraph, Row, RowContext
+from kiosk.ui.text import TextRenderer
 from screens.base import Option, Screen
 
 RATE_NAMES = dict(zip(sorted(RATE_STEPS_CPM), (N_("慢"), N_("中"), N_("快")), strict=True))
+
+
+@dataclass
+class VolumeBar(Block):
+    """Filled and empty squares, one per volume step: a picture beside the words
+    (the words are what is spoken; the squares are not read out)."""
+
+    step: int
+    steps: int
+
+    def rows(self, text: TextRenderer, theme: Theme, width: int) -> list[Row]:
+        side = theme.px(8)
+        gap = theme.px(2)
+        palette = theme.palette
+
+        def draw(surface: pygame.Surface, rect: pygame.Rect, ctx: RowContext) -> None:
+            for i in range(self.steps):
+                box = pygame.Rect(rect.x + i * (side + gap), rect.y + gap, side, side)
+                pygame.draw.rect(surface, palette.text, box, width=0 if i <= self.step else 3)
+
+        return [Row(side + 2 * gap, draw)]
+
+    def spoken(self) -> str:
+        return ""
 
 
 class SoundScreen(Screen):
@@ -25,14 +55,14 @@ class SoundScreen(Screen):
     def blocks(self) -> list[Block]:
         tr = self.ctx.tr
         step, steps, cpm = self.ctx.sound_levels()
-        bar = "■" * (step + 1) + "□" * (steps - step - 1)
         speed = tr(RATE_NAMES.get(cpm, N_("中")))
         return [
             Paragraph(
-                tr.format("音量：第{step}级，共{steps}级", step=step + 1, steps=steps) + "  " + bar,
+                tr.format("音量：第{step}级，共{steps}级", step=step + 1, steps=steps),
                 bold=True,
                 large=True,
             ),
+            VolumeBar(step, steps),
             Paragraph(tr.format("语速：{speed}（每分钟约{cpm}字）", speed=speed, cpm=cpm)),
         ]
 

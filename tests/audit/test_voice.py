@@ -100,6 +100,8 @@ def test_on_screen_volume_and_three_speeds(h: Harness) -> None:
     h.tap_button("louder")
     assert h.speech.volume_step == start + 1
     assert any(f"第{start + 2}级" in t for t in h.text.cached_texts())  # shown in words
+    assert any(f"第{start + 2}级" in part for part in h.app.screen.speech())  # and heard
+    assert not any("■" in part or "□" in part for part in h.app.screen.speech())
     h.tap_button("quieter")
     h.tap_button("quieter")
     assert h.speech.volume_step == start - 1
