@@ -107,6 +107,34 @@ class App:
         self.pygame_clock = pygame.time.Clock()
         self._health_seen: dict[str, tuple[str, str]] = {}
         self._wait = InputWait(self.pygame_clock)
+        # Synthesised in the background now, so the first words of a voice session and
+        # every echo start at once (the titles come from screens.fixed_prompts at start).
+        self.voice.speech.prewarm(self.spoken_prompts())
+
+    def spoken_prompts(self) -> list[str]:
+        """What voice guidance says the same way every time: the echoes of the chrome, the
+        mode and volume messages, and the screens of the first journey with their options."""
+        tr = self.tr
+        prompts = [
+            tr(m)
+            for m in (
+                "返回",
+                "首页",
+                "呼叫工作人员",
+                "长辈模式已打开",
+                "长辈模式已关闭",
+                "语音播报已打开",
+                "语音播报已关闭",
+                "已连接耳机，语音播报已打开",
+                "没有这个选项，请重新选择",
+                "语速已调整",
+            )
+        ]
+        prompts += [tr.format("音量{step}", step=n + 1) for n in range(VOLUME_STEPS)]
+        for name in ("home", "query_menu", "rate", "thanks", "help"):
+            if name in REGISTRY:
+                prompts += self._make(name).speech()
+        return list(dict.fromkeys(prompts))
 
     # --- ScreenContext -------------------------------------------------------------------------
 

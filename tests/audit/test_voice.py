@@ -146,3 +146,10 @@ def test_typing_an_id_number_sounds_tones(h: Harness) -> None:
         h.key(getattr(pygame, f"K_{d}"), d)
     assert h.speech.tones == tones + 4
     assert not any(s in {"4", "1", "0", "2"} for s in h.speech.said[mark:])
+
+
+def test_first_journey_prompts_are_prewarmed(h: Harness) -> None:
+    warmed = set(h.speech.prewarmed)
+    for prompt in ("查询，请按1", "社保缴费记录，请按1", "非常满意，请按1", "返回", "音量5"):
+        assert prompt in warmed
+    assert "长辈模式已打开" in warmed and "呼叫工作人员" in warmed
