@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
 
+from kiosk.privacy import mask_id_number, mask_name
+
 
 class SessionState(enum.Enum):
     ATTRACT = "attract"
@@ -70,6 +72,14 @@ class Identity:
             return None
         b = self.birth_date
         return today.year - b.year - ((today.month, today.day) < (b.month, b.day))
+
+    def __repr__(self) -> str:
+        # Masked: the dataclass default would put the full name, ID number and
+        # address into any log line, assertion or traceback that shows it.
+        return (
+            f"Identity(source={self.source!r}, name={mask_name(self.name)!r}, "
+            f"id_number={mask_id_number(self.id_number)!r})"
+        )
 
     def wipe(self) -> None:
         if self.card is not None:
