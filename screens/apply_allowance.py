@@ -15,8 +15,8 @@ from typing import Any, ClassVar
 from kiosk.i18n import N_
 from kiosk.ui.blocks import Block, Paragraph
 from screens import previews
-from screens.apply_common import ApplyScreen, go_next
-from screens.base import Option, Screen
+from screens.apply_common import ApplicationDraft, ApplyScreen, go_next
+from screens.base import Option, Screen, ScreenContext
 from screens.common import LoadingScreen
 
 MIN_AGE = 80
@@ -28,6 +28,15 @@ class AllowanceCheckScreen(Screen):
     name = "allowance_check"
     title = N_("高龄津贴申请")
     personal = True
+    transient = True
+    # Opened on its own (tests, the audit) it starts the draft a flow would have started.
+    preview: ClassVar[dict[str, Any]] = {"draft": {**previews.GUIDE, "form": "elderly_allowance"}}
+
+    def __init__(self, ctx: ScreenContext, **params: Any) -> None:
+        super().__init__(ctx, **params)
+        given = params.get("draft")
+        if given and "draft" not in ctx.session.data:
+            ctx.session.data["draft"] = ApplicationDraft.for_item(given)
 
     def on_enter(self) -> None:
         identity = self.ctx.session.identity

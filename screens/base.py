@@ -113,6 +113,8 @@ class Screen:
     step: ClassVar[tuple[int, int] | None] = None  # (this step, of steps) in the flow
     # Parameters that let tests and the audit open this screen on its own.
     preview: ClassVar[dict[str, Any]] = {}
+    # A step that decides at once and moves on (e.g. an eligibility check): never shown.
+    transient: ClassVar[bool] = False
 
     def __init__(self, ctx: ScreenContext, **params: Any) -> None:
         self.ctx = ctx

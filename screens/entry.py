@@ -153,20 +153,26 @@ class EntryScreen(Screen):
         ]
         if self.spec.allow_x:
             keys.append((".", Option("X", self._touch_digit("X"), "secondary", name="digit_x")))
-        keys.append(("退格", Option(N_("删除"), self._delete, "secondary", name="delete")))
-        keys.append(("确认", Option(N_("确认"), self._confirm, confirm=True, name="confirm")))
+        # The keys' own names, as printed on the keypad (translated with the screen).
+        tr = self.ctx.tr
+        keys.append((tr("退格"), Option(N_("删除"), self._delete, "secondary", name="delete")))
+        keys.append((tr("确认"), Option(N_("确认"), self._confirm, confirm=True, name="confirm")))
         return keys
 
     def options(self) -> list[Option]:
         return [opt for _, opt in self.numbered_options()]
 
     def speech(self) -> list[str]:
+        """Title, instruction, any error (so a typing mistake is heard), then how
+        to delete and confirm; the digits themselves need no reading out."""
         tr = self.ctx.tr
-        return [
-            self.title_text(),
-            self.instruction_text(),
-            tr("请用数字键输入，按退格键删除，按确认键完成，按返回键取消"),
-        ]
+        parts = [self.title_text(), self.instruction_text()]
+        if self.notice is not None:
+            parts.append(self.notice.spoken())
+        parts.append(tr("请用数字键输入，按返回键取消"))
+        for key, opt in self.numbered_options()[-2:]:
+            parts.append(tr.format("{label}，请按{key}", label=tr(opt.label), key=key))
+        return [p for p in parts if p]
 
     # --- input ---------------------------------------------------------------------------
 

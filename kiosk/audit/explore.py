@@ -236,6 +236,11 @@ def explore(
         except Exception as exc:  # noqa: BLE001 - reported as a problem of that screen
             problems.append(f"screen {name!r} cannot be shown: {type(exc).__name__}: {exc}")
             continue
+        if REGISTRY[name].transient:
+            # Never drawn: it must decide and move on, which is all there is to check.
+            if h.app.screen.name == name:
+                problems.append(f"transient screen {name!r} stayed on screen")
+            continue
         if h.app.screen.name != name:
             problems.append(f"screen {name!r} cannot be shown (got {h.app.screen.name!r})")
             continue
