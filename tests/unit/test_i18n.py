@@ -193,3 +193,75 @@ def test_unsupported_language_raises(language: str) -> None:
     with pytest.raises(ValueError):
         tr.set_language(language)
     assert tr.language == "en"  # a refused switch leaves the translator as it was
+
+
+# --- English on the screen ---------------------------------------------------------------------
+
+
+def broken_words(text: str, lines: list[str]) -> list[str]:
+    """Lines of ``text`` that start in the middle of a Latin word (a word wider than its line)."""
+    broken: list[str] = []
+    pos = 0
+    for line in lines:
+        if not line:
+            continue
+        at = text.find(line, pos)
+        before = text[at - 1] if at > 0 else " "
+        if before.isascii() and before.isalnum() and line[0].isascii() and line[0].isalnum():
+            broken.append(line)
+        pos = max(pos, at + len(line)) if at >= 0 else pos
+    return broken
+
+
+def test_broken_words_finds_a_word_split_by_characters() -> None:
+    assert broken_words("Unhelpful staff", ["Unhelpf", "ul staff"]) == ["ul staff"]
+    assert broken_words("Poor service", ["Poor", "service"]) == []
+    assert broken_words("城乡居民（Guide only）", ["城乡居民（Guide", "only）"]) == []
+
+
+@pytest.mark.parametrize("elder", [False, True], ids=["standard", "senior"])
+def test_english_button_labels_keep_their_words_whole(
+    elder: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every screen in English at the demo window's 1280x800: no button label has a word cut
+    in two (the sign that its English is too long for the button; choose shorter wording)."""
+    monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
+    monkeypatch.setenv("SDL_AUDIODRIVER", "dummy")
+    import pygame
+
+    from screens import REGISTRY
+    from tests.app.harness import make_app, place_card, press, settle
+
+    app = make_app(size=(1280, 800))
+    press(app, pygame.K_RETURN)
+    place_card(app)
+    app.set_modes(elder=elder, language="en")
+    wrapped: list[tuple[str, list[str]]] = []
+    wrap = app.text.wrap
+
+    def recording_wrap(text: str, size: int, max_width: int, bold: bool = False) -> list[str]:
+        lines = wrap(text, size, max_width, bold)
+        wrapped.append((text, lines))
+        return lines
+
+    monkeypatch.setattr(app.text, "wrap", recording_wrap)
+    cut: list[str] = []
+    drawn = 0
+    for name, cls in sorted(REGISTRY.items()):
+        if name == "attract":
+            continue
+        app.stack.append(cls(app, **cls.preview))
+        app.screen.on_enter()
+        settle(app)
+        wrapped.clear()
+        app.draw()
+        labels = {b.label for b in [*app.screen.buttons, *app.screen.chrome]}
+        drawn += len(labels)
+        cut.extend(
+            f"{name}: {text!r} -> {lines}"
+            for text, lines in wrapped
+            if text in labels and broken_words(text, lines)
+        )
+        app.stack.pop()
+    assert drawn > 50  # the screens really drew their buttons
+    assert cut == []
