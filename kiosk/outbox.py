@@ -149,9 +149,11 @@ class Outbox:
         self._stopping.set()
         self._wake.set()
         self.journal.remove_listener(self._on_append)
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
+        thread, self._thread = self._thread, None
+        # A terminal shut down right after start may stop an outbox whose thread
+        # never ran: joining an unstarted thread raises.
+        if thread is not None and thread.ident is not None:
+            thread.join(timeout)
 
     def kick(self) -> None:
         """Try now instead of waiting out the backoff (the hub answered elsewhere)."""

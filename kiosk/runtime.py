@@ -333,7 +333,7 @@ class Terminal:
         cfg = self.config.speech
         on_health = devices.speech_health
         if not cfg.enabled:
-            return NullSpeech(cfg.voice, cfg.rate_cpm, on_health=on_health)
+            return NullSpeech(cfg.voice, cfg.rate_cpm, on_health=on_health, history=0)
         return SpeechService(cfg.voice, cfg.rate_cpm, cfg.cache_dir, on_health=on_health)
 
     def close(self) -> None:

@@ -34,10 +34,15 @@ class NullSpeech:
         on_health: Callable[[DeviceHealth], None] | None = None,
         *,
         on_playback_started: Callable[[str], None] | None = None,
+        history: int = 1000,
     ) -> None:
         self.on_health = on_health
         self.on_playback_started = on_playback_started
+        # Bounded: a kiosk with speech disabled runs for months on this object, and
+        # what was said can include (masked) details of earlier people. The runtime
+        # keeps none (history=0); tests keep the last ``history`` prompts.
         self.said: list[str] = []
+        self._history = history
         self.tones = 0
         self.prewarmed: list[str] = []
         self.last_started_at: float | None = None
@@ -72,7 +77,10 @@ class NullSpeech:
         for text in (t.strip() for t in texts):
             if not text:
                 continue
-            self.said.append(text)
+            if self._history:
+                self.said.append(text)
+                if len(self.said) > self._history:
+                    del self.said[: len(self.said) - self._history]
             self.last_started_at = time.monotonic()
             self.last_started_text = text
             if self.on_playback_started is not None:
