@@ -44,6 +44,8 @@ class HubSection(_Section):
     """Seconds before a hub call is given up and the person told so."""
     embedded_config: Path = Path("config/hub.toml")
     embedded_database_url: str = "sqlite:///var/demo-hub.db"
+    offline_cache_dir: Path = Path("var/offline")
+    """Where the last catalogue and guides are kept for reading while the hub is down."""
     embedded_port: int = Field(8700, ge=0, le=65535)
     """Port of the embedded hub (and its console); 0 or a busy port means any free one."""
 

@@ -20,6 +20,7 @@ import pygame
 import kiosk
 from drivers.errors import DeviceError
 from kiosk.config import ConfigError, load_config
+from kiosk.services import HubError, HubUnavailable
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -114,9 +115,11 @@ class FleetHost:
             if kind == "reload_config":
                 return self._reload_config(app)
             if kind == "reload_catalogue":
-                # Screens ask the hub for the catalogue on every visit; nothing is cached here.
+                # Screens ask the hub on every visit; the offline copy is refreshed now
+                # (this runs on an agent thread, so the fetches do not block the UI).
+                kept = app.gateway.keep_guides_offline()
                 self._on_ui(app.refresh_all, timeout_s)
-                return True, "catalogue is fetched from the hub on each visit"
+                return True, f"catalogue reloaded; {kept} guides kept for offline use"
             if kind == "announcement":
                 text = str(args.get("text") or "").strip()
                 self._on_ui(lambda: app.set_announcement(text or None), timeout_s)
@@ -129,6 +132,8 @@ class FleetHost:
             return False, exc.detail or type(exc).__name__
         except (TimeoutError, ValueError) as exc:
             return False, str(exc)
+        except (HubUnavailable, HubError) as exc:
+            return False, f"hub: {exc}"
         return False, "unknown command"
 
     def _reload_config(self, app: App) -> tuple[bool, str]:

@@ -27,9 +27,10 @@ from kiosk.devices import DeviceHub
 from kiosk.events import UiQueue
 from kiosk.i18n import Translator
 from kiosk.journal import Journal, JournalError
+from kiosk.offline_cache import OfflineCache
 from kiosk.payments import start_recovery
 from kiosk.recording import Recorder
-from kiosk.services import HubClient, ServiceGateway
+from kiosk.services import HubClient, HubError, HubUnavailable, ServiceGateway
 from kiosk.tasks import TaskRunner
 from kiosk.ui.pacing import wake
 from kiosk.ui.text import TextRenderer
@@ -181,7 +182,10 @@ class Terminal:
             base_url, token=self._token, ca_file=cfg.hub.ca_file, timeout_s=cfg.hub.timeout_s
         )
         gateway = self.gateway = ServiceGateway(
-            client, terminal_name=cfg.terminal.name, service_point=cfg.terminal.service_point
+            client,
+            terminal_name=cfg.terminal.name,
+            service_point=cfg.terminal.service_point,
+            offline=OfflineCache(cfg.hub.offline_cache_dir),
         )
 
         devices = DeviceHub(cfg.devices, ui)
@@ -283,6 +287,7 @@ class Terminal:
             self.agent = agent
             recorder.agent = agent
             agent.start()
+            self._keep_guides_offline()
             if self.hub is not None:
                 log.info(
                     "运营控制台 / operator console: %s/console (demo login admin / huimin-demo)",
@@ -291,6 +296,17 @@ class Terminal:
 
         threading.Thread(target=start, name="agent-start", daemon=True).start()
         self._closers.append(self._stop_agent)
+
+    def _keep_guides_offline(self) -> None:
+        """Fetch every guide once at start, so all can be read if the hub goes away."""
+        if self.gateway is None:
+            return
+        try:
+            kept = self.gateway.keep_guides_offline()
+        except (HubUnavailable, HubError) as exc:
+            log.info("guides not kept for offline use yet: %s", exc)
+            return
+        log.info("%d guides kept for offline use", kept)
 
     def _stop_agent(self) -> None:
         if self.agent is not None:

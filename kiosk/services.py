@@ -15,11 +15,14 @@ import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
 
 from kiosk.i18n import Translator
+
+if TYPE_CHECKING:
+    from kiosk.offline_cache import OfflineCache
 
 log = logging.getLogger(__name__)
 
@@ -113,12 +116,24 @@ def _detail(resp: requests.Response) -> str:
 
 
 class ServiceGateway:
-    """What the screens ask of the hub, by purpose. Each call blocks."""
+    """What the screens ask of the hub, by purpose. Each call blocks.
 
-    def __init__(self, client: HubClient, *, terminal_name: str, service_point: str) -> None:
+    With an ``offline`` cache (:class:`kiosk.offline_cache.OfflineCache`) the
+    catalogue and guides keep being served while the hub is unreachable.
+    """
+
+    def __init__(
+        self,
+        client: HubClient,
+        *,
+        terminal_name: str,
+        service_point: str,
+        offline: OfflineCache | None = None,
+    ) -> None:
         self.client = client
         self.terminal_name = terminal_name
         self.service_point = service_point
+        self.offline = offline
 
     # Queries ----------------------------------------------------------------------------------
 
@@ -148,12 +163,34 @@ class ServiceGateway:
     # Catalogue and guides ---------------------------------------------------------------------
 
     def catalogue(self) -> dict[str, Any]:
-        result: dict[str, Any] = self.client.get(f"{API}/catalogue?place={self.service_point}")
-        return result
+        def load() -> dict[str, Any]:
+            result: dict[str, Any] = self.client.get(f"{API}/catalogue?place={self.service_point}")
+            return result
+
+        return (
+            self.offline.fetch(f"catalogue-{self.service_point}", load) if self.offline else load()
+        )
 
     def guide(self, item_id: str) -> dict[str, Any]:
-        result: dict[str, Any] = self.client.get(f"{API}/guides/{item_id}")
-        return result
+        def load() -> dict[str, Any]:
+            result: dict[str, Any] = self.client.get(f"{API}/guides/{item_id}")
+            return result
+
+        return self.offline.fetch(f"guide-{item_id}", load) if self.offline else load()
+
+    def keep_guides_offline(self) -> int:
+        """Fetch the catalogue and every guide in it, so all can be read offline later.
+
+        Run in the background at start and on ``reload_catalogue``; returns how many
+        guides were kept. Raises :class:`HubUnavailable` when the hub is down.
+        """
+        catalogue = self.catalogue()
+        kept = 0
+        for topic in catalogue.get("topics", []):
+            for item in topic.get("items", []):
+                self.guide(str(item["id"]))
+                kept += 1
+        return kept
 
     # Ratings ----------------------------------------------------------------------------------
 

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from abc import ABCMeta, abstractmethod
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from kiosk.i18n import N_
+from kiosk.ui.blocks import Notice
 from screens.base import Option, Screen, ScreenContext
 
 ELDER_MAX_OPTIONS = 6
@@ -120,6 +122,13 @@ class LoadingScreen(ChoiceScreen, metaclass=ABCMeta):
     def _on_loaded(self, data: Any) -> None:
         self.data = data
         self.notice = None
+        if isinstance(data, dict) and data.get("offline"):
+            # The hub did not answer; this is the copy the kiosk kept (guides only).
+            when = datetime.fromtimestamp(float(data["fetched_at"])).strftime("%Y-%m-%d")
+            message = self.ctx.tr.format(
+                "暂时无法连接服务中心，以下是本机保存的信息（{date}）", date=when
+            )
+            self.notice = Notice(message, "info")
         self.loaded(data)
         self.refresh()
         self.ctx.announce(self)

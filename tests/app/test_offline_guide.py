@@ -1,0 +1,27 @@
+"""A guide served from the kept copy says so on screen and in speech."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pygame
+
+from screens import previews
+from tests.app.harness import FakeGateway, make_app, press, settle
+
+
+class OfflineGateway(FakeGateway):
+    def guide(self, item_id: str) -> dict[str, Any]:
+        return {**previews.GUIDE, "offline": True, "fetched_at": 1_790_000_000.0}
+
+
+def test_offline_guide_is_labelled() -> None:
+    app = make_app(gateway=OfflineGateway())
+    press(app, pygame.K_RETURN)
+    app.go("guide", item_id=previews.GUIDE["id"])
+    settle(app)
+    screen = app.screen
+    assert screen.name == "guide" and screen.data is not None
+    assert screen.notice is not None and "本机保存的信息" in screen.notice.message
+    app.announce(screen)
+    assert any("本机保存的信息" in s for s in screen.speech())
