@@ -6,8 +6,9 @@ against a real hub process.
 During the partition what needs no hub keeps working (the session, reading
 the ID card, modes, calling staff — journaled and queued); a payment is
 refused before any order exists, in plain words shown and spoken. The
-terminal has no guide cache and takes queue tickets from the hub, so those
-are refused with the same plain "cannot reach the service centre" message.
+terminal reads guides from the copy it kept at start (labelled as such); queue
+tickets come from the hub, so they are refused with the plain "cannot reach
+the service centre" message.
 When the hub is reachable again the journal and event backlog is delivered
 exactly once (by key) within 60 s; the test prints both durations.
 """
@@ -57,6 +58,7 @@ def terminal(proxy: PartitionProxy, tmp_path: Path) -> Iterator[Terminal]:
                 "enrolment_code": "DEMO-ENROL",
                 "heartbeat_interval_s": 5,
                 "timeout_s": 2.0,
+                "offline_cache_dir": str(tmp_path / "offline"),
             },
             "journal": {"path": str(tmp_path / "journal.sqlite")},
             "speech": {"enabled": False, "cache_dir": str(tmp_path / "speech")},
@@ -99,6 +101,8 @@ def test_partition_refuses_payment_and_delivers_backlog_once(
         timeout=30,
         what="agent online",
     )
+    offline = tmp_path / "offline"
+    k.wait_for(lambda: len(list(offline.glob("guide-*.json"))) >= 5, timeout=30, what="guides kept")
     k.wait_for(lambda: devices.available("printer")[0], what="printer online")
     proxy.delay_s = 0.3
     proxy.set_mode("delay")  # a slow link first: everything still works, only later
@@ -129,6 +133,15 @@ def test_partition_refuses_payment_and_delivers_backlog_once(
     k.choose("ticket")  # queue tickets come from the hub: refused plainly, with 重试
     k.wait_for(lambda: "暂时无法连接服务中心" in k.shown_text(), timeout=10, what="refusal")
     assert [o.name for _, o in k.screen.numbered_options()] == ["retry"]
+    # Guides were kept at start: they are still read, labelled as the kiosk's copy.
+    k.key(pygame.K_HOME)
+    k.choose("apply")
+    k.wait_for(lambda: getattr(k.screen, "data", None) is not None, timeout=15, what="topics")
+    assert "本机保存的信息" in k.shown_text()
+    k.choose(next(o.name for _, o in k.screen.numbered_options() if o.name.startswith("topic_")))
+    k.choose(next(o.name for _, o in k.screen.numbered_options() if o.name.startswith("item_")))
+    k.wait_for(lambda: k.screen.name == "guide" and k.screen.data is not None, what="guide")
+    assert "本机保存的信息" in k.shown_text() and "申请材料" in k.shown_text()
     app.end_session(completed=False)
     journal_path = tmp_path / "journal.sqlite"
     events_path = tmp_path / "events.sqlite"
