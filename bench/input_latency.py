@@ -61,14 +61,14 @@ class Person:
         self.finished = False
         self.error: BaseException | None = None
         self._pending_up: tuple[int, int] | None = None
-        original = app._handle
+        original = app.input.handle
 
         def handle(event: Any) -> None:
             original(event)
             if getattr(event, "bench_id", None) == self.probe.bench_id:
                 self.probe.handled = True
 
-        app._handle = handle  # type: ignore[method-assign]
+        app.input.handle = handle  # type: ignore[method-assign]
         frames.hook = self._on_frame
 
     def _on_frame(self, at: float) -> None:

@@ -26,6 +26,8 @@ from kiosk.chrome import ChromeActions, build_footer, draw_warning
 from kiosk.config import KioskConfig
 from kiosk.events import UiQueue
 from kiosk.i18n import Translator
+from kiosk.inactivity import Decision, Inactivity
+from kiosk.input import InputRouter
 from kiosk.ports import Devices, Recorder
 from kiosk.services import HubError, HubUnavailable, ServiceGateway
 from kiosk.session import Identity, Modes, Session, SessionState
@@ -37,7 +39,7 @@ from kiosk.ui.text import TextRenderer
 from kiosk.ui.widgets import Button
 from kiosk.voice import VOLUME_STEPS, VoiceGuide
 from screens import REGISTRY
-from screens.base import DIGIT_KEYS, Screen
+from screens.base import Screen
 
 log = logging.getLogger(__name__)
 
@@ -99,14 +101,15 @@ class App:
         self.announcement: str | None = None  # pushed by operators, shown on attract
         self.maintenance_message: str | None = None
         self.overlay_runs: list[TextRun] = []
-        self._warning_button: Button | None = None
+        self.warning_button: Button | None = None
         self._themes: dict[tuple[bool, bool], Theme] = {}
-        self._last_second = -1
+        self.inactivity = Inactivity(config.session)
         self.frames = 0
         self.on_frame: Callable[[float], None] | None = None  # benchmarks: flip timestamps
         self.pygame_clock = pygame.time.Clock()
         self._health_seen: dict[str, tuple[str, str]] = {}
         self._wait = InputWait(self.pygame_clock)
+        self.input = InputRouter(self)
         # Synthesised in the background now, so the first words of a voice session and
         # every echo start at once (the titles come from screens.fixed_prompts at start).
         self.voice.speech.prewarm(self.spoken_prompts())
@@ -334,7 +337,7 @@ class App:
         self.stack = []
         self.voice.reset()
         self.text.clear()
-        self._warning_button = None
+        self.warning_button = None
         self.attract = self._make("attract")
         s.transition(SessionState.ATTRACT)
         self.dirty = True
@@ -528,7 +531,7 @@ class App:
         callback is logged and told to the person; the kiosk keeps running.
         """
         for event in pygame.event.get():
-            self._supervised(self._handle, event)
+            self._supervised(self.input.handle, event)
         while not self.ui.empty():
             self._supervised(self.ui.drain, 1)
             self.dirty = True
@@ -553,9 +556,9 @@ class App:
         screen = self.screen
         screen.draw(self.surface)
         self.overlay_runs = []
-        self._warning_button = None
+        self.warning_button = None
         if self.session.state is SessionState.WARNING:
-            self._warning_button = draw_warning(
+            self.warning_button = draw_warning(
                 self.surface,
                 theme=self.theme,
                 text=self.text,
@@ -605,114 +608,32 @@ class App:
 
         return act
 
-    # --- input ---------------------------------------------------------------------------------
+    # --- input (routed by kiosk/input.py) --------------------------------------------------------
 
-    def _handle(self, event: pygame.event.Event) -> None:
-        if event.type == pygame.QUIT:
-            self.running = False
-            return
-        now = self.clock()
-        if event.type == pygame.KEYDOWN:
-            self._activity(now)
-            self._key(event.key, now)
-            self.dirty = True
-        elif event.type == pygame.MOUSEBUTTONDOWN and event.button == 1:
-            self._activity(now)
-            if self._warning_button is not None:
-                return
-            self.dirty = self.screen.pointer_down(event.pos) or self.dirty
-        elif event.type == pygame.MOUSEBUTTONUP and event.button == 1:
-            if self._warning_button is not None:
-                if self._warning_button.rect.collidepoint(event.pos):
-                    self.keep_going()
-                return
-            if self.session.state is SessionState.ATTRACT:
-                # A touch anywhere on the attract screen starts a session; its own
-                # buttons (长辈模式, 语音) start one too, with their mode on.
-                self.screen.pointer_up(event.pos, now, self._debounce())
-                if not self.session.serving:
-                    self.begin_session()
-                self.dirty = True
-                return
-            if self.screen.pointer_up(event.pos, now, self._debounce()):
-                self.dirty = True
-        elif event.type in (pygame.WINDOWEXPOSED, pygame.VIDEOEXPOSE, pygame.WINDOWRESTORED):
-            self.dirty = True
+    def repeat(self) -> None:
+        """Read the screen as it is now (a finished print changes its options), not the
+        words said when it appeared; heard even with voice guidance off."""
+        self._layout()
+        self.voice.announce(self.screen.speech(), voice_on=True)
 
-    def _debounce(self) -> float:
-        return self.config.session.tap_debounce_ms / 1000
-
-    def _activity(self, now: float) -> None:
-        self.voice.stop()  # any action interrupts speech
-        if self.session.serving:
-            self.session.touch(now)
-
-    def _key(self, key: int, now: float) -> None:
-        if self.session.state is SessionState.WARNING:
-            self.keep_going()
-            return
-        if key == pygame.K_F2:
-            self.toggle_elder()
-        elif key == pygame.K_F3:
-            self.toggle_voice()
-        elif key == pygame.K_F4:
-            self.toggle_contrast()
-        elif key == pygame.K_F6:
-            self.toggle_language()
-        elif key == pygame.K_F1:
-            self.call_staff()
-        elif key in (pygame.K_ASTERISK, pygame.K_KP_MULTIPLY):
-            # Read the screen as it is now (a finished print changes its options), not
-            # the words said when it appeared; heard even with voice guidance off.
-            self._layout()
-            self.voice.announce(self.screen.speech(), voice_on=True)
-        elif key in (pygame.K_PLUS, pygame.K_KP_PLUS, pygame.K_EQUALS):
-            self.change_volume(+1)
-        elif key in (pygame.K_MINUS, pygame.K_KP_MINUS):
-            self.change_volume(-1)
-        elif key in (pygame.K_SLASH, pygame.K_KP_DIVIDE):
-            self.voice.cycle_rate()
-            self.say(self.tr("语速已调整"))
-        elif self.devices.demo_key(key):
-            pass
-        elif self.session.state is SessionState.ATTRACT:
-            if not self.attract.handle_key(key, now):
-                self.begin_session()
-        elif self.session.state is SessionState.OUT_OF_SERVICE:
-            return
-        elif key == pygame.K_ESCAPE:
-            self.echo(self.tr("返回"))
-            self.back()
-        elif key == pygame.K_HOME:
-            self.echo(self.tr("首页"))
-            self.home()
-        elif not self.screen.handle_key(key, now) and key in DIGIT_KEYS:
-            # A number with no option behind it: say so, or a person who cannot see
-            # the screen would not know the press did nothing.
-            self.say(self.tr("没有这个选项，请重新选择"))
+    def next_speech_rate(self) -> None:
+        self.voice.cycle_rate()
+        self.say(self.tr("语速已调整"))
 
     def keep_going(self) -> None:
         """The person answered the inactivity warning."""
         self.session.touch(self.clock())
-        self._warning_button = None
+        self.warning_button = None
         self.say(self.tr("好的，请继续办理"))
         self.dirty = True
 
     # --- timers --------------------------------------------------------------------------------
 
-    def _limits(self) -> tuple[int, int]:
-        cfg = self.config.session
-        if self.session.modes.elder or self.session.modes.voice:
-            return cfg.elder_idle_warning_s, cfg.elder_warning_answer_s
-        return cfg.idle_warning_s, cfg.warning_answer_s
-
     def _seconds_left(self) -> int:
-        _, answer = self._limits()
-        return max(0, int(answer - (self.clock() - self.session.warning_started) + 0.999))
+        return self.inactivity.seconds_left(self.session, self.clock())
 
     def _timers(self) -> None:
         now = self.clock()
-        s = self.session
         if self._banner is not None and now >= self._banner[2]:
             screen, notice, _ = self._banner
             self._banner = None
@@ -721,15 +642,9 @@ class App:
                 screen.refresh()
         if self.screen.tick(now):
             self.dirty = True
-        if not s.serving:
-            return
-        if self.tasks.busy:
-            s.last_activity = now  # no timeout while the kiosk works for the person
-            return
-        idle, answer = self._limits()
-        if s.state is SessionState.ACTIVE and now - s.last_activity >= idle:
-            s.transition(SessionState.WARNING)
-            s.warning_started = now
+        decision = self.inactivity.check(self.session, now, busy=self.tasks.busy)
+        if decision is Decision.WARN:
+            _, answer = self.inactivity.limits(self.session.modes)
             self.say(
                 self.tr.format(
                     "您还在办理吗？如需继续，请按任意键或触摸屏幕。{seconds}秒后将退出",
@@ -737,13 +652,11 @@ class App:
                 )
             )
             self.dirty = True
-        elif s.state is SessionState.WARNING:
-            if now - s.warning_started >= answer:
-                self.say(self.tr("已退出，您的信息已清除"))
-                self.end_session(completed=False)
-            elif int(now) != self._last_second:
-                self._last_second = int(now)
-                self.dirty = True  # the countdown changes once a second
+        elif decision is Decision.END:
+            self.say(self.tr("已退出，您的信息已清除"))
+            self.end_session(completed=False)
+        elif decision is Decision.COUNTDOWN:
+            self.dirty = True  # the countdown changes once a second
 
     # --- screens -------------------------------------------------------------------------------
 

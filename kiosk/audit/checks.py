@@ -147,7 +147,7 @@ def check_render(app: Any, metrics: FontMetrics, state: str, mode: str, page: in
 
     # --- targets -----------------------------------------------------------------------------
     if warning:
-        button = getattr(app, "_warning_button", None)
+        button = app.warning_button
         buttons = [button] if button is not None else []
         primary = {id(b) for b in buttons}
     else:

@@ -81,7 +81,7 @@ def perform(h: Harness, action: Action) -> None:
     elif action.kind == "key":
         h.key(int(action.arg))
     elif action.kind == "idle":
-        idle, _ = app._limits()
+        idle, _ = app.inactivity.limits(app.session.modes)
         h.clock.advance(idle + 1)
         h.settle()
     elif action.kind == "preview":

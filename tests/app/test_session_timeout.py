@@ -42,7 +42,7 @@ def test_one_tap_continues() -> None:
     app.step()
     assert app.session.state is SessionState.WARNING
     app.draw()
-    button = app._warning_button
+    button = app.warning_button
     assert button is not None
     pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONDOWN, button=1, pos=button.rect.center))
     pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONUP, button=1, pos=button.rect.center))

@@ -34,7 +34,7 @@ def test_long_limits_in_elder_and_voice_mode(h: Harness, switch: int) -> None:
     assert h.app.overlay_runs  # …and shown
     _idle(h, answer - 0.5)
     assert h.app.session.state is SessionState.WARNING  # still time to answer
-    h.tap(h.app._warning_button.rect.center)  # one tap on 继续办理
+    h.tap(h.app.warning_button.rect.center)  # one tap on 继续办理
     assert h.app.session.state is SessionState.ACTIVE
     assert h.app.session.extensions == 1
     _idle(h, idle + 0.1)
