@@ -8,7 +8,14 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from hub.fleet.console import admin_pages, auth_pages, content_pages, fleet_pages, stats_pages
+from hub.fleet.console import (
+    admin_pages,
+    auth_pages,
+    content_pages,
+    fleet_pages,
+    notification_pages,
+    stats_pages,
+)
 from hub.fleet.console.security import LoginRequired
 from hub.fleet.console.views import STATIC_DIR, make_templates
 from hub.settings import HubSettings
@@ -33,7 +40,14 @@ def mount(app: FastAPI, settings: HubSettings) -> None:
     """Add the console routes, its static files and the login redirect."""
     del settings  # read per request from app.state.settings
     app.state.fleet_templates = make_templates()
-    for module in (auth_pages, fleet_pages, content_pages, stats_pages, admin_pages):
+    for module in (
+        auth_pages,
+        fleet_pages,
+        content_pages,
+        stats_pages,
+        notification_pages,
+        admin_pages,
+    ):
         app.include_router(module.router, prefix=PREFIX)
     app.mount(f"{PREFIX}/static", StaticFiles(directory=str(STATIC_DIR)), name="console-static")
     app.add_exception_handler(LoginRequired, _login_required)

@@ -51,6 +51,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("POST", "/console/content/catalogue"): OPERATOR,
     ("GET", "/console/stats"): VIEWER,
     ("GET", "/console/stats.csv"): VIEWER,
+    ("GET", "/console/notifications"): VIEWER,
     ("GET", "/console/enrolment"): ADMIN,
     ("POST", "/console/enrolment"): ADMIN,
     ("POST", "/console/terminals/{terminal_id}/revoke"): ADMIN,

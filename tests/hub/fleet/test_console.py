@@ -287,3 +287,21 @@ def test_operator_accounts_roles_and_disable(client: TestClient, hub_app: FastAP
     actions = [(a, r) for _, a, r in audit_actions(hub_app)]
     assert ("operator_create", "ok") in actions and ("operator_create", "failed") in actions
     assert ("operator_update", "ok") in actions
+
+
+def test_notifications_page_shows_the_sms_sent_masked(client: TestClient, hub_app: FastAPI) -> None:
+    from hub.services.models import SmsRow
+
+    with hub_app.state.engine.begin() as conn:
+        conn.execute(
+            insert(SmsRow).values(
+                phone_masked="138****1234",
+                text="【兰考县】您的城乡居民养老保险参保登记已受理，受理编号20261122000123。",
+                sent_at=utcnow(),
+            )
+        )
+    login(client, "admin", ADMIN_PASSWORD)
+    page = client.get("/console/notifications")
+    assert page.status_code == 200
+    assert "138****1234" in page.text and "受理编号20261122000123" in page.text
+    assert "13800381234" not in page.text
