@@ -105,6 +105,15 @@ class Tour:
         self.terminal.devices.sim_idcard.remove()  # type: ignore[union-attr]
         self.step(0.5)
 
+    def high_contrast(self) -> None:
+        """F4 on the attract screen: the high-contrast theme (it lasts for the session)."""
+        self.key(pygame.K_F4)
+        self.shot("home-contrast")
+        self.key(pygame.K_F2)
+        self.shot("home-elder-contrast")
+        self.app.end_session(completed=False)
+        self.step(0.3)
+
     def certificate(self, citizen: str) -> None:
         """打印 → 社保参保证明: issued at the hub, printed with a verification code and QR."""
         app = self.app
@@ -145,6 +154,7 @@ def main() -> int:
     try:
         tour.journey(elder=False, citizen="wang_fang")
         tour.journey(elder=True, citizen="li_jianguo")
+        tour.high_contrast()
         tour.certificate(citizen="wang_fang")
     finally:
         tour.close()
@@ -152,7 +162,14 @@ def main() -> int:
         docs = ROOT / "docs" / "screenshots"
         docs.mkdir(parents=True, exist_ok=True)
         for shot in tour.shots:
-            for wanted in ("home-standard", "home-elder", "records-standard", "records-elder"):
+            for wanted in (
+                "home-standard",
+                "home-elder",
+                "home-contrast",
+                "home-elder-contrast",
+                "records-standard",
+                "records-elder",
+            ):
                 if shot.stem.endswith(wanted):
                     shutil.copy(shot, docs / f"{wanted}.png")
         shutil.copy(args.out / "receipt-standard.png", docs / "receipt.png")
