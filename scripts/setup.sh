@@ -20,9 +20,10 @@ cd "$(dirname "$0")/.."
 #   sox alsa-utils   measuring synthesised speech; audio plumbing
 #   systemd          systemd-analyze verify for the units in systemd/
 #   gettext          msgfmt --check for the translation catalogues
+#   python3-venv python3-dev gcc  the virtualenv, and building pyscard from its sdist
 DEB_PACKAGES=(fonts-noto-cjk espeak-ng socat pcscd vsmartcard-vpcd python3-virtualsmartcard
   libpcsclite-dev zbar-tools xvfb xdotool chromium chromium-driver postgresql sox alsa-utils
-  systemd gettext fontconfig)
+  systemd gettext fontconfig python3-venv python3-dev gcc)
 
 missing=()
 for pkg in "${DEB_PACKAGES[@]}"; do
