@@ -25,6 +25,7 @@ from drivers.errors import DeviceError
 from kiosk.chrome import ChromeActions, build_footer, draw_warning
 from kiosk.config import KioskConfig
 from kiosk.events import UiQueue
+from kiosk.fault_log import FaultLog
 from kiosk.i18n import Translator
 from kiosk.inactivity import Decision, Inactivity
 from kiosk.input import InputRouter
@@ -42,11 +43,6 @@ from screens import REGISTRY
 from screens.base import Screen
 
 log = logging.getLogger(__name__)
-
-_FAULT_STATES = frozenset({"offline", "nodevice", "hwerror"})  # drivers.health.DeviceState
-_FAULT_PAPER = frozenset({"out", "jammed"})
-_DEVICES = frozenset({"idcard", "smartcard", "printer", "scanner", "speech"})
-_ERROR_DEVICE = {"PaperOut": "printer", "InvalidCode": "scanner"}  # drivers.errors classes
 
 # Between passes the loop sleeps until input arrives or a callback is posted
 # (kiosk/ui/pacing.py, kiosk.runtime.WakingUiQueue), or these timeouts pass for
@@ -107,7 +103,7 @@ class App:
         self.frames = 0
         self.on_frame: Callable[[float], None] | None = None  # benchmarks: flip timestamps
         self.pygame_clock = pygame.time.Clock()
-        self._health_seen: dict[str, tuple[str, str]] = {}
+        self.faults = FaultLog(recorder, devices)
         self._wait = InputWait(self.pygame_clock)
         self.input = InputRouter(self)
         # Synthesised in the background now, so the first words of a voice session and
@@ -211,7 +207,7 @@ class App:
 
         def failed(exc: Exception) -> None:
             if isinstance(exc, DeviceError):
-                self._journal_fault("printer", type(exc).__name__)
+                self.faults.error(exc, "printer")
             on_error(exc)
 
         self.tasks.submit(lambda: self.devices.print_receipt(receipt), done, failed)
@@ -428,7 +424,7 @@ class App:
                 self.say(self.tr("现在不需要扫码"))
 
     def on_device_error(self, exc: DeviceError) -> None:
-        self._journal_fault(_device_of(exc), type(exc).__name__)
+        self.faults.error(exc)
         if not self.session.serving:
             return  # nobody to tell; the health report reaches operators
         message = self.error_message(exc)
@@ -436,30 +432,12 @@ class App:
 
     def on_health_changed(self) -> None:
         """Device health changed: journal a new fault, re-check what can be served."""
-        self._journal_health_faults()
+        self.faults.health_changed()
         if self.maintenance_message is None:
             self._check_service()
         for screen in [*self.stack, self.attract]:
             screen.refresh()
         self.dirty = True
-
-    def _journal_fault(self, device: str, error: str, **extra: str) -> None:
-        """A ``device_fault`` record: the device and the error class or state only,
-        never the message (it may quote what a card or a scanner sent)."""
-        try:
-            self.recorder.record("device_fault", {"device": device, "error": error, **extra})
-        except DeviceError:
-            log.warning("device fault on %s not journaled: journal unavailable", device)
-
-    def _journal_health_faults(self) -> None:
-        for health in self.devices.health_snapshot():
-            device, state, paper = health["device"], health["state"], health.get("paper", "")
-            condition = (state, paper)
-            seen = self._health_seen.get(device)
-            self._health_seen[device] = condition
-            faulty = state in _FAULT_STATES or paper in _FAULT_PAPER
-            if faulty and condition != seen and health.get("detail") != "not started":
-                self._journal_fault(device, state, paper=paper)
 
     def request_restart(self) -> None:
         """Leave the loop; main.py starts the process again (systemd does in production)."""
@@ -678,11 +656,3 @@ class App:
 
     def personal_data_on_screen(self) -> bool:
         return self.session.serving and (self.screen.personal or self.session.identity is not None)
-
-
-def _device_of(exc: DeviceError) -> str:
-    """Which device raised ``exc``: its driver package (drivers/<device>/…)."""
-    parts = type(exc).__module__.split(".")
-    if len(parts) >= 2 and parts[0] == "drivers" and parts[1] in _DEVICES:
-        return parts[1]
-    return _ERROR_DEVICE.get(type(exc).__name__, "device")
