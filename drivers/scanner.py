@@ -12,7 +12,6 @@ exceptions in full, and :class:`PaymentCode` masks its ``repr``.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from typing import Literal
 from drivers.errors import DeviceError, DeviceOffline, InvalidCode
 from drivers.health import DeviceHealth, DeviceState
 from drivers.idcard.transport import NODEVICE, SerialLink
+from drivers.watching import DeviceWatcher
 
 log = logging.getLogger(__name__)
 
@@ -162,7 +162,7 @@ class SerialScanner:
         return line
 
 
-class ScannerWatcher:
+class ScannerWatcher(DeviceWatcher):
     """Reads a serial scanner on a daemon thread, reconnecting after unplug.
 
     ``on_code(code)`` per valid code, ``on_error(exc)`` for an
@@ -171,6 +171,9 @@ class ScannerWatcher:
     backoff between ``backoff_min`` and ``backoff_max`` seconds). Callbacks
     run on the watcher thread; an exception in one is logged, not fatal.
     """
+
+    device = DEVICE
+    thread_name = "scanner-watcher"
 
     def __init__(
         self,
@@ -184,34 +187,14 @@ class ScannerWatcher:
         backoff_min: float = 0.2,
         backoff_max: float = 2.0,
     ) -> None:
+        super().__init__(on_health)
         self.port = port
         self.baudrate = baudrate
         self.terminator = terminator
         self._on_code = on_code
         self._on_error = on_error
-        self._on_health = on_health
         self._backoff_min = backoff_min
         self._backoff_max = backoff_max
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._health: DeviceHealth | None = None
-
-    @property
-    def health(self) -> DeviceHealth | None:
-        return self._health
-
-    def start(self) -> None:
-        if self._thread is not None:
-            raise RuntimeError("ScannerWatcher already started")
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="scanner-watcher", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 5.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
 
     def _run(self) -> None:
         backoff = self._backoff_min
@@ -252,19 +235,6 @@ class ScannerWatcher:
     def _report(self, exc: DeviceOffline) -> None:
         state = DeviceState.NODEVICE if exc.code == NODEVICE else DeviceState.OFFLINE
         self._report_state(state, exc.detail)
-
-    def _report_state(self, state: DeviceState, detail: str) -> None:
-        health = DeviceHealth(DEVICE, state, detail=detail)
-        if health.same_condition(self._health):
-            return
-        self._health = health
-        self._call(self._on_health, health)
-
-    def _call(self, callback: Callable[..., None], *args: object) -> None:
-        try:
-            callback(*args)
-        except Exception:  # supervision point: a bad callback must not stop the scanner
-            log.exception("scanner watcher: callback %r failed", callback)
 
 
 class KeyboardWedgeDecoder:

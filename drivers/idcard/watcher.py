@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 
 from drivers.errors import CardError, DeviceError, DeviceOffline, ProtocolError
@@ -12,6 +11,7 @@ from drivers.idcard.card import IdCard
 from drivers.idcard.reader import DEFAULT_BAUDRATE, DEVICE, IdCardReader
 from drivers.idcard.status import NoCard, SamFault
 from drivers.idcard.transport import NODEVICE
+from drivers.watching import DeviceWatcher
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +23,7 @@ MAX_GLITCHES = 3
 MAX_POLL_ERRORS = 5
 
 
-class IdCardWatcher:
+class IdCardWatcher(DeviceWatcher):
     """Polls find → select → read on a daemon thread and reports what happens.
 
     Callbacks run on the watcher thread (the app forwards them to its UI
@@ -50,6 +50,9 @@ class IdCardWatcher:
     ``poll_interval_ms`` is clamped to at least 300 ms.
     """
 
+    device = DEVICE
+    thread_name = "idcard-watcher"
+
     def __init__(
         self,
         port: str,
@@ -65,44 +68,21 @@ class IdCardWatcher:
         backoff_min: float = 0.2,
         backoff_max: float = 2.0,
     ) -> None:
+        super().__init__(on_health)
         self.port = port
         self.baudrate = baudrate
         self.poll_interval = max(poll_interval_ms, MIN_POLL_INTERVAL_MS) / 1000
         self._on_card = on_card
         self._on_removed = on_removed
         self._on_error = on_error
-        self._on_health = on_health
         self._read_timeout = read_timeout
         self._command_timeout = command_timeout
         self._backoff_min = backoff_min
         self._backoff_max = backoff_max
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._health: DeviceHealth | None = None
         self._present: bytes | None = None  # select answer of the card reported by on_card
         self._failed: bytes | None = None  # select answer of a card whose read failed
         self._glitches = 0  # corrupt read replies for the card on the reader
         self._poll_errors = 0  # consecutive corrupt find/select replies
-
-    @property
-    def health(self) -> DeviceHealth | None:
-        """The last health reported (None before the first report)."""
-        return self._health
-
-    def start(self) -> None:
-        """Start the thread. Calling it twice without :meth:`stop` is an error."""
-        if self._thread is not None:
-            raise RuntimeError("IdCardWatcher already started")
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="idcard-watcher", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 5.0) -> None:
-        """Ask the thread to end, wait up to ``timeout`` s for it; the port is closed."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
 
     # -- the thread ------------------------------------------------------
 
@@ -212,16 +192,3 @@ class IdCardWatcher:
         else:
             state = DeviceState.OFFLINE
         self._report_state(state, exc.detail)
-
-    def _report_state(self, state: DeviceState, detail: str) -> None:
-        health = DeviceHealth(DEVICE, state, detail=detail)
-        if health.same_condition(self._health):
-            return
-        self._health = health
-        self._call(self._on_health, health)
-
-    def _call(self, callback: Callable[..., None], *args: object) -> None:
-        try:
-            callback(*args)
-        except Exception:  # supervision point: a bad callback must not stop us
-            log.exception("ID-card watcher: callback %r failed", callback)

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from drivers.health import DeviceHealth, DeviceState
+from drivers.watching import DeviceWatcher
 
 from .transport import find_reader_name
 
@@ -26,7 +27,7 @@ WAIT_MS = 500  # one SCardGetStatusChange wait; bounds how long stop() can take
 RETRY_S = 0.5  # pause before asking pcscd again when it or the reader is missing
 
 
-class CardWatcher:
+class CardWatcher(DeviceWatcher):
     """Watches one reader and posts callbacks from its own thread.
 
     ``on_insert(reader_name)`` when a card arrives (also for a card already
@@ -36,6 +37,9 @@ class CardWatcher:
     event); an exception in one is logged, never kills the watcher.
     """
 
+    device = DEVICE
+    thread_name = "card-watcher"
+
     def __init__(
         self,
         reader: str,
@@ -43,47 +47,23 @@ class CardWatcher:
         on_remove: Callable[[], None],
         on_health: Callable[[DeviceHealth], None],
     ) -> None:
+        super().__init__(on_health)
         self.reader = reader
         self._on_insert = on_insert
         self._on_remove = on_remove
-        self._on_health = on_health
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self._context: Any = None
         self._context_lock = threading.Lock()
-        self._state: DeviceState | None = None
         self._card_present = False
 
-    def start(self) -> None:
-        if self._thread is not None:
-            raise RuntimeError("CardWatcher already started")
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="card-watcher", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 5.0) -> None:
-        self._stop.set()
+    def _interrupt(self) -> None:
+        """SCardCancel wakes a SCardGetStatusChange wait at once."""
         from smartcard import scard
 
         with self._context_lock:
             if self._context is not None:
                 scard.SCardCancel(self._context)
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
 
     # -- thread --------------------------------------------------------------
-
-    def _call(self, fn: Callable[..., None], *args: Any) -> None:
-        try:
-            fn(*args)
-        except Exception:  # supervision point: a callback bug must not stop watching
-            log.exception("card watcher callback failed")
-
-    def _health(self, state: DeviceState, detail: str) -> None:
-        if state != self._state:
-            self._state = state
-            self._call(self._on_health, DeviceHealth(DEVICE, state, detail=detail))
 
     def _card(self, present: bool, name: str) -> None:
         if present != self._card_present:
@@ -100,7 +80,7 @@ class CardWatcher:
             hresult, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
             if hresult != scard.SCARD_S_SUCCESS:
                 self._card(False, "")
-                self._health(DeviceState.NODEVICE, "PC/SC service not running")
+                self._report_state(DeviceState.NODEVICE, "PC/SC service not running")
                 self._stop.wait(RETRY_S)
                 continue
             with self._context_lock:
@@ -130,10 +110,10 @@ class CardWatcher:
             )
             if name is None:
                 self._card(False, "")
-                self._health(DeviceState.NODEVICE, f"no reader matching {self.reader!r}")
+                self._report_state(DeviceState.NODEVICE, f"no reader matching {self.reader!r}")
                 self._stop.wait(RETRY_S)
                 continue
-            self._health(DeviceState.ONLINE, name)
+            self._report_state(DeviceState.ONLINE, name)
             known = scard.SCARD_STATE_UNAWARE
             while not self._stop.is_set():
                 hresult, states = scard.SCardGetStatusChange(context, WAIT_MS, [(name, known)])
