@@ -23,7 +23,7 @@ from kiosk import receipts
 from kiosk.i18n import N_
 from kiosk.payments import new_idempotency_key
 from kiosk.privacy import mask_id_number, mask_name, mask_phone
-from kiosk.ui.blocks import Block, KeyValues, Notice, Paragraph
+from kiosk.ui.blocks import Block, KeyValues, Paragraph, notice
 from screens import previews
 from screens.base import Option, Screen, ScreenContext
 from screens.common import ChoiceScreen, ReceiptPrinting, finish_service, keep_for_reprint
@@ -353,7 +353,8 @@ class ApplySlipScreen(Screen):
         if ok:
             self.printing.start(self._receipt())
         else:
-            self.notice = Notice(
+            self.notice = notice(
+                self.ctx.tr,
                 self.ctx.tr.format(
                     "{why}。请记下受理编号，也可稍后在“打印”中补打回执", why=self.ctx.tr(why)
                 ),

@@ -21,7 +21,7 @@ import pygame
 from kiosk.i18n import N_, Translator
 from kiosk.session import Identity, Session
 from kiosk.theme import Theme
-from kiosk.ui.blocks import Block, Notice, Row, RowContext, TextRun, paginate
+from kiosk.ui.blocks import Block, Notice, Row, RowContext, TextRun, notice, paginate
 from kiosk.ui.text import TextRenderer
 from kiosk.ui.widgets import Button
 
@@ -178,7 +178,7 @@ class Screen:
 
     def show_notice(self, message: str, level: str = "info", speak: bool = True) -> None:
         """Show (and speak) a message; ``message`` is already translated."""
-        self.notice = Notice(message, level)
+        self.notice = notice(self.ctx.tr, message, level)
         self.refresh()
         if speak:
             self.ctx.say(message)

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from kiosk.i18n import N_
-from kiosk.ui.blocks import Notice
+from kiosk.ui.blocks import notice
 from screens.base import Option, Screen, ScreenContext
 
 ELDER_MAX_OPTIONS = 6
@@ -128,7 +128,7 @@ class LoadingScreen(ChoiceScreen, metaclass=ABCMeta):
             message = self.ctx.tr.format(
                 "暂时无法连接服务中心，以下是本机保存的信息（{date}）", date=when
             )
-            self.notice = Notice(message, "info")
+            self.notice = notice(self.ctx.tr, message, "info")
         self.loaded(data)
         self.refresh()
         self.ctx.announce(self)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from kiosk.i18n import N_
-from kiosk.ui.blocks import Block, Notice, Paragraph
+from kiosk.ui.blocks import Block, Paragraph, notice
 from screens.base import Screen
 
 
@@ -22,6 +22,6 @@ class OutOfServiceScreen(Screen):
         tr = self.ctx.tr
         reason = str(self.params.get("reason", ""))
         return [
-            Notice(tr(reason) if reason else tr("设备维护中"), "error"),
+            notice(tr, tr(reason) if reason else tr("设备维护中"), "error"),
             Paragraph(tr("如需帮助，请按“呼叫工作人员”，或到服务窗口办理")),
         ]

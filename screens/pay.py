@@ -16,7 +16,7 @@ from kiosk.i18n import N_
 from kiosk.payments import PaymentsApi
 from kiosk.receipts import yuan
 from kiosk.services import HubError
-from kiosk.ui.blocks import Block, KeyValues, Notice, Paragraph, Table
+from kiosk.ui.blocks import Block, KeyValues, Paragraph, Table, notice
 from screens import previews
 from screens.base import Option, ScreenContext
 from screens.common import ChoiceScreen, LoadingScreen, needs_identity
@@ -203,7 +203,7 @@ class PayConfirmScreen(ChoiceScreen):
         ]
         note = self._printer_note()
         if note:
-            blocks.append(Notice(note, "error"))
+            blocks.append(notice(self.ctx.tr, note, "error"))
         return blocks
 
     def on_enter(self) -> None:

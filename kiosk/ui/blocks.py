@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import pygame
 
+from kiosk.i18n import N_
 from kiosk.theme import Color, Theme
 from kiosk.ui.text import TextRenderer
 
@@ -192,10 +193,12 @@ class Table(Block):
 @dataclass
 class Notice(Block):
     """A message box. ``level`` is "info", "success" or "error"; it always
-    carries a symbol and text besides its colour (never colour alone)."""
+    carries a symbol and a word (``label``, e.g. "错误：") besides its colour,
+    never colour alone. Build it with :func:`notice` so the word is translated."""
 
     message: str
     level: str = "info"
+    label: str = ""
 
     SYMBOLS = {"info": "ⓘ", "success": "✓", "error": "⚠"}  # noqa: RUF012 - constant table
 
@@ -203,9 +206,8 @@ class Notice(Block):
         size = theme.body_px
         line_h = theme.line_height(size)
         palette = theme.palette
-        prefix = {"info": "提示：", "success": "完成：", "error": "错误："}[self.level]
         symbol = self.SYMBOLS[self.level]
-        lines = text.wrap(f"{prefix}{self.message}", size, width - theme.px(12), bold=True)
+        lines = text.wrap(f"{self.label}{self.message}", size, width - theme.px(12), bold=True)
         fg = palette.danger if self.level == "error" and theme.name == "standard" else palette.text
         if theme.name != "standard" and self.level == "error":
             fg = palette.danger_text
@@ -228,6 +230,14 @@ class Notice(Block):
 
     def spoken(self) -> str:
         return self.message
+
+
+NOTICE_LABELS = {"info": N_("提示："), "success": N_("完成："), "error": N_("错误：")}
+
+
+def notice(tr: Callable[[str], str], message: str, level: str = "info") -> Notice:
+    """A notice whose word for its level is in the screen's language."""
+    return Notice(message, level, tr(NOTICE_LABELS[level]))
 
 
 def _fit(text: TextRenderer, value: str, size: int, width: int, bold: bool) -> str:

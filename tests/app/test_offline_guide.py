@@ -25,3 +25,15 @@ def test_offline_guide_is_labelled() -> None:
     assert screen.notice is not None and "本机保存的信息" in screen.notice.message
     app.announce(screen)
     assert any("本机保存的信息" in s for s in screen.speech())
+
+
+def test_notice_word_follows_the_language() -> None:
+    app = make_app()
+    press(app, pygame.K_RETURN)
+    app.set_modes(language="en")
+    app.screen.show_notice("x", "error", speak=False)
+    app.draw()
+    assert app.screen.notice is not None and app.screen.notice.label == "Error: "
+    app.set_modes(language="zh_CN")
+    app.screen.show_notice("x", "error", speak=False)
+    assert app.screen.notice.label == "错误："
