@@ -21,7 +21,7 @@ from hub.services import (
     applications_api,
     catalogue_api,
     certificates,
-    documents,
+    documents_api,
     queries_api,
     ratings,
     tickets,
@@ -52,7 +52,7 @@ for _module in (
     queries_api,
     applications_api,
     certificates,
-    documents,
+    documents_api,
     ratings,
     tickets,
 ):

@@ -1,7 +1,8 @@
 """补打 (reprint): every printable the hub issues for a person — certificates,
 acceptance slips (受理回执), payment receipts (缴费凭证) — is recorded with its
-issue time, and ``POST /documents`` lists the person's documents of the last
-:data:`REPRINT_DAYS` days, newest first, for the terminal to print again.
+issue time, and ``POST /documents`` (:mod:`hub.services.documents_api`) lists
+the person's documents of the last :data:`REPRINT_DAYS` days, newest first,
+for the terminal to print again.
 
 Queue tickets are not recorded (valid for the day only), nor query results:
 a fresh query shows today's records, which a reprint of an old one would not.
@@ -16,19 +17,12 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from fastapi import APIRouter
-from pydantic import BaseModel, Field
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from hub.services.clock import db_time, local_text
-from hub.services.context import Ctx, Db
-from hub.services.errors import ServiceRoute
+from hub.services.clock import db_time
 from hub.services.models import DocumentRow
 from hub.services.printable import Printable
-from hub.services.schemas import PersonHeader, PersonQuery
-
-router = APIRouter(route_class=ServiceRoute, tags=["documents"])
 
 REPRINT_DAYS = 90  # the issue: "any receipt or certificate … from the last 90 days"
 MAX_DOCUMENTS = 60  # bounds the answer; ten screens of six in 长辈 mode
@@ -81,54 +75,3 @@ def purge_expired(session: Session, now: datetime) -> int:
     cutoff = db_time(now - timedelta(days=REPRINT_DAYS))
     result = session.execute(delete(DocumentRow).where(DocumentRow.issued_at < cutoff))
     return int(getattr(result, "rowcount", 0) or 0)
-
-
-class DocumentOut(BaseModel):
-    id: int
-    kind: Kind
-    title: str = Field(description="the printable's title (a msgid the terminal translates)")
-    detail: str = Field(description="what it concerns (item name); may be empty")
-    issued_at: str = Field(description="YYYY-MM-DD HH:MM, China Standard Time")
-    printable: Printable = Field(description="masked content as first issued")
-
-
-class DocumentsOut(BaseModel):
-    person: PersonHeader
-    documents: list[DocumentOut]
-    reprint_days: int
-
-
-@router.post(
-    "/documents",
-    response_model=DocumentsOut,
-    summary="补打: the person's certificates, slips and receipts of the last 90 days",
-)
-def list_documents(body: PersonQuery, ctx: Ctx, db: Db) -> DocumentsOut:
-    """Newest first, at most :data:`MAX_DOCUMENTS`; 404 for an unknown person."""
-    person = ctx.person(body.id_number)
-    now = ctx.clock.now()
-    purge_expired(db, now)
-    rows = db.scalars(
-        select(DocumentRow)
-        .where(
-            DocumentRow.person_ref == person.person_ref,
-            DocumentRow.issued_at >= db_time(now - timedelta(days=REPRINT_DAYS)),
-        )
-        .order_by(DocumentRow.issued_at.desc(), DocumentRow.id.desc())
-        .limit(MAX_DOCUMENTS)
-    )
-    return DocumentsOut(
-        person=PersonHeader.of(person),
-        documents=[
-            DocumentOut(
-                id=row.id,
-                kind=row.kind,
-                title=row.title,
-                detail=row.detail,
-                issued_at=local_text(row.issued_at),
-                printable=Printable.model_validate(row.printable),
-            )
-            for row in rows
-        ],
-        reprint_days=REPRINT_DAYS,
-    )
