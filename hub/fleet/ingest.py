@@ -11,9 +11,10 @@ reads the previous row, appends health history and syncs alerts.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Engine, bindparam, func, insert, select, update
@@ -56,6 +57,8 @@ class EnrolIn(BaseModel):
 
 
 class EventIn(BaseModel):
+    """One event; journal records have the same fields and a ``seq``."""
+
     model_config = ConfigDict(extra="ignore")
 
     key: str = Field(min_length=1, max_length=80)
@@ -70,14 +73,8 @@ class EventsIn(BaseModel):
     events: list[EventIn] = Field(max_length=500)
 
 
-class JournalIn(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    key: str = Field(min_length=1, max_length=80)
+class JournalIn(EventIn):
     seq: int = Field(ge=0, le=health.INT32_MAX)
-    kind: str = Field(min_length=1, max_length=40)
-    at: str | None = Field(None, max_length=40)
-    data: dict[str, Any] = Field(default_factory=dict)
 
 
 class JournalBatchIn(BaseModel):
@@ -235,39 +232,12 @@ def store_events(engine: Engine, terminal_id: int, batch: EventsIn) -> tuple[lis
     react to them (call_staff, journal_integrity, disk_full raise alerts)."""
     now = utcnow()
     payloads: Payloads = []
-    accepted: list[str] = []
     with engine.begin() as conn:
-        keys = [e.key for e in batch.events]
-        known = set(
-            conn.execute(
-                select(TerminalEvent.key).where(
-                    TerminalEvent.terminal_id == terminal_id, TerminalEvent.key.in_(keys)
-                )
-            ).scalars()
-        )
-        for event in batch.events:
-            accepted.append(event.key)
-            if event.key in known:
-                continue
-            known.add(event.key)
-            try:
-                with conn.begin_nested():
-                    conn.execute(
-                        insert(TerminalEvent).values(
-                            terminal_id=terminal_id,
-                            key=event.key,
-                            kind=event.kind,
-                            at=parse_terminal_time(event.at, now),
-                            received_at=now,
-                            data_json=json.dumps(event.data, ensure_ascii=False),
-                        )
-                    )
-            except IntegrityError:
-                continue  # the same key arrived through another hub process
+        for event in _insert_new(conn, TerminalEvent, terminal_id, batch.events, now):
             payload = _react_to_event(conn, terminal_id, event, now)
             if payload:
                 payloads.append(payload)
-    return accepted, payloads
+    return [e.key for e in batch.events], payloads
 
 
 def _react_to_event(
@@ -294,42 +264,15 @@ def store_journal(engine: Engine, terminal_id: int, batch: JournalBatchIn) -> tu
     Records are accepted even across a gap in ``seq``: the terminal's outbox
     retries, and the highest seq tells it what the hub holds."""
     now = utcnow()
-    accepted: list[str] = []
     with engine.begin() as conn:
-        keys = [r.key for r in batch.records]
-        known = set(
-            conn.execute(
-                select(JournalRecord.key).where(
-                    JournalRecord.terminal_id == terminal_id, JournalRecord.key.in_(keys)
-                )
-            ).scalars()
-        )
         highest = int(
             conn.execute(
                 select(Terminal.highest_journal_seq).where(Terminal.id == terminal_id)
             ).scalar_one()
         )
         top = highest
-        for record in batch.records:
-            accepted.append(record.key)
-            if record.key in known:
-                continue
-            known.add(record.key)
-            try:
-                with conn.begin_nested():
-                    conn.execute(
-                        insert(JournalRecord).values(
-                            terminal_id=terminal_id,
-                            key=record.key,
-                            seq=record.seq,
-                            kind=record.kind,
-                            at=parse_terminal_time(record.at, now),
-                            received_at=now,
-                            data_json=json.dumps(record.data, ensure_ascii=False),
-                        )
-                    )
-            except IntegrityError:
-                continue
+        new = _insert_new(conn, JournalRecord, terminal_id, batch.records, now, seq=lambda r: r.seq)
+        for record in new:
             top = max(top, record.seq)
         if top > highest:
             conn.execute(
@@ -337,7 +280,56 @@ def store_journal(engine: Engine, terminal_id: int, batch: JournalBatchIn) -> tu
                 .where(Terminal.id == terminal_id, Terminal.highest_journal_seq < top)
                 .values(highest_journal_seq=top)
             )
-    return accepted, top
+    return [r.key for r in batch.records], top
+
+
+_SentT = TypeVar("_SentT", bound=EventIn)
+
+
+def _insert_new(
+    conn: Any,
+    table: type[TerminalEvent] | type[JournalRecord],
+    terminal_id: int,
+    items: Sequence[_SentT],
+    now: datetime,
+    **extra: Callable[[_SentT], Any],
+) -> Iterator[_SentT]:
+    """Insert each of ``items`` whose key ``table`` does not yet hold for this
+    terminal, yielding each one right after its row is written (so what reacts
+    to it runs in the same transaction, in order). ``extra`` gives further
+    columns, each computed from the item.
+
+    Exactly once: a key stored by an earlier batch, repeated within this batch,
+    or written at the same moment by another hub process (the unique key
+    constraint, caught in a savepoint) is skipped and not yielded; the caller
+    still acknowledges it, since the hub holds it.
+    """
+    keys = [item.key for item in items]
+    known = set(
+        conn.execute(
+            select(table.key).where(table.terminal_id == terminal_id, table.key.in_(keys))
+        ).scalars()
+    )
+    for item in items:
+        if item.key in known:
+            continue
+        known.add(item.key)
+        try:
+            with conn.begin_nested():
+                conn.execute(
+                    insert(table).values(
+                        terminal_id=terminal_id,
+                        key=item.key,
+                        kind=item.kind,
+                        at=parse_terminal_time(item.at, now),
+                        received_at=now,
+                        data_json=json.dumps(item.data, ensure_ascii=False),
+                        **{column: value(item) for column, value in extra.items()},
+                    )
+                )
+        except IntegrityError:
+            continue  # the same key arrived through another hub process
+        yield item
 
 
 def store_screenshot(engine: Engine, terminal_id: int, png: bytes) -> None:

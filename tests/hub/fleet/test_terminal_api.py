@@ -313,6 +313,26 @@ def test_journal_is_idempotent_and_reports_highest_seq(
     assert count(hub_app, JournalRecord, JournalRecord.terminal_id == terminal_id) == 4
 
 
+def test_a_key_repeated_within_one_batch_is_stored_once(
+    client: TestClient, hub_app: FastAPI
+) -> None:
+    """Events and journal records share one insert loop: the second copy of a
+    key in the same batch is acknowledged, not stored, and its seq not counted."""
+    terminal_id, auth = enrol(client)
+    records = [
+        {"key": "r-1", "seq": 1, "kind": "print", "data": {}},
+        {"key": "r-1", "seq": 9, "kind": "print", "data": {}},
+    ]
+    reply = client.post("/api/v1/terminal/journal", json={"records": records}, headers=auth)
+    assert reply.json() == {"accepted": ["r-1", "r-1"], "highest_seq": 1}
+    assert count(hub_app, JournalRecord, JournalRecord.terminal_id == terminal_id) == 1
+    events = [{"key": "e-1", "kind": "call_staff", "data": {}}] * 2
+    reply = client.post("/api/v1/terminal/events", json={"events": events}, headers=auth)
+    assert reply.json() == {"accepted": ["e-1", "e-1"]}
+    assert count(hub_app, TerminalEvent, TerminalEvent.terminal_id == terminal_id) == 1
+    assert count(hub_app, Alert, Alert.kind == "call_staff", Alert.terminal_id == terminal_id) == 1
+
+
 def test_latest_screenshot_is_kept_and_shown(client: TestClient) -> None:
     terminal_id, auth = enrol(client)
     for payload in (PNG + b"first", PNG + b"second"):
