@@ -179,6 +179,7 @@ class DeviceHub:
 
     def _card_read(self, card: Any) -> None:
         from drivers.idcard import ensure_usable
+        from kiosk.card_identity import identity_from_card
 
         try:
             ensure_usable(card, self.today())
@@ -186,16 +187,7 @@ class DeviceHub:
             card.wipe()
             self._forward_error(exc)
             return
-        identity = Identity(
-            source="idcard",
-            name=card.name,
-            id_number=card.id_number,
-            birth_date=card.birth_date,
-            sex=card.sex,
-            nation=card.nation,
-            address=card.address,
-            card=card,
-        )
+        identity = identity_from_card(card)
         if self.events is not None:
             self.ui.post(self.events.on_identity, identity)
 
@@ -227,6 +219,7 @@ class DeviceHub:
 
     def _read_ss_card(self) -> None:
         from drivers.smartcard import SmartCardReader
+        from kiosk.card_identity import identity_from_card
 
         try:
             if self.sim_slot is not None:
@@ -238,14 +231,7 @@ class DeviceHub:
         except DeviceError as exc:
             self._forward_error(exc)
             return
-        identity = Identity(
-            source="sscard",
-            name=card.name,
-            id_number=card.social_security_number,
-            birth_date=card.birth_date,
-            sex=card.sex,
-            nation=card.nation,
-        )
+        identity = identity_from_card(card)
         if self.events is not None:
             self.ui.post(self.events.on_identity, identity)
 
