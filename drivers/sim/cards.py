@@ -16,6 +16,7 @@ GET RESPONSE); ``"6Cxx"`` answers any Le other than the exact length with
 from __future__ import annotations
 
 import abc
+from collections.abc import Iterable
 from typing import Literal
 
 from drivers.smartcard import tlv
@@ -142,13 +143,20 @@ class SocialSecurityCardOS(CardOSBase):
     """The SSSE application of a social-security card (LD/T 32-2015 subset).
 
     ``psam_required=True`` emulates cards that refuse the holder records
-    (EF06) with SW 6982 until a PSAM has authenticated.
+    (EF06) with SW 6982 until a PSAM has authenticated. ``omit_records``
+    leaves holder records out (READ RECORD answers 6A83), as issuers that
+    never wrote e.g. 出生地 (0C) do.
     """
 
     atr = make_atr(b"HUIMIN-SSCARD")
 
     def __init__(
-        self, citizen: dict[str, str], *, psam_required: bool = False, sw_mode: SwMode = None
+        self,
+        citizen: dict[str, str],
+        *,
+        psam_required: bool = False,
+        sw_mode: SwMode = None,
+        omit_records: Iterable[int] = (),
     ) -> None:
         super().__init__(sw_mode)
         self.psam_required = psam_required
@@ -167,6 +175,8 @@ class SocialSecurityCardOS(CardOSBase):
                 0x0D: bcd(citizen["birth"]),
             },
         }
+        for record in omit_records:
+            self.files[0xEF06].pop(record, None)
         self.on_reset()
 
     def on_reset(self) -> None:

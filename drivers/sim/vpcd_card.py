@@ -1,7 +1,7 @@
 """Serve an emulated card to pcscd through vsmartcard's vpcd ("inserting" it).
 
     python -m drivers.sim.vpcd_card --card ss|bank|unknown --citizen KEY [--port 35963]
-        [--sw-mode 61xx|6Cxx] [--psam-required] [--contactless]
+        [--sw-mode 61xx|6Cxx] [--psam-required] [--contactless] [--omit-record 0C ...]
 
 Starting the process inserts the card into "Virtual PCD 00 00" (port 35963);
 stopping it (SIGTERM) removes the card. Prints ``ready`` on stdout once
@@ -47,7 +47,12 @@ def build_card(args: argparse.Namespace) -> CardOSBase:
         return UnknownCardOS(args.sw_mode)
     citizen = load_citizen(args.citizen, Path(args.citizens))
     if args.card == "ss":
-        return SocialSecurityCardOS(citizen, psam_required=args.psam_required, sw_mode=args.sw_mode)
+        return SocialSecurityCardOS(
+            citizen,
+            psam_required=args.psam_required,
+            sw_mode=args.sw_mode,
+            omit_records=[int(record, 16) for record in args.omit_record],
+        )
     return BankCardOS(citizen, contactless=args.contactless, sw_mode=args.sw_mode)
 
 
@@ -70,6 +75,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sw-mode", choices=("61xx", "6Cxx"), default=None)
     parser.add_argument("--psam-required", action="store_true")
     parser.add_argument("--contactless", action="store_true")
+    parser.add_argument(
+        "--omit-record",
+        action="append",
+        default=[],
+        metavar="HEX",
+        help="leave this EF06 holder record (e.g. 0C) off the social-security card",
+    )
     args = parser.parse_args(argv)
 
     card = build_card(args)

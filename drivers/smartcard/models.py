@@ -47,16 +47,19 @@ class SocialSecurityCard:
     ``social_security_number`` is the holder's 18-character citizen ID number;
     ``sex`` is the GB/T 2261.1 code ("1" male, "2" female); ``nation`` the
     two-digit GB 3304 code ("01" = 汉族); ``birthplace_code`` the six-digit
-    region code (may be empty when the card leaves it blank).
+    region code (empty when the issuer left it blank). Card number, number and
+    name are always there; the other fields are empty (``birth_date`` None)
+    when the card lacks their record, and ``missing`` names those fields.
     """
 
     card_number: str
     social_security_number: str
     name: str
-    sex: str
-    nation: str
-    birth_date: date
+    sex: str = ""
+    nation: str = ""
+    birth_date: date | None = None
     birthplace_code: str = ""
+    missing: tuple[str, ...] = ()
 
     @property
     def masked_number(self) -> str:
@@ -66,7 +69,7 @@ class SocialSecurityCard:
         return (
             f"SocialSecurityCard(card_number={mask_middle(self.card_number, 2, 2)!r}, "
             f"social_security_number={self.masked_number!r}, name={mask_name(self.name)!r}, "
-            f"sex={self.sex!r}, nation={self.nation!r})"
+            f"sex={self.sex!r}, nation={self.nation!r}, missing={self.missing!r})"
         )
 
     __str__ = __repr__

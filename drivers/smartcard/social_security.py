@@ -3,19 +3,26 @@
 Command sequence and record layout from smartcards.md: SELECT the SSSE AID,
 SELECT EF05 and READ RECORD 07 (card number), SELECT EF06 and READ RECORD
 08–0D (number, name, sex, nation, birthplace, birth date). Each record is
-``tag (= record number) | len | value``.
+``tag (= record number) | len | value``. Only 07, 08 and 09 are required:
+the kiosk serves a person by number and name, and issuers differ in which
+of the other records they wrote.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 from drivers.errors import ProtocolError
 
 from .apdu import (
     SW_FILE_NOT_FOUND,
+    SW_RECORD_NOT_FOUND,
     SW_SECURITY_NOT_SATISFIED,
     CardTransport,
+    Response,
     exchange,
     read_record,
     select_by_name,
@@ -23,6 +30,8 @@ from .apdu import (
 )
 from .errors import CardNotReadableHere, UnreadableReason
 from .models import SocialSecurityCard
+
+log = logging.getLogger(__name__)
 
 # "sx1.sh.社会保障" in GBK (smartcards.md).
 SSSE_AID = b"sx1.sh." + "社会保障".encode("gbk")
@@ -85,7 +94,7 @@ def select_ssse(transport: CardTransport) -> None:
         raise ProtocolError(f"SELECT SSSE answered {response.sw:04X}", code=response.sw)
 
 
-def _read(transport: CardTransport, record: int) -> bytes:
+def _read_response(transport: CardTransport, record: int) -> Response:
     response = exchange(transport, read_record(record, P2_CURRENT_EF))
     if response.sw == SW_SECURITY_NOT_SATISFIED:
         # Third-generation / some regional cards want PSAM authentication first.
@@ -94,11 +103,20 @@ def _read(transport: CardTransport, record: int) -> bytes:
             f"READ RECORD {record:02X} needs PSAM authentication",
             code=response.sw,
         )
+    return response
+
+
+def _check(record: int, response: Response) -> bytes:
     if not response.ok:
         raise ProtocolError(
             f"READ RECORD {record:02X} answered {response.sw:04X}", code=response.sw
         )
     return parse_record(record, response.data)
+
+
+def _read(transport: CardTransport, record: int) -> bytes:
+    """The value of a record the read cannot do without."""
+    return _check(record, _read_response(transport, record))
 
 
 def _select(transport: CardTransport, fid: int) -> None:
@@ -114,8 +132,67 @@ def _text(value: bytes, encoding: str) -> str:
         raise ProtocolError(f"field is not valid {encoding}") from exc
 
 
+def _sex(value: bytes) -> str:
+    sex_raw = _fixed(value, 1, "sex")
+    # The sex code is one "an" byte ("1"/"2"); some issuers store it binary.
+    return chr(sex_raw[0]) if sex_raw[:1] in (b"1", b"2", b"9", b"0") else str(sex_raw[0])
+
+
+def _nation(value: bytes) -> str:
+    return bcd_digits(_fixed(value, 1, "nation"))
+
+
+def _birthplace(value: bytes) -> str:
+    birthplace = bcd_digits(_fixed(value, 3, "birthplace"))
+    return birthplace if birthplace.strip("0") else ""  # all zeros: left blank by the issuer
+
+
+def _birth_date(value: bytes) -> date:
+    birth = bcd_digits(_fixed(value, 4, "birth date"))
+    try:
+        return date(int(birth[0:4]), int(birth[4:6]), int(birth[6:8]))
+    except ValueError as exc:
+        raise ProtocolError("birth date record is not a valid date") from exc
+
+
+# Holder records the kiosk does not need to serve the person: a card without
+# one (an issuer that never wrote 出生地 0C answers READ RECORD with 6A83) or
+# with one it cannot parse is still read, and the field is named in
+# SocialSecurityCard.missing. Field name -> (record, parser).
+OPTIONAL_RECORDS: dict[str, tuple[int, Callable[[bytes], Any]]] = {
+    "sex": (REC_SEX, _sex),
+    "nation": (REC_NATION, _nation),
+    "birthplace_code": (REC_BIRTHPLACE, _birthplace),
+    "birth_date": (REC_BIRTH_DATE, _birth_date),
+}
+
+
+def _read_optional(transport: CardTransport) -> tuple[dict[str, Any], list[str]]:
+    """The optional holder records that could be read, and for the log the
+    ones that could not, with why (absent or malformed)."""
+    values: dict[str, Any] = {}
+    lacking: list[str] = []
+    for field, (record, parse) in OPTIONAL_RECORDS.items():
+        response = _read_response(transport, record)
+        if response.sw == SW_RECORD_NOT_FOUND:
+            lacking.append(f"{field} ({record:02X} absent)")
+            continue
+        value = _check(record, response)  # any other refusal still fails the read
+        try:
+            values[field] = parse(value)
+        except ProtocolError:
+            lacking.append(f"{field} ({record:02X} malformed)")
+    return values, lacking
+
+
 def read_social_security_card(transport: CardTransport) -> SocialSecurityCard:
-    """Run the SSSE read on a connected card. Raises CardError/ProtocolError subclasses."""
+    """Run the SSSE read on a connected card. Raises CardError/ProtocolError subclasses.
+
+    Only the card number (07), the social security number (08) and the name
+    (09) are required; the other holder records are optional
+    (:data:`OPTIONAL_RECORDS`) and those the card lacks are listed in
+    ``missing`` (and logged by name, never by value).
+    """
     select_ssse(transport)
     _select(transport, EF_CARD_INFO)
     card_number = _text(_read(transport, REC_CARD_NUMBER), "ascii")
@@ -125,26 +202,15 @@ def read_social_security_card(transport: CardTransport) -> SocialSecurityCard:
     if not id_number_valid(ssn):
         raise ProtocolError("social security number fails the GB 11643 check")
     name = _text(_read(transport, REC_NAME), "gbk")
-    sex_raw = _fixed(_read(transport, REC_SEX), 1, "sex")
-    # The sex code is one "an" byte ("1"/"2"); some issuers store it binary.
-    sex = chr(sex_raw[0]) if sex_raw[:1] in (b"1", b"2", b"9", b"0") else str(sex_raw[0])
-    nation = bcd_digits(_fixed(_read(transport, REC_NATION), 1, "nation"))
-    birthplace = bcd_digits(_fixed(_read(transport, REC_BIRTHPLACE), 3, "birthplace"))
-    if not birthplace.strip("0"):
-        birthplace = ""  # left blank by the issuer
-    birth = bcd_digits(_fixed(_read(transport, REC_BIRTH_DATE), 4, "birth date"))
-    try:
-        birth_date = date(int(birth[0:4]), int(birth[4:6]), int(birth[6:8]))
-    except ValueError as exc:
-        raise ProtocolError("birth date record is not a valid date") from exc
     if not card_number or not name:
         raise ProtocolError("card number or name record is empty")
+    values, lacking = _read_optional(transport)
+    if lacking:
+        log.warning("social-security card read without %s", ", ".join(lacking))
     return SocialSecurityCard(
         card_number=card_number,
         social_security_number=ssn,
         name=name,
-        sex=sex,
-        nation=nation,
-        birth_date=birth_date,
-        birthplace_code=birthplace,
+        missing=tuple(f for f in OPTIONAL_RECORDS if f not in values),
+        **values,
     )

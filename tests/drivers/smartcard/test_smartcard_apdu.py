@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import logging
+from datetime import date, datetime
 
 import pytest
 
 from drivers.errors import ProtocolError
 from drivers.smartcard import CommandApdu, exchange, mask_id_number, mask_pan, tlv
 from drivers.smartcard.bank import _CardData, build_pdol_data, get_processing_options
-from drivers.smartcard.social_security import id_number_valid, parse_record
+from drivers.smartcard.social_security import (
+    id_number_valid,
+    parse_record,
+    read_social_security_card,
+)
 
 
 class ScriptedTransport:
@@ -151,3 +156,89 @@ def test_tlv_encoding_against_hand_written_bytes() -> None:
     assert tlv.find(fci, 0x88) == b"\x01"
     assert tlv.find(fci, 0x84) == b"1PAY.SYS.DDF01"
     assert tlv.parse_dol(bytes.fromhex("9F66049F02069A03")) == [(0x9F66, 4), (0x9F02, 6), (0x9A, 3)]
+
+
+# The SSSE read as the card sees it (smartcards.md): SELECT the application by its
+# GBK name, SELECT EF05, READ RECORD 07, SELECT EF06, READ RECORD 08–0D. Written out
+# by hand so that the command bytes, not just the parser, are checked.
+SELECT_SSSE = "00A404000F" + "7378312E73682EC9E7BBE1B1A3D5CF" + "00"
+FCI_OK = "6F00" + "9000"
+SS_SCRIPT_HEAD = [
+    (SELECT_SSSE, FCI_OK),
+    ("00A4020002EF05", "9000"),
+    ("00B2070000", "0709" + b"H41020001".hex() + "9000"),
+    ("00A4020002EF06", "9000"),
+    ("00B2080000", "0812" + b"410225194103152422".hex() + "9000"),
+    ("00B2090000", "091E" + "D5C5D0E3C0BC".ljust(60, "0") + "9000"),  # 张秀兰 in GBK
+]
+REC_NOT_FOUND = "6A83"
+
+
+def test_ss_card_without_birthplace_is_read_and_says_what_is_missing(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    transport = ScriptedTransport(
+        [
+            *SS_SCRIPT_HEAD,
+            ("00B20A0000", "0A0132" + "9000"),  # sex "2"
+            ("00B20B0000", "0B0101" + "9000"),  # nation 01 (BCD)
+            ("00B20C0000", REC_NOT_FOUND),  # 出生地 never written by this issuer
+            ("00B20D0000", "0D0419410315" + "9000"),
+        ]
+    )
+    caplog.set_level(logging.DEBUG)
+    card = read_social_security_card(transport)
+    assert not transport.script  # every command sent, in this order
+    assert (card.card_number, card.social_security_number, card.name) == (
+        "H41020001",
+        "410225194103152422",
+        "张秀兰",
+    )
+    assert (card.sex, card.nation, card.birth_date) == ("2", "01", date(1941, 3, 15))
+    assert card.birthplace_code == ""
+    assert card.missing == ("birthplace_code",)
+    assert "birthplace_code (0C absent)" in caplog.text
+    for personal in ("410225194103152422", "张秀兰", "H41020001", "19410315"):
+        assert personal not in caplog.text
+
+
+def test_ss_card_with_only_the_required_records_is_read() -> None:
+    transport = ScriptedTransport(
+        [*SS_SCRIPT_HEAD, *((f"00B2{rec}0000", REC_NOT_FOUND) for rec in ("0A", "0B", "0C", "0D"))]
+    )
+    card = read_social_security_card(transport)
+    assert card.name == "张秀兰"
+    assert (card.sex, card.nation, card.birth_date) == ("", "", None)
+    assert card.missing == ("sex", "nation", "birthplace_code", "birth_date")
+
+
+def test_ss_card_with_an_unreadable_optional_record_reports_it_missing() -> None:
+    transport = ScriptedTransport(
+        [
+            *SS_SCRIPT_HEAD,
+            ("00B20A0000", "0A0131" + "9000"),
+            ("00B20B0000", "0B0101" + "9000"),
+            ("00B20C0000", "0C03410225" + "9000"),
+            ("00B20D0000", "0D0419411315" + "9000"),  # month 13: not a date
+        ]
+    )
+    card = read_social_security_card(transport)
+    assert card.birthplace_code == "410225"
+    assert card.birth_date is None
+    assert card.missing == ("birth_date",)
+
+
+@pytest.mark.parametrize(
+    ("script", "message"),
+    [
+        ([*SS_SCRIPT_HEAD[:5], ("00B2090000", REC_NOT_FOUND)], "READ RECORD 09 answered 6A83"),
+        ([*SS_SCRIPT_HEAD[:2], ("00B2070000", REC_NOT_FOUND)], "READ RECORD 07 answered 6A83"),
+        ([*SS_SCRIPT_HEAD, ("00B20A0000", "6F00")], "READ RECORD 0A answered 6F00"),
+    ],
+    ids=["no-name", "no-card-number", "card-fault-on-optional"],
+)
+def test_ss_card_without_a_required_record_or_failing_is_not_read(
+    script: list[tuple[str, str]], message: str
+) -> None:
+    with pytest.raises(ProtocolError, match=message):
+        read_social_security_card(ScriptedTransport(script))

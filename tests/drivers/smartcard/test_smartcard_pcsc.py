@@ -46,6 +46,28 @@ def test_social_security_card_read_through_pcscd(vpcd_card: InsertCard) -> None:
     assert repr(card).count("*") > 10
 
 
+def test_social_security_card_without_birthplace_record_through_pcscd(
+    vpcd_card: InsertCard, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An issuer that never wrote 出生地 (0C): the card answers READ RECORD 0C with
+    6A83 through pcscd, and is still read, saying what it lacks."""
+    citizen = load_citizen("ma_wenhua")
+    vpcd_card("ss", "ma_wenhua", "--omit-record", "0C")
+    caplog.set_level(logging.DEBUG)
+    with SmartCardReader(READER) as reader:
+        card = reader.read_social_security_card()
+    assert card.card_number == citizen["ss_card_number"]
+    assert card.social_security_number == citizen["id_number"]
+    assert card.name == citizen["name"]
+    assert card.birth_date is not None
+    assert card.birth_date.strftime("%Y%m%d") == citizen["birth"]
+    assert card.birthplace_code == ""
+    assert card.missing == ("birthplace_code",)
+    assert "birthplace_code (0C absent)" in caplog.text
+    for personal in (citizen["id_number"], citizen["name"], citizen["ss_card_number"]):
+        assert personal not in caplog.text
+
+
 def test_bank_card_read_masks_pan_everywhere(
     vpcd_card: InsertCard, caplog: pytest.LogCaptureFixture
 ) -> None:
