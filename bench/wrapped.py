@@ -24,7 +24,7 @@ def receipt(quick: bool) -> list[Figure]:
     runs = 30 if quick else 200
     out = []
     for qr in ("native", "image"):
-        first, times, size = measure({"qr": qr, "width_mm": 80}, runs)
+        first, times, size = measure({"qr": qr, "profile": "generic-80mm"}, runs)
         out.append(
             figure(
                 f"receipt_{qr}",

@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from drivers.printer.settings import PrinterSettings
+
 
 class ConfigError(Exception):
     """The configuration is invalid; ``problems`` lists each one with its key path."""
@@ -102,35 +104,6 @@ class PcscSmartCard(_Section):
     """Substring of the PC/SC reader name; empty means the first reader."""
 
 
-class _PrinterCommon(_Section):
-    width_mm: Literal[58, 80] = 80
-    encoding: Literal["gb18030", "gbk", "utf-8"] = "gb18030"
-    qr: Literal["native", "image"] = "native"
-
-
-class SimPrinter(_PrinterCommon):
-    type: Literal["sim"]
-
-
-class NetworkPrinter(_PrinterCommon):
-    type: Literal["network"]
-    host: str
-    port: int = Field(9100, ge=1, le=65535)
-    timeout: float = Field(5.0, gt=0, le=60)
-
-
-class SerialPrinter(_PrinterCommon):
-    type: Literal["serial"]
-    devfile: str
-    baudrate: int = Field(9600, gt=0)
-
-
-class UsbPrinter(_PrinterCommon):
-    type: Literal["usb"]
-    id_vendor: int
-    id_product: int
-
-
 class SerialScanner(_Section):
     type: Literal["serial"]
     port: str
@@ -146,16 +119,15 @@ class KeyboardScanner(_Section):
 
 IdCardSection = Annotated[SimDevice | SerialIdCard, Field(discriminator="type")]
 SmartCardSection = Annotated[SimDevice | PcscSmartCard, Field(discriminator="type")]
-PrinterSection = Annotated[
-    SimPrinter | NetworkPrinter | SerialPrinter | UsbPrinter, Field(discriminator="type")
-]
 ScannerSection = Annotated[SimDevice | SerialScanner | KeyboardScanner, Field(discriminator="type")]
 
 
 class DevicesSection(_Section):
     idcard: IdCardSection = SimDevice(type="sim")
     smartcard: SmartCardSection = SimDevice(type="sim")
-    printer: PrinterSection = SimPrinter(type="sim")
+    printer: PrinterSettings = PrinterSettings()
+    """The driver's own settings model (drivers/printer/settings.py): one schema, one
+    set of defaults, every key settable here."""
     scanner: ScannerSection = SimDevice(type="sim")
 
     @property
@@ -247,6 +219,9 @@ def _did_you_mean(parts: list[str], raw: dict[str, Any]) -> str:
             model = annotation
         else:
             return ""
+    renamed: dict[str, str] = getattr(model, "RENAMED_KEYS", {})
+    if parts[-1] in renamed:
+        return f" (replaced by {renamed[parts[-1]]})"
     close = difflib.get_close_matches(parts[-1], _known_keys(model), n=1)
     return f" (did you mean '{close[0]}'?)" if close else ""
 

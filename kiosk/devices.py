@@ -240,15 +240,17 @@ class DeviceHub:
     def _open_printer(self) -> None:
         from drivers.printer import open_printer
 
-        cfg = self.settings.printer
-        settings: dict[str, Any] = cfg.model_dump()
-        if cfg.type == "sim":
+        settings = self.settings.printer
+        if settings.type == "sim":
             from drivers.sim.printer import VirtualPrinter
 
             self.sim_printer = VirtualPrinter()
             port = self.sim_printer.start()
             self._stack.append(self.sim_printer.stop)
-            settings.update(type="network", host="127.0.0.1", port=port, timeout=2.0)
+            # The real network driver, pointed at the simulator (same profile).
+            settings = settings.model_copy(
+                update={"type": "network", "host": "127.0.0.1", "port": port, "timeout": 2.0}
+            )
         self._printer = open_printer(settings)
         self._stack.append(self._close_printer)
         self.refresh_printer_health()

@@ -3,7 +3,8 @@
 In Chinese mode a printer prints every single-byte (ASCII) character
 half-width and every multi-byte GB18030 character full-width: 80 mm paper
 holds 48 half-width / 24 full-width characters per line in font A,
-58 mm paper 32 / 16 (escpos.md). Widths here count ASCII as 1 column and
+58 mm paper 32 / 16 (escpos.md); the printer's profile says how many
+(``PrinterProfile.columns``). Widths here count ASCII as 1 column and
 everything else as 2, lines never exceed the width, and wrapping happens
 between characters, never inside one.
 """
@@ -16,18 +17,8 @@ from dataclasses import dataclass
 
 from .receipt import Receipt, ReceiptTable
 
-COLUMNS = {80: 48, 58: 32}
 # Closing punctuation must not start a line (GB/T 15834 line-breaking rule).
 NO_LINE_START = frozenset("，。、；：！？）》」』】〕”’,.;:!?)]}%")
-
-
-def columns_for(width_mm: int) -> int:
-    try:
-        return COLUMNS[width_mm]
-    except KeyError:
-        raise ValueError(
-            f"paper width must be one of {sorted(COLUMNS)} mm, got {width_mm}"
-        ) from None
 
 
 def char_width(ch: str) -> int:
@@ -157,8 +148,8 @@ class ReceiptLayout:
         return self.title + self.body + self.tail
 
 
-def layout_parts(receipt: Receipt, width_mm: int) -> ReceiptLayout:
-    width = columns_for(width_mm)
+def layout_parts(receipt: Receipt, columns: int) -> ReceiptLayout:
+    width = columns
     title = [center(line, width) for line in wrap(sanitize(receipt.title), width)]
     body = ["=" * width]
     for key, value in receipt.lines:
@@ -178,10 +169,10 @@ def layout_parts(receipt: Receipt, width_mm: int) -> ReceiptLayout:
     return ReceiptLayout(title, body, tail)
 
 
-def layout_receipt(receipt: Receipt, width_mm: int) -> list[str]:
-    """All text lines of ``receipt`` for ``width_mm`` paper (58 or 80), top to bottom.
+def layout_receipt(receipt: Receipt, columns: int) -> list[str]:
+    """All text lines of ``receipt`` for paper of ``columns`` half-width
+    characters (the profile's ``columns``: 48 on 80 mm, 32 on 58 mm), top to bottom.
 
-    Raises ValueError for an unsupported width or a table with too many
-    columns for the paper.
+    Raises ValueError for a table with too many columns for the paper.
     """
-    return layout_parts(receipt, width_mm).lines
+    return layout_parts(receipt, columns).lines

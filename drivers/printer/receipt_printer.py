@@ -138,14 +138,15 @@ class ReceiptPrinter:
 
     def print_test_page(self) -> PrinterStatus:
         """A test page: settings, a column ruler, Chinese text with punctuation, a QR."""
-        s = self.settings
-        ruler = "".join(str(i % 10) for i in range(1, (48 if s.width_mm == 80 else 32) + 1))
+        printer = self.settings.capabilities
+        ruler = "".join(str(i % 10) for i in range(1, printer.columns + 1))
         receipt = Receipt(
             title="打印机测试页",
             lines=[
-                ("纸宽", f"{s.width_mm} mm"),
-                ("编码", s.encoding),
-                ("二维码", "打印机生成" if s.qr == "native" else "图像"),
+                ("型号配置", self.settings.profile),
+                ("纸宽", f"{printer.paper_width_mm} mm"),
+                ("编码", printer.encoding),
+                ("二维码", "打印机生成" if printer.qr == "native" else "图像"),
                 ("连接", self.transport.description),
             ],
             tables=[

@@ -32,6 +32,9 @@ NORMAL_SIZE = GS + b"!\x00"
 # GBK lacks some rare name characters GB18030 has; print a full-width box
 # rather than "?" so the layout's column count stays right.
 UNPRINTABLE = "□"
+# Lines fed before a cut (what python-escpos's cut() feeds) or, without a cutter,
+# to bring the last line past the tear bar.
+FEED_LINES = 6
 
 
 def encode_text(text: str, encoding: str) -> bytes:
@@ -95,17 +98,19 @@ _INVERT = bytes(255 - b for b in range(256))
 
 
 def render_receipt_bytes(receipt: Receipt, settings: PrinterSettings | dict[str, Any]) -> bytes:
-    """The complete print job for ``receipt``: init, text, QR, cut.
+    """The complete print job for ``receipt``: init, text, QR, cut (or feed).
 
     ``settings`` is a :class:`PrinterSettings` or the ``[devices.printer]``
-    table (validated; ValueError on bad settings or a table too wide).
+    table (validated; ValueError on bad settings or a table too wide). What
+    the printer can do comes from its profile (``settings.capabilities``).
     """
     from escpos.printer import Dummy
 
     if not isinstance(settings, PrinterSettings):
         settings = PrinterSettings.from_dict(settings)
-    enc = settings.encoding
-    parts = layout_parts(receipt, settings.width_mm)
+    printer = settings.capabilities
+    enc = printer.encoding
+    parts = layout_parts(receipt, printer.columns)
     job = Dummy()
     job._raw(INIT + ALIGN_LEFT)
     if enc == "utf-8":
@@ -114,12 +119,14 @@ def render_receipt_bytes(receipt: Receipt, settings: PrinterSettings | dict[str,
     job._raw(text_block(parts.body, enc))
     if receipt.qr:
         job._raw(ALIGN_CENTER)
-        if settings.qr == "native":
-            module = 6 if settings.width_mm == 80 else 4
-            job.qr(receipt.qr, ec=1, size=module, native=True)  # ec 1 = level M
+        if printer.qr == "native":
+            job.qr(receipt.qr, ec=1, size=printer.qr_module_dots, native=True)  # ec 1 = level M
         else:
-            job._raw(raster_image(_qr_image(receipt.qr, settings.dots)))
+            job._raw(raster_image(_qr_image(receipt.qr, printer.dots)))
         job._raw(ALIGN_LEFT)
     job._raw(text_block(parts.tail, enc))
-    job.cut(mode="PART" if settings.cut == "partial" else "FULL")
+    if printer.cut == "none":
+        job.print_and_feed(FEED_LINES)  # no cutter: feed the text past the tear bar
+    else:
+        job.cut(mode="PART" if printer.cut == "partial" else "FULL")
     return job.output

@@ -6,6 +6,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from drivers.printer import PrinterSettings
+from kiosk.config import ConfigError, KioskConfig, parse_config
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -66,3 +71,35 @@ def test_default_config_is_valid() -> None:
     cfg = load_config(ROOT / "config" / "kiosk.toml")
     assert cfg.devices.simulated
     load_config(ROOT / "config" / "kiosk.production.example.toml")
+
+
+def test_every_printer_setting_can_be_set_from_kiosk_toml() -> None:
+    """[devices.printer] is the driver's own settings model: cut and
+    status_timeout included, errors with their key path."""
+    assert KioskConfig().devices.printer == PrinterSettings()  # one set of defaults
+    printer = parse_config(
+        {
+            "devices": {
+                "printer": {
+                    "type": "network",
+                    "host": "192.0.2.10",
+                    "profile": "generic-58mm",
+                    "cut": "partial",
+                    "status_timeout": 0.5,
+                    "qr": "native",
+                }
+            }
+        }
+    ).devices.printer
+    assert (printer.status_timeout, printer.host) == (0.5, "192.0.2.10")
+    capabilities = printer.capabilities
+    assert (capabilities.cut, capabilities.qr, capabilities.columns) == ("partial", "native", 32)
+
+    with pytest.raises(ConfigError) as info:
+        parse_config(
+            {"devices": {"printer": {"cut": "sideways", "status_timeout": 0, "width_mm": 58}}}
+        )
+    problems = "\n".join(info.value.problems)
+    assert "devices.printer.cut: Input should be 'full', 'partial' or 'none'" in problems
+    assert "devices.printer.status_timeout: Input should be greater than 0" in problems
+    assert "devices.printer.width_mm: unknown key (replaced by profile" in problems

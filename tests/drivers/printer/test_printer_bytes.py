@@ -27,14 +27,19 @@ def zbar(path: Path) -> list[str]:
     return result.stdout.splitlines()
 
 
-@pytest.mark.parametrize("width_mm", [80, 58])
+# Profile, its columns and dots, written out here (escpos.md: 576 dots / 48 columns
+# on 80 mm) rather than read from profiles.toml, so a wrong profile fails.
+PROFILES = [("generic-80mm", 48, 576), ("generic-58mm", 32, 384)]
+
+
+@pytest.mark.parametrize(("profile", "columns", "dots"), PROFILES)
 @pytest.mark.parametrize("qr", ["image", "native"])
 def test_typical_receipt_decodes_to_its_layout(
-    typical_receipt: Receipt, qr: str, width_mm: int, tmp_path: Path
+    typical_receipt: Receipt, qr: str, profile: str, columns: int, dots: int, tmp_path: Path
 ) -> None:
-    data = render_receipt_bytes(typical_receipt, {"qr": qr, "width_mm": width_mm})
+    data = render_receipt_bytes(typical_receipt, {"qr": qr, "profile": profile})
     decoded = decode(data)
-    assert decoded.text_lines == layout_receipt(typical_receipt, width_mm)
+    assert decoded.text_lines == layout_receipt(typical_receipt, columns)
     assert "，。" in [line.strip() for line in decoded.text_lines]  # not "??"
     assert "?" not in "".join(decoded.text_lines)
     assert "\ufffd" not in "".join(decoded.text_lines)
@@ -46,14 +51,14 @@ def test_typical_receipt_decodes_to_its_layout(
     assert any("，。".encode("gb18030") in block for block in chinese_blocks)
 
     png = tmp_path / "receipt.png"
-    render_png(data, png, width_dots=576 if width_mm == 80 else 384)
+    render_png(data, png, width_dots=dots)
     assert zbar(png) == [typical_receipt.qr]
 
     if qr == "image":
         assert decoded.qr_payloads == []
         assert len(decoded.images) == 1
         image = decoded.images[0]
-        assert image.width == (576 if width_mm == 80 else 384)
+        assert image.width == dots
         qr_png = tmp_path / "qr.png"
         image.save(qr_png)
         assert zbar(qr_png) == [typical_receipt.qr]  # read from the raster bytes themselves
@@ -70,7 +75,7 @@ def test_typical_receipt_decodes_to_its_layout(
 def test_encodings_round_trip(typical_receipt: Receipt, encoding: str) -> None:
     data = render_receipt_bytes(typical_receipt, {"encoding": encoding})
     decoded = decode(data, encoding="gbk" if encoding == "gbk" else "gb18030")
-    assert decoded.text_lines == layout_receipt(typical_receipt, 80)
+    assert decoded.text_lines == layout_receipt(typical_receipt, 48)
     assert (b"\x1c(C\x02\x000\x02" in data) == (encoding == "utf-8")
 
 

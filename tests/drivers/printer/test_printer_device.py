@@ -39,7 +39,7 @@ def test_receipt_reaches_the_printer_as_one_job(
     assert status.online and status.paper is PaperState.FULL
     (job,) = virtual_printer.wait_for_jobs(1)
     decoded = decode(job)
-    assert decoded.text_lines == layout_receipt(typical_receipt, 80)
+    assert decoded.text_lines == layout_receipt(typical_receipt, 48)
     assert decoded.qr_payloads == [typical_receipt.qr]
     assert virtual_printer.status_queries == [1, 2, 4]  # asked before sending
     assert virtual_printer.raw[0].startswith(STATUS_QUERIES)
@@ -122,7 +122,7 @@ def test_stopped_printer_is_offline_and_recovers_on_the_same_port(
 
 
 def test_test_page_prints_ruler_and_punctuation(virtual_printer: VirtualPrinter) -> None:
-    printer = printer_for(virtual_printer, width_mm=58, qr="image")
+    printer = printer_for(virtual_printer, profile="generic-58mm", qr="image")
     printer.print_test_page()
     (job,) = virtual_printer.wait_for_jobs(1)
     decoded = decode(job)
@@ -168,7 +168,7 @@ def test_serial_printer_through_a_pty(tmp_path: Path, typical_receipt: Receipt) 
         bridge.wait(timeout=5)
     (job,) = virtual.wait_for_jobs(1)  # socat used one TCP connection for everything
     virtual.stop()
-    assert decode(job).text_lines == layout_receipt(typical_receipt, 80)  # printed once only
+    assert decode(job).text_lines == layout_receipt(typical_receipt, 48)  # printed once only
     assert virtual.status_queries == [1, 2, 4] * 3
 
 

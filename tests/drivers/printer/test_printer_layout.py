@@ -7,13 +7,20 @@ from datetime import datetime
 
 import pytest
 
-from drivers.printer import PrinterSettings, Receipt, ReceiptTable, layout_receipt, text_width
+from drivers.printer import (
+    PrinterSettings,
+    Receipt,
+    ReceiptTable,
+    layout_receipt,
+    load_profiles,
+    text_width,
+)
 from drivers.printer.layout import key_value, wrap
 
 
-@pytest.mark.parametrize(("width_mm", "columns"), [(80, 48), (58, 32)])
-def test_no_line_exceeds_the_paper(typical_receipt: Receipt, width_mm: int, columns: int) -> None:
-    lines = layout_receipt(typical_receipt, width_mm)
+@pytest.mark.parametrize(("profile", "columns"), [("generic-80mm", 48), ("generic-58mm", 32)])
+def test_no_line_exceeds_the_paper(typical_receipt: Receipt, profile: str, columns: int) -> None:
+    lines = layout_receipt(typical_receipt, load_profiles()[profile].columns)
     assert max(text_width(line) for line in lines) == columns  # separators fill the width
     assert all(text_width(line) <= columns for line in lines)
     assert "=" * columns in lines
@@ -24,7 +31,7 @@ def test_full_width_counts_two_columns() -> None:
     assert text_width("AB12") == 4
     assert text_width("，。") == 4
     assert text_width("￥3") == 3
-    lines = layout_receipt(Receipt("标题", [("金额", "中")]), 80)
+    lines = layout_receipt(Receipt("标题", [("金额", "中")]), 48)
     kv = next(line for line in lines if line.startswith("金额"))
     assert text_width(kv) == 48 and len(kv) == 48 - 4  # 金 额 ： 中 are full-width
 
@@ -52,7 +59,7 @@ def test_long_values_wrap_under_the_value_column() -> None:
 
 
 def test_58_and_80_mm_differ_only_in_width(typical_receipt: Receipt) -> None:
-    wide, narrow = layout_receipt(typical_receipt, 80), layout_receipt(typical_receipt, 58)
+    wide, narrow = layout_receipt(typical_receipt, 48), layout_receipt(typical_receipt, 32)
     assert len(narrow) > len(wide)  # the long address and table cell wrap more
 
     def content(lines: list[str]) -> Counter[str]:
@@ -63,7 +70,7 @@ def test_58_and_80_mm_differ_only_in_width(typical_receipt: Receipt) -> None:
 
 def test_table_columns_align_and_numbers_are_right_aligned() -> None:
     tbl = ReceiptTable(("项目", "金额"), [("个人缴费", "300.00"), ("补贴", "60.00")])
-    lines = layout_receipt(Receipt("T", tables=[tbl], created_at=datetime(2026, 1, 1)), 80)
+    lines = layout_receipt(Receipt("T", tables=[tbl], created_at=datetime(2026, 1, 1)), 48)
     rows = [line for line in lines if "缴费" in line or "补贴" in line]
     assert all(text_width(row) == 48 for row in rows)
     assert rows[0].endswith("300.00") and rows[1].endswith(" 60.00")
@@ -72,11 +79,11 @@ def test_table_columns_align_and_numbers_are_right_aligned() -> None:
 def test_table_too_wide_for_paper_is_an_error() -> None:
     tbl = ReceiptTable(tuple("一二三四五六七八九十甲乙"), [tuple("123456789012")])
     with pytest.raises(ValueError, match="columns"):
-        layout_receipt(Receipt("T", tables=[tbl]), 58)
+        layout_receipt(Receipt("T", tables=[tbl]), 32)
 
 
 def test_control_characters_cannot_become_commands() -> None:
-    lines = layout_receipt(Receipt("T\x1b@", [("名", "A\x1dV\x00B")]), 80)
+    lines = layout_receipt(Receipt("T\x1b@", [("名", "A\x1dV\x00B")]), 48)
     assert not any(ch in "".join(lines) for ch in "\x1b\x1d\x00")
 
 
@@ -93,7 +100,7 @@ def test_settings_report_every_problem_with_its_key_path() -> None:
         "devices.printer.type",
         "devices.printer.width_mm",
         "did you mean 'encoding'",
-        "devices.printer.port: expected int",
+        "devices.printer.port: Input should be a valid integer",
     ):
         assert expected in message
     settings = PrinterSettings.from_dict({"type": "usb", "id_vendor": "0416", "id_product": 0x5011})
