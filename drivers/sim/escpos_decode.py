@@ -13,6 +13,7 @@ command boundaries to answer real-time status queries.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,58 +37,75 @@ _GS_FIXED = {
 _FS_FIXED = {ord("&"): 0, ord("."): 0, ord("!"): 1, ord("-"): 1, ord("W"): 1, ord("S"): 2}
 
 
+def _fits(buf: bytes | bytearray, i: int, length: int) -> int | None:
+    return length if i + length <= len(buf) else None
+
+
+# Commands whose length depends on their parameters. Each reader is called once
+# the fixed header (its first number of bytes) has arrived and returns the whole
+# command's length, or None while its end is not yet known.
+def _with_pl_ph(buf: bytes | bytearray, i: int) -> int | None:
+    return 5 + buf[i + 3] + 256 * buf[i + 4]  # GS ( k/L, FS ( C: pL pH
+
+
+def _with_32bit_length(buf: bytes | bytearray, i: int) -> int | None:
+    return 7 + int.from_bytes(buf[i + 3 : i + 7], "little")  # GS 8 L p1 p2 p3 p4
+
+
+def _raster(buf: bytes | bytearray, i: int) -> int | None:
+    # GS v 0 m xL xH yL yH d1…dk: width in bytes times height in dots.
+    return 8 + (buf[i + 4] + 256 * buf[i + 5]) * (buf[i + 6] + 256 * buf[i + 7])
+
+
+def _cut(buf: bytes | bytearray, i: int) -> int | None:
+    # GS V m [n]: modes 65/66, 97/98 and 103/104 take a feed amount.
+    return 4 if buf[i + 2] in (65, 66, 97, 98, 103, 104) else 3
+
+
+def _barcode(buf: bytes | bytearray, i: int) -> int | None:
+    if buf[i + 2] <= 6:  # GS k m d… NUL
+        end = bytes(buf).find(b"\x00", i + 3)
+        return None if end < 0 else end + 1 - i
+    return None if i + 4 > len(buf) else 4 + buf[i + 3]  # GS k m n d1…dn
+
+
+def _bit_image(buf: bytes | bytearray, i: int) -> int | None:
+    # ESC * m nL nH d…: 24-dot modes (32, 33) take three bytes per dot column.
+    return 5 + (buf[i + 3] + 256 * buf[i + 4]) * (3 if buf[i + 2] in (32, 33) else 1)
+
+
+_VARIABLE: dict[tuple[int, int], tuple[int, Callable[[bytes | bytearray, int], int | None]]] = {
+    (GS, ord("(")): (5, _with_pl_ph),
+    (FS, ord("(")): (5, _with_pl_ph),
+    (GS, ord("8")): (7, _with_32bit_length),
+    (GS, ord("v")): (8, _raster),
+    (GS, ord("V")): (3, _cut),
+    (GS, ord("k")): (3, _barcode),
+    (ESC, ord("*")): (5, _bit_image),
+}
+_FIXED = {ESC: _ESC_FIXED, GS: _GS_FIXED, FS: _FS_FIXED}
+# DLE EOT n / DLE ENQ n (real-time status) and DLE DC4 fn a b; any other DLE is data.
+_DLE_LENGTHS = {0x04: 3, 0x05: 3, 0x14: 5}
+
+
 def command_length(buf: bytes | bytearray, i: int) -> int | None:
     """Length of the command or text byte at ``buf[i]``; None if ``buf`` ends
     before the command does (wait for more bytes)."""
-    n = len(buf)
     b = buf[i]
     if b not in (ESC, GS, FS, DLE):
         return 1
-    if i + 1 >= n:
+    if i + 1 >= len(buf):
         return None
     c = buf[i + 1]
-
-    def need(length: int) -> int | None:
-        return length if i + length <= n else None
-
     if b == DLE:
-        if c in (0x04, 0x05):  # DLE EOT n / DLE ENQ n
-            return need(3)
-        if c == 0x14:  # DLE DC4 fn a b
-            return need(5)
-        return 1  # a lone DLE is data
-    if (b == GS and c == ord("(")) or (b == FS and c == ord("(")):  # GS ( k/L, FS ( C: pL pH
-        if i + 5 > n:
-            return None
-        return need(5 + buf[i + 3] + 256 * buf[i + 4])
-    if b == GS and c == ord("8"):  # GS 8 L p1 p2 p3 p4 (32-bit length)
-        if i + 7 > n:
-            return None
-        return need(7 + int.from_bytes(buf[i + 3 : i + 7], "little"))
-    if b == GS and c == ord("v"):  # GS v 0 m xL xH yL yH d1…dk
-        if i + 8 > n:
-            return None
-        width, height = buf[i + 4] + 256 * buf[i + 5], buf[i + 6] + 256 * buf[i + 7]
-        return need(8 + width * height)
-    if b == GS and c == ord("V"):  # GS V m [n]
-        if i + 3 > n:
-            return None
-        return need(4 if buf[i + 2] in (65, 66, 97, 98, 103, 104) else 3)
-    if b == GS and c == ord("k"):  # GS k m d… NUL  or  GS k m n d1…dn
-        if i + 3 > n:
-            return None
-        if buf[i + 2] <= 6:
-            end = bytes(buf).find(b"\x00", i + 3)
-            return None if end < 0 else end + 1 - i
-        return None if i + 4 > n else need(4 + buf[i + 3])
-    if b == ESC and c == ord("*"):  # ESC * m nL nH d…
-        if i + 5 > n:
-            return None
-        dots = buf[i + 3] + 256 * buf[i + 4]
-        return need(5 + dots * (3 if buf[i + 2] in (32, 33) else 1))
-    table = {ESC: _ESC_FIXED, GS: _GS_FIXED, FS: _FS_FIXED}[b]
-    if c in table:
-        return need(2 + table[c])
+        length = _DLE_LENGTHS.get(c)
+        return 1 if length is None else _fits(buf, i, length)
+    if (b, c) in _VARIABLE:
+        header, length_of = _VARIABLE[(b, c)]
+        length = length_of(buf, i) if i + header <= len(buf) else None
+        return None if length is None else _fits(buf, i, length)
+    if c in _FIXED[b]:
+        return _fits(buf, i, 2 + _FIXED[b][c])
     return 2  # unknown: assume no parameters (recorded in DecodedReceipt.unknown)
 
 
@@ -151,42 +169,48 @@ class _Decoder:
         self.out.blocks.append(TextLine(text, s.align, s.bold, s.double_height, s.double_width))
 
     def command(self, cmd: bytes) -> None:
-        b, c = cmd[0], cmd[1]
+        handle = {ESC: self._esc, GS: self._gs, FS: self._fs}.get(cmd[0])
+        if handle is not None:  # DLE commands are real-time: nothing on paper
+            handle(cmd[1], cmd)
+
+    def _esc(self, c: int, cmd: bytes) -> None:
         s = self.style
-        if b == ESC:
-            if c == ord("@"):
-                self.chinese = self.utf8 = False
-                self.style = TextLine("")
-            elif c == ord("a"):
-                s.align = cmd[2] % 48 if cmd[2] >= 48 else cmd[2]
-            elif c == ord("E"):
-                s.bold = bool(cmd[2] & 1)
-            elif c == ord("!"):
-                s.bold, s.double_height, s.double_width = (
-                    bool(cmd[2] & 0x08), bool(cmd[2] & 0x10), bool(cmd[2] & 0x20)
-                )  # fmt: skip
-            elif c not in _ESC_FIXED and c != ord("*"):
-                self.out.unknown.append(cmd[:2].hex())
-        elif b == GS:
-            if c == ord("!"):
-                s.double_width, s.double_height = bool(cmd[2] & 0x70), bool(cmd[2] & 0x07)
-            elif c == ord("v"):
-                self.raster(cmd)
-            elif c == ord("V"):
-                self.out.cuts += 1
-            elif c == ord("(") and cmd[2] == ord("k"):
-                self.qr_command(cmd[5:])
-            elif c not in _GS_FIXED and c not in (ord("("), ord("8"), ord("k")):
-                self.out.unknown.append(cmd[:2].hex())
-        elif b == FS:
-            if c == ord("&"):
-                self.chinese = True
-            elif c == ord("."):
-                self.chinese = False
-            elif c == ord("(") and cmd[2] == ord("C") and len(cmd) >= 7 and cmd[5] in (48, 0):
-                self.utf8 = cmd[6] in (2, 50)  # fn 48: 1 = one-byte codes, 2 = UTF-8
-            elif c not in _FS_FIXED and c != ord("("):
-                self.out.unknown.append(cmd[:2].hex())
+        if c == ord("@"):
+            self.chinese = self.utf8 = False
+            self.style = TextLine("")
+        elif c == ord("a"):
+            s.align = cmd[2] % 48 if cmd[2] >= 48 else cmd[2]
+        elif c == ord("E"):
+            s.bold = bool(cmd[2] & 1)
+        elif c == ord("!"):
+            s.bold, s.double_height, s.double_width = (
+                bool(cmd[2] & 0x08), bool(cmd[2] & 0x10), bool(cmd[2] & 0x20)
+            )  # fmt: skip
+        elif c not in _ESC_FIXED and c != ord("*"):
+            self.out.unknown.append(cmd[:2].hex())
+
+    def _gs(self, c: int, cmd: bytes) -> None:
+        if c == ord("!"):
+            self.style.double_width = bool(cmd[2] & 0x70)
+            self.style.double_height = bool(cmd[2] & 0x07)
+        elif c == ord("v"):
+            self.raster(cmd)
+        elif c == ord("V"):
+            self.out.cuts += 1
+        elif c == ord("(") and cmd[2] == ord("k"):
+            self.qr_command(cmd[5:])
+        elif c not in _GS_FIXED and c not in (ord("("), ord("8"), ord("k")):
+            self.out.unknown.append(cmd[:2].hex())
+
+    def _fs(self, c: int, cmd: bytes) -> None:
+        if c == ord("&"):
+            self.chinese = True
+        elif c == ord("."):
+            self.chinese = False
+        elif c == ord("(") and cmd[2] == ord("C") and len(cmd) >= 7 and cmd[5] in (48, 0):
+            self.utf8 = cmd[6] in (2, 50)  # fn 48: 1 = one-byte codes, 2 = UTF-8
+        elif c not in _FS_FIXED and c != ord("("):
+            self.out.unknown.append(cmd[:2].hex())
 
     def raster(self, cmd: bytes) -> None:
         from PIL import Image

@@ -136,45 +136,54 @@ class Catalogue(_Strict):
 
 def _cross_check(cat: Catalogue) -> list[str]:
     """Problems the field types cannot see: references between parts of the file."""
-    problems: list[str] = []
     place_codes = [p.code for p in cat.places]
-    for dup in {c for c in place_codes if place_codes.count(c) > 1}:
-        problems.append(f"places: place code {dup!r} appears more than once")
+    payable_items = {p.item_id for p in cat.payables}
+    problems = _duplicates("places: place code", place_codes)
     for i, spot in enumerate(cat.places):
         letters = [t.code for t in spot.ticket_types]
         if len(set(letters)) != len(letters):
             problems.append(f"places[{i}].ticket_types: a letter appears more than once")
-    ids = [item.id for item in cat.items]
-    for dup in {x for x in ids if ids.count(x) > 1}:
-        problems.append(f"items: item id {dup!r} appears more than once")
-    payable_items = {p.item_id for p in cat.payables}
+    problems += _duplicates("items: item id", [item.id for item in cat.items])
     for i, item in enumerate(cat.items):
-        where = f"items[{i}] ({item.id})"
-        if item.topic not in TOPICS_BY_CODE:
-            problems.append(f"{where}.topic: unknown topic code {item.topic!r} (ZR01..ZR31)")
-        for place in item.enabled:
-            if place != "*" and place not in place_codes:
-                problems.append(f"{where}.enabled: unknown place {place!r}")
-        caps = set(item.capabilities)
-        if "apply" in caps and item.form is None:
-            problems.append(f"{where}.form: required when capabilities include 'apply'")
-        if item.form is not None and "apply" not in caps:
-            problems.append(f"{where}.form: set but capabilities lack 'apply'")
-        if caps & {"query", "print"} and item.query_kind is None:
-            problems.append(f"{where}.query_kind: required with 'query' or 'print'")
-        if "pay" in caps and item.id not in payable_items:
-            problems.append(f"{where}.capabilities: 'pay' but no payable refers to this item")
-        if item.form == "resident_pension_enrol" and not item.options.get("grades_yuan"):
-            problems.append(f"{where}.options.grades_yuan: the allowed 缴费档次 are required")
+        problems += _item_problems(f"items[{i}] ({item.id})", item, place_codes, payable_items)
     for i, payable in enumerate(cat.payables):
         target = cat.item(payable.item_id)
         if target is None:
             problems.append(f"payables[{i}].item_id: unknown item {payable.item_id!r}")
         elif "pay" not in target.capabilities:
             problems.append(f"payables[{i}].item_id: item {payable.item_id!r} lacks 'pay'")
-    codes = [p.code for p in cat.payables]
-    for dup in {c for c in codes if codes.count(c) > 1}:
-        problems.append(f"payables: code {dup!r} appears more than once")
+    problems += _duplicates("payables: code", [p.code for p in cat.payables])
+    return problems
+
+
+def _duplicates(what: str, values: list[str]) -> list[str]:
+    return [
+        f"{what} {dup!r} appears more than once"
+        for dup in {v for v in values if values.count(v) > 1}
+    ]
+
+
+def _item_problems(
+    where: str, item: CatalogueItem, place_codes: list[str], payable_items: set[str]
+) -> list[str]:
+    """One item's references: its topic, places, and what its capabilities need."""
+    problems: list[str] = []
+    if item.topic not in TOPICS_BY_CODE:
+        problems.append(f"{where}.topic: unknown topic code {item.topic!r} (ZR01..ZR31)")
+    for place in item.enabled:
+        if place != "*" and place not in place_codes:
+            problems.append(f"{where}.enabled: unknown place {place!r}")
+    caps = set(item.capabilities)
+    if "apply" in caps and item.form is None:
+        problems.append(f"{where}.form: required when capabilities include 'apply'")
+    if item.form is not None and "apply" not in caps:
+        problems.append(f"{where}.form: set but capabilities lack 'apply'")
+    if caps & {"query", "print"} and item.query_kind is None:
+        problems.append(f"{where}.query_kind: required with 'query' or 'print'")
+    if "pay" in caps and item.id not in payable_items:
+        problems.append(f"{where}.capabilities: 'pay' but no payable refers to this item")
+    if item.form == "resident_pension_enrol" and not item.options.get("grades_yuan"):
+        problems.append(f"{where}.options.grades_yuan: the allowed 缴费档次 are required")
     return problems
 
 

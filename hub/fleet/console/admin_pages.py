@@ -177,32 +177,9 @@ def update_operator(
     operator = db.get(Operator, operator_id)
     if operator is None:
         raise HTTPException(404, detail="账号不存在")
-    changes: list[str] = []
-    problem = None
-    if role and role != operator.role:
-        if role not in ROLE_RANK:
-            problem = "角色无效"
-        elif operator.id == user.operator_id:
-            problem = "不能修改自己的角色"
-        else:
-            changes.append(f"角色 {operator.role}→{role}")
-            operator.role = role
-    want_disabled = disabled == "1"
-    if disabled and want_disabled != operator.disabled:
-        if operator.id == user.operator_id:
-            problem = "不能停用自己的账号"
-        else:
-            operator.disabled = want_disabled
-            changes.append("停用" if want_disabled else "启用")
-    if password:
-        problem = problem or password_problem(password)
-        if not password_problem(password):
-            operator.password_hash = hash_password(password)
-            changes.append("重置密码")
-    if unlock == "1":
-        operator.locked_until = None
-        operator.failed_logins = 0
-        changes.append("解锁")
+    changes, problem = _apply_operator_form(
+        operator, user.operator_id, role=role, disabled=disabled, password=password, unlock=unlock
+    )
     if problem:
         db.rollback()
         audit.record(
@@ -228,6 +205,41 @@ def update_operator(
         client_of(request),
     )
     return see_other(db, "/console/operators?msg=已保存")
+
+
+def _apply_operator_form(
+    operator: Operator, own_id: int, *, role: str, disabled: str, password: str, unlock: str
+) -> tuple[list[str], str | None]:
+    """Apply the edit form to ``operator`` (in the session, not yet committed);
+    (what changed, for the audit log; the problem that refuses the edit, if any).
+    An admin cannot change their own role or disable themselves."""
+    changes: list[str] = []
+    problem = None
+    if role and role != operator.role:
+        if role not in ROLE_RANK:
+            problem = "角色无效"
+        elif operator.id == own_id:
+            problem = "不能修改自己的角色"
+        else:
+            changes.append(f"角色 {operator.role}→{role}")
+            operator.role = role
+    want_disabled = disabled == "1"
+    if disabled and want_disabled != operator.disabled:
+        if operator.id == own_id:
+            problem = "不能停用自己的账号"
+        else:
+            operator.disabled = want_disabled
+            changes.append("停用" if want_disabled else "启用")
+    if password:
+        problem = problem or password_problem(password)
+        if not password_problem(password):
+            operator.password_hash = hash_password(password)
+            changes.append("重置密码")
+    if unlock == "1":
+        operator.locked_until = None
+        operator.failed_logins = 0
+        changes.append("解锁")
+    return changes, problem
 
 
 @router.get("/audit")
