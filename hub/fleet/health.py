@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from drivers.health import DeviceState, PaperState
+from protocol.devices import DeviceState, PaperState
 
 OFFLINE_AFTER_MISSED = 3  # heartbeats
 INT32_MAX = 2**31 - 1  # INTEGER columns (PostgreSQL int4); larger values are refused with 422

@@ -24,7 +24,7 @@ from hub.services.errors import BadRequest, NotFound, ServiceRoute
 from hub.services.models import ApplicationRow
 from hub.services.printable import Printable, PrintTable, lines
 from hub.services.schemas import AcceptanceNo, IdNumber, PersonHeader
-from kiosk.i18n import N_
+from protocol.i18n import N_
 
 router = APIRouter(route_class=ServiceRoute, tags=["applications"])
 

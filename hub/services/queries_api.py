@@ -17,7 +17,7 @@ from hub.services.errors import NotFound, ServiceRoute
 from hub.services.identity import age_on, mask_id, mask_name, mask_pan
 from hub.services.printable import Printable, PrintTable, lines, yuan
 from hub.services.schemas import IdNumber, PersonHeader, PersonQuery, SsCardNumber
-from kiosk.i18n import N_
+from protocol.i18n import N_
 
 router = APIRouter(route_class=ServiceRoute, prefix="/query", tags=["queries"])
 

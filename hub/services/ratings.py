@@ -19,7 +19,7 @@ from hub.services.clock import db_time
 from hub.services.context import Ctx, Db
 from hub.services.errors import BadRequest, NotFound, ServiceRoute
 from hub.services.models import RatingRow
-from kiosk.i18n import N_
+from protocol.i18n import N_
 
 router = APIRouter(route_class=ServiceRoute, prefix="/ratings", tags=["ratings"])
 

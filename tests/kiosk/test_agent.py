@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from drivers.health import DeviceHealth, DeviceState, PaperState
 from kiosk.agent import AgentConfigError, AgentState, FleetAgent
 from kiosk.agent.commands import HOST_KINDS
 from kiosk.journal import Journal, JournalError
+from protocol.devices import DeviceHealth, DeviceState, PaperState
 from tests.kiosk.fake_hub import FakeHub
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
