@@ -6,8 +6,29 @@ and its fleet agent, and the hub (which never imports the terminal).
 
 - :mod:`protocol.i18n`: ``N_``, the gettext marker.
 - :mod:`protocol.devices`: device and paper states, the health snapshot and its report.
+- :mod:`protocol.heartbeat`: what a terminal reports every interval.
+- :mod:`protocol.events`: events and journal records forwarded to the hub.
+- :mod:`protocol.commands`: remote command kinds, their argument schemas and the one parser.
 """
 
+from protocol.commands import (
+    COMMANDS,
+    AnnouncementArgs,
+    ArgumentField,
+    CommandAck,
+    CommandArgs,
+    CommandArgsError,
+    CommandKind,
+    CommandSpec,
+    MaintenanceArgs,
+    NoArgs,
+    UnknownCommandKind,
+    VolumeArgs,
+    command_kind,
+    parse_args,
+    parse_command_args,
+    wire_args,
+)
 from protocol.devices import (
     FAULT_STATES,
     USABLE_STATES,
@@ -16,14 +37,38 @@ from protocol.devices import (
     DeviceState,
     PaperState,
 )
+from protocol.events import Event, EventBatch, EventKind, JournalBatch, JournalEntry
+from protocol.heartbeat import Heartbeat
 from protocol.i18n import N_
 
 __all__ = [
+    "COMMANDS",
     "FAULT_STATES",
     "N_",
     "USABLE_STATES",
+    "AnnouncementArgs",
+    "ArgumentField",
+    "CommandAck",
+    "CommandArgs",
+    "CommandArgsError",
+    "CommandKind",
+    "CommandSpec",
     "DeviceHealth",
     "DeviceReport",
     "DeviceState",
+    "Event",
+    "EventBatch",
+    "EventKind",
+    "Heartbeat",
+    "JournalBatch",
+    "JournalEntry",
+    "MaintenanceArgs",
+    "NoArgs",
     "PaperState",
+    "UnknownCommandKind",
+    "VolumeArgs",
+    "command_kind",
+    "parse_args",
+    "parse_command_args",
+    "wire_args",
 ]
