@@ -9,6 +9,7 @@ and its fleet agent, and the hub (which never imports the terminal).
 - :mod:`protocol.heartbeat`: what a terminal reports every interval.
 - :mod:`protocol.events`: events and journal records forwarded to the hub.
 - :mod:`protocol.commands`: remote command kinds, their argument schemas and the one parser.
+- :mod:`protocol.services`: query kinds and the service ids both sides name.
 """
 
 from protocol.commands import (
@@ -40,10 +41,12 @@ from protocol.devices import (
 from protocol.events import Event, EventBatch, EventKind, JournalBatch, JournalEntry
 from protocol.heartbeat import Heartbeat
 from protocol.i18n import N_
+from protocol.services import GENERAL_SERVICE, QueryKind, TerminalService
 
 __all__ = [
     "COMMANDS",
     "FAULT_STATES",
+    "GENERAL_SERVICE",
     "N_",
     "USABLE_STATES",
     "AnnouncementArgs",
@@ -65,6 +68,8 @@ __all__ = [
     "MaintenanceArgs",
     "NoArgs",
     "PaperState",
+    "QueryKind",
+    "TerminalService",
     "UnknownCommandKind",
     "VolumeArgs",
     "command_kind",
