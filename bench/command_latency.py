@@ -94,7 +94,7 @@ def measure(console_url: str, terminal_url: str, count: int) -> list[float]:
         sent = time.perf_counter()
         reply = console.post(
             f"/console/terminals/{enrolled['terminal_id']}/commands",
-            data={"kind": "set_volume", "step": str(1 if i % 2 else -1), "csrf_token": csrf},
+            data={"kind": "set_volume", "step": str(2 if i % 2 else 4), "csrf_token": csrf},
         )
         assert reply.status_code == 303, reply.text[:300]
         deadline = sent + 15

@@ -8,7 +8,7 @@ Chinese message for the person at the kiosk. The message is a gettext msgid
 
 from __future__ import annotations
 
-from kiosk.i18n import N_
+from protocol.i18n import N_
 
 
 class DeviceError(Exception):

@@ -19,9 +19,9 @@ from types import TracebackType
 from typing import Literal
 
 from drivers.errors import DeviceError, DeviceOffline, InvalidCode
-from drivers.health import DeviceHealth, DeviceState
 from drivers.idcard.transport import NODEVICE, SerialLink
 from drivers.watching import DeviceWatcher
+from protocol.devices import DeviceHealth, DeviceState
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import ClassVar
 
-from drivers.health import DeviceHealth, DeviceState
+from protocol.devices import DeviceHealth, DeviceState
 
 log = logging.getLogger(__name__)
 

@@ -39,6 +39,7 @@ from kiosk.ui.pacing import InputWait
 from kiosk.ui.text import TextRenderer
 from kiosk.ui.widgets import Button
 from kiosk.voice import VOLUME_STEPS, VoiceGuide
+from protocol.events import EventKind
 from screens import REGISTRY
 from screens.base import Screen
 
@@ -326,7 +327,7 @@ class App:
             self.recorder.record("session_end", summary)
         except DeviceError:
             log.warning("session end not journaled; wiping anyway")  # the wipe must happen
-        self.recorder.event("session_summary", summary)
+        self.recorder.event(EventKind.SESSION_SUMMARY, summary)
         self._leave()
         self.tasks.new_generation()  # results for this person are dropped
         s.wipe()
@@ -383,7 +384,7 @@ class App:
     def call_staff(self) -> None:
         screen = self.screen.name
         self.recorder.record("call_staff", {"screen": screen})
-        self.recorder.event("call_staff", {"screen": screen})
+        self.recorder.event(EventKind.CALL_STAFF, {"screen": screen})
         message = self.tr("已呼叫工作人员，请稍候，工作人员马上就到")
         if self.session.state is SessionState.ATTRACT:
             # Called from the attract screen: the person is here now. Start their session
@@ -481,7 +482,7 @@ class App:
             if s.state is not SessionState.OUT_OF_SERVICE:
                 s.transition(SessionState.OUT_OF_SERVICE)
             self._service_screen = self._make("out_of_service", reason=reason)
-            self.recorder.event("out_of_service", {"reason": reason})
+            self.recorder.event(EventKind.OUT_OF_SERVICE, {"reason": reason})
             self.dirty = True
         elif s.state is SessionState.OUT_OF_SERVICE:
             s.transition(SessionState.ATTRACT)
@@ -525,7 +526,7 @@ class App:
             self.on_device_error(exc)
         except Exception:
             log.exception("unhandled error in the app loop")
-            self.recorder.event("app_error", {"screen": self.screen.name})
+            self.recorder.event(EventKind.APP_ERROR, {"screen": self.screen.name})
             if self.session.serving:
                 self.screen.show_notice(self.error_message(RuntimeError()), "error")
 

@@ -21,11 +21,11 @@ from typing import Any, Protocol
 import pygame
 
 from drivers.errors import CardError, DeviceError, DeviceOffline
-from drivers.health import DeviceHealth, DeviceState, PaperState
 from kiosk.config import DevicesSection
 from kiosk.events import UiQueue
 from kiosk.i18n import N_
 from kiosk.session import Identity
+from protocol.devices import DeviceHealth, DeviceState, PaperState
 
 log = logging.getLogger(__name__)
 

@@ -12,11 +12,10 @@ import logging
 
 from drivers.errors import DeviceError
 from kiosk.ports import Devices, Recorder
+from protocol.devices import FAULT_PAPER, FAULT_STATES
 
 log = logging.getLogger(__name__)
 
-FAULT_STATES = frozenset({"offline", "nodevice", "hwerror"})  # drivers.health.DeviceState
-FAULT_PAPER = frozenset({"out", "jammed"})
 DEVICES = frozenset({"idcard", "smartcard", "printer", "scanner", "speech"})
 ERROR_DEVICE = {"PaperOut": "printer", "InvalidCode": "scanner"}  # drivers.errors classes
 

@@ -21,6 +21,15 @@ import kiosk
 from drivers.errors import DeviceError
 from kiosk.config import ConfigError, load_config
 from kiosk.services import HubError, HubUnavailable
+from protocol.commands import (
+    VOLUME_LEVELS,
+    AnnouncementArgs,
+    CommandArgs,
+    CommandKind,
+    MaintenanceArgs,
+    NoArgs,
+    VolumeArgs,
+)
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -29,6 +38,10 @@ if TYPE_CHECKING:
     from kiosk.devices import DeviceHub
 
 log = logging.getLogger(__name__)
+
+# A command's handler: its kind's arguments (typed by the kind) and the time
+# it may take → (ok, result for the operator).
+CommandHandler = Callable[[Any, float], tuple[bool, str]]
 
 
 class FleetHost:
@@ -96,48 +109,76 @@ class FleetHost:
         result: bytes | None = self._on_ui(grab, 10.0)
         return result
 
-    def run_command(self, kind: str, args: dict[str, Any], timeout_s: float) -> tuple[bool, str]:
-        app = self.app
+    def commands(self) -> dict[CommandKind, CommandHandler]:
+        """What each command kind does here; every kind the agent hands to the app."""
+        return {
+            CommandKind.RESTART: self._restart,
+            CommandKind.MAINTENANCE_ON: self._maintenance_on,
+            CommandKind.MAINTENANCE_OFF: self._maintenance_off,
+            CommandKind.TEST_PRINT: self._test_print,
+            CommandKind.RELOAD_CONFIG: self._reload_config,
+            CommandKind.RELOAD_CATALOGUE: self._reload_catalogue,
+            CommandKind.ANNOUNCEMENT: self._announcement,
+            CommandKind.SET_VOLUME: self._set_volume,
+        }
+
+    def run_command(
+        self, kind: CommandKind, args: CommandArgs, timeout_s: float
+    ) -> tuple[bool, str]:
+        handler = self.commands().get(kind)
+        if handler is None:
+            return False, "unknown command"
         try:
-            if kind == "restart":
-                app.ui.post(app.request_restart)  # after the ack is sent: see AgentHost.run_command
-                return True, "restarting"
-            if kind == "maintenance_on":
-                message = str(args.get("message") or "")
-                self._on_ui(lambda: app.set_maintenance(message or "设备维护中"), timeout_s)
-                return True, "maintenance on"
-            if kind == "maintenance_off":
-                self._on_ui(lambda: app.set_maintenance(None), timeout_s)
-                return True, "maintenance off"
-            if kind == "test_print":
-                self.devices.print_test_page()
-                return True, "test page printed"
-            if kind == "reload_config":
-                return self._reload_config(app)
-            if kind == "reload_catalogue":
-                # Screens ask the hub on every visit; the offline copy is refreshed now
-                # (this runs on an agent thread, so the fetches do not block the UI).
-                kept = app.gateway.keep_guides_offline()
-                self._on_ui(app.refresh_all, timeout_s)
-                return True, f"catalogue reloaded; {kept} guides kept for offline use"
-            if kind == "announcement":
-                text = str(args.get("text") or "").strip()
-                self._on_ui(lambda: app.set_announcement(text or None), timeout_s)
-                return True, "announcement shown" if text else "announcement cleared"
-            if kind == "set_volume":
-                step = int(args.get("step", 2))
-                self._on_ui(lambda: app.set_default_volume(step), timeout_s)
-                return True, f"volume step {step}"
+            return handler(args, timeout_s)
         except DeviceError as exc:
             return False, exc.detail or type(exc).__name__
         except (TimeoutError, ValueError) as exc:
             return False, str(exc)
         except (HubUnavailable, HubError) as exc:
             return False, f"hub: {exc}"
-        return False, "unknown command"
 
-    def _reload_config(self, app: App) -> tuple[bool, str]:
+    def _restart(self, args: NoArgs, timeout_s: float) -> tuple[bool, str]:
+        app = self.app
+        app.ui.post(app.request_restart)  # after the ack is sent: see AgentHost.run_command
+        return True, "restarting"
+
+    def _maintenance_on(self, args: MaintenanceArgs, timeout_s: float) -> tuple[bool, str]:
+        app = self.app
+        self._on_ui(lambda: app.set_maintenance(args.message), timeout_s)
+        return True, "maintenance on"
+
+    def _maintenance_off(self, args: NoArgs, timeout_s: float) -> tuple[bool, str]:
+        app = self.app
+        self._on_ui(lambda: app.set_maintenance(None), timeout_s)
+        return True, "maintenance off"
+
+    def _test_print(self, args: NoArgs, timeout_s: float) -> tuple[bool, str]:
+        self.devices.print_test_page()
+        return True, "test page printed"
+
+    def _reload_catalogue(self, args: NoArgs, timeout_s: float) -> tuple[bool, str]:
+        # Screens ask the hub on every visit; the offline copy is refreshed now
+        # (this runs on an agent thread, so the fetches do not block the UI).
+        app = self.app
+        kept = app.gateway.keep_guides_offline()
+        self._on_ui(app.refresh_all, timeout_s)
+        return True, f"catalogue reloaded; {kept} guides kept for offline use"
+
+    def _announcement(self, args: AnnouncementArgs, timeout_s: float) -> tuple[bool, str]:
+        app = self.app
+        self._on_ui(lambda: app.set_announcement(args.text), timeout_s)
+        return True, "announcement shown"
+
+    def _set_volume(self, args: VolumeArgs, timeout_s: float) -> tuple[bool, str]:
+        # The one place the level operators give (1…VOLUME_LEVELS, as people hear
+        # it: "音量3") becomes the voice guide's 0-based step.
+        app = self.app
+        self._on_ui(lambda: app.set_default_volume(args.step - 1), timeout_s)
+        return True, f"default volume {args.step} of {VOLUME_LEVELS}"
+
+    def _reload_config(self, args: NoArgs, timeout_s: float) -> tuple[bool, str]:
         """Validate the file first: a bad config is refused, never half-applied."""
+        app = self.app
         if self.config_path is None:
             return False, "no config file"
         try:

@@ -5,7 +5,9 @@ Chinese text, ``locale/en/LC_MESSAGES/huimin.po`` translates it to English.
 Catalogues are kept as ``.po`` in git and compiled to ``.mo`` on first use
 (the compiled file is cached beside the ``.po`` and ignored by git).
 
-This module is a leaf: drivers and the hub may import ``N_`` from it.
+The ``N_`` marker itself lives in the shared vocabulary (``protocol.i18n``),
+so drivers and the hub mark strings without importing the terminal; it is
+re-exported here for the kiosk and the screens.
 """
 
 from __future__ import annotations
@@ -13,15 +15,14 @@ from __future__ import annotations
 import gettext
 from pathlib import Path
 
+from protocol.i18n import N_
+
+__all__ = ["DEFAULT_LANGUAGE", "DOMAIN", "LANGUAGES", "LOCALE_DIR", "N_", "Translator"]
+
 DOMAIN = "huimin"
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 DEFAULT_LANGUAGE = "zh_CN"
 LANGUAGES = ("zh_CN", "en")
-
-
-def N_(message: str) -> str:  # noqa: N802 - the conventional gettext marker name
-    """Mark a string for extraction without translating it now."""
-    return message
 
 
 def _compile_if_needed(language: str) -> None:

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from kiosk.journal import HUB_CURSOR, Journal, JournalRecord, canonical_json
+from protocol.events import EVENTS_PATH, JOURNAL_PATH, Event
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +57,9 @@ class Transport(Protocol):
 
 
 def _event_wire(record: JournalRecord) -> dict[str, Any]:
-    return {"key": record.key, "kind": record.kind, "at": record.at, "data": record.data}
+    # Built as the model the hub validates events with (protocol.events.Event).
+    event = Event(key=record.key, kind=record.kind, at=record.at, data=record.data)
+    return event.model_dump(mode="json")
 
 
 def _journal_wire(record: JournalRecord) -> dict[str, Any]:
@@ -74,8 +77,8 @@ class Channel:
     cursor: str = HUB_CURSOR
 
 
-JOURNAL_CHANNEL = Channel("/api/v1/terminal/journal", "records", _journal_wire)
-EVENTS_CHANNEL = Channel("/api/v1/terminal/events", "events", _event_wire)
+JOURNAL_CHANNEL = Channel(JOURNAL_PATH, "records", _journal_wire)
+EVENTS_CHANNEL = Channel(EVENTS_PATH, "events", _event_wire)
 
 
 class Backoff:

@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 from drivers.errors import DeviceError
 from kiosk.journal import JournalError
+from protocol.events import EventKind
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +58,8 @@ class Recorder:
         except JournalError as exc:
             log.error("journal append failed: %s", exc)
             message: str = exc.user_message
-            self.event("disk_full" if "满" in message else "journal_error", {"detail": str(exc)})
+            kind = EventKind.DISK_FULL if "满" in message else EventKind.JOURNAL_ERROR
+            self.event(kind, {"detail": str(exc)})
             if self.on_journal_failure is not None:
                 self.on_journal_failure(message)
             raise JournalUnavailable(str(exc), user_message=message) from exc

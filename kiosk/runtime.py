@@ -35,6 +35,7 @@ from kiosk.tasks import TaskRunner
 from kiosk.ui.pacing import wake
 from kiosk.ui.text import TextRenderer
 from kiosk.voice import VoiceGuide
+from protocol.events import EventKind
 from screens import fixed_prompts
 
 log = logging.getLogger(__name__)
@@ -243,7 +244,7 @@ class Terminal:
     def _check_journal(self, journal: Journal, recorder: Recorder, app: App) -> None:
         """Tampering or a torn row is detected at start and reported to the hub."""
         report = journal.verify()
-        recorder.event("journal_integrity", {"ok": report.ok, "detail": report.summary()})
+        recorder.event(EventKind.JOURNAL_INTEGRITY, {"ok": report.ok, "detail": report.summary()})
         if not report.ok:
             log.error("journal integrity check failed: %s", report.summary())
 

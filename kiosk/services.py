@@ -20,13 +20,14 @@ from typing import TYPE_CHECKING, Any
 import requests
 
 from kiosk.i18n import Translator
+from protocol.services import IDENTIFY, SERVICES_API, QueryKind, query_path
 
 if TYPE_CHECKING:
     from kiosk.offline_cache import OfflineCache
 
 log = logging.getLogger(__name__)
 
-API = "/api/v1/services"
+API = SERVICES_API
 
 
 class HubUnavailable(Exception):
@@ -137,10 +138,10 @@ class ServiceGateway:
 
     # Queries ----------------------------------------------------------------------------------
 
-    def query(self, kind: str, id_number: str, **extra: Any) -> dict[str, Any]:
-        """``kind``: contributions, pension, medical, subsidies, applications."""
+    def query(self, kind: QueryKind, id_number: str, **extra: Any) -> dict[str, Any]:
+        """``kind``: one of ``protocol.services.RECORD_QUERIES``."""
         result: dict[str, Any] = self.client.post(
-            f"{API}/query/{kind}", {"id_number": id_number, **extra}
+            f"{API}{query_path(kind)}", {"id_number": id_number, **extra}
         )
         return result
 
@@ -150,7 +151,7 @@ class ServiceGateway:
         body = {
             k: v for k, v in (("id_number", id_number), ("ss_card_number", ss_card_number)) if v
         }
-        result: dict[str, Any] = self.client.post(f"{API}/query/identify", body)
+        result: dict[str, Any] = self.client.post(f"{API}{query_path(IDENTIFY)}", body)
         return result
 
     def documents(self, id_number: str) -> dict[str, Any]:

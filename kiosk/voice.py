@@ -12,8 +12,10 @@ from __future__ import annotations
 from collections import deque
 
 from drivers.speech import RATE_STEPS_CPM, Speech, voice_for_language
+from protocol.commands import VOLUME_LEVELS
 
-VOLUME_STEPS = 5  # 0..4; at least four steps (accessibility.md §5)
+# Steps 0…4 here; people hear them, and operators set the default, as 1…5.
+VOLUME_STEPS = VOLUME_LEVELS
 
 
 class VoiceGuide:

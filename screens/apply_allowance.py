@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 
 from kiosk.i18n import N_
 from kiosk.ui.blocks import Block, Paragraph
+from protocol.services import QueryKind, query_path
 from screens import previews
 from screens.apply_common import ApplicationDraft, ApplyScreen, go_next
 from screens.base import Option, Screen, ScreenContext
@@ -69,7 +70,9 @@ class ApplyAccountScreen(ApplyScreen, LoadingScreen):
         assert identity is not None
         gateway, id_number = self.ctx.services(), identity.id_number
         # The pension record carries the social-security card's account, masked by the hub.
-        return lambda: gateway.post("/query/pension", {"id_number": id_number, "months": 1})
+        return lambda: gateway.post(
+            query_path(QueryKind.PENSION), {"id_number": id_number, "months": 1}
+        )
 
     def blocks(self) -> list[Block]:
         if self.data is None:

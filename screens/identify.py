@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 from kiosk.i18n import N_
 from kiosk.session import Identity
 from kiosk.ui.blocks import Block, Paragraph
+from protocol.services import QueryKind
 from screens.base import Screen, ScreenContext
 
 
@@ -20,7 +21,7 @@ class IdentifyScreen(Screen):
     title = N_("请出示证件")
     instruction = N_("请将身份证放在下方感应区，或将社保卡插入读卡口")
     step = (2, 4)
-    preview: ClassVar[dict[str, Any]] = {"then": "query_result", "kind": "contributions"}
+    preview: ClassVar[dict[str, Any]] = {"then": "query_result", "kind": QueryKind.CONTRIBUTIONS}
 
     def __init__(self, ctx: ScreenContext, **params: Any) -> None:
         super().__init__(ctx, **params)

@@ -17,6 +17,7 @@ from kiosk.payments import PaymentsApi
 from kiosk.receipts import yuan
 from kiosk.services import HubError
 from kiosk.ui.blocks import Block, KeyValues, Paragraph, Table, notice
+from protocol.services import TerminalService
 from screens import previews
 from screens.base import Option, ScreenContext
 from screens.common import ChoiceScreen, LoadingScreen, needs_identity
@@ -36,7 +37,7 @@ class PayMenuScreen(ChoiceScreen):
         return [Option(N_("城乡居民医保缴费"), self._medical, name="medical")]
 
     def _medical(self) -> None:
-        self.ctx.session.service_id = "pay.resident_medical"
+        self.ctx.session.service_id = TerminalService.PAY_RESIDENT_MEDICAL
         self.ctx.session.data["pay_family"] = []
         if not needs_identity(self.ctx, "pay_people"):
             self.ctx.go("pay_people")

@@ -19,6 +19,7 @@ from kiosk import receipts
 from kiosk.i18n import N_
 from kiosk.services import HubUnavailable
 from kiosk.ui.blocks import Block, Paragraph
+from protocol.services import TerminalService
 from screens.base import Option, ScreenContext
 from screens.common import (
     ChoiceScreen,
@@ -100,11 +101,11 @@ class PrintMenuScreen(ChoiceScreen):
         ]
 
     def _certificate(self) -> None:
-        self.ctx.session.service_id = "print.insurance_certificate"
+        self.ctx.session.service_id = TerminalService.PRINT_INSURANCE_CERTIFICATE
         start_certificate(self.ctx)
 
     def _reprint(self) -> None:
-        self.ctx.session.service_id = self.ctx.session.service_id or "print.reprint"
+        self.ctx.session.service_id = self.ctx.session.service_id or TerminalService.PRINT_REPRINT
         if not needs_identity(self.ctx, "reprint"):
             self.ctx.go("reprint")
 

@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 from kiosk import receipts
 from kiosk.i18n import N_
 from kiosk.ui.blocks import Block, KeyValues, Paragraph, Table
+from protocol.services import QueryKind, TerminalService, query_path
 from screens import previews
 from screens.base import Option, ScreenContext
 from screens.common import (
@@ -35,7 +36,9 @@ class ProgressScreen(ChoiceScreen):
         ]
 
     def _by_number(self) -> None:
-        self.ctx.session.service_id = self.ctx.session.service_id or "query.applications"
+        self.ctx.session.service_id = (
+            self.ctx.session.service_id or TerminalService.QUERY_APPLICATIONS
+        )
         spec = EntrySpec(
             ACCEPTANCE_NO.title,
             ACCEPTANCE_NO.prompt,
@@ -51,7 +54,9 @@ class ProgressScreen(ChoiceScreen):
         self.ctx.replace("progress_result", acceptance_no=number)
 
     def _mine(self) -> None:
-        self.ctx.session.service_id = self.ctx.session.service_id or "query.applications"
+        self.ctx.session.service_id = (
+            self.ctx.session.service_id or TerminalService.QUERY_APPLICATIONS
+        )
         if not needs_identity(self.ctx, "progress_result"):
             self.ctx.go("progress_result")
 
@@ -76,7 +81,7 @@ class ProgressResultScreen(LoadingScreen):
             identity = self.ctx.session.identity
             assert identity is not None
             body = {"id_number": identity.id_number}
-        return lambda: gateway.post("/query/applications", body)
+        return lambda: gateway.post(query_path(QueryKind.APPLICATIONS), body)
 
     def blocks(self) -> list[Block]:
         if self.data is None:

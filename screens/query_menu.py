@@ -5,14 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from kiosk.i18n import N_
+from protocol.services import QueryKind, query_service
 from screens.base import Option, Screen
 
-QUERIES: tuple[tuple[str, str], ...] = (
-    ("contributions", N_("社保缴费记录")),
-    ("pension", N_("养老金发放记录")),
-    ("medical", N_("医保参保与缴费")),
-    ("subsidies", N_("惠农补贴发放")),
-    ("applications", N_("办件进度")),
+QUERIES: tuple[tuple[QueryKind, str], ...] = (
+    (QueryKind.CONTRIBUTIONS, N_("社保缴费记录")),
+    (QueryKind.PENSION, N_("养老金发放记录")),
+    (QueryKind.MEDICAL, N_("医保参保与缴费")),
+    (QueryKind.SUBSIDIES, N_("惠农补贴发放")),
+    (QueryKind.APPLICATIONS, N_("办件进度")),
 )
 
 QUERY_TITLES = dict(QUERIES)
@@ -27,10 +28,10 @@ class QueryMenuScreen(Screen):
     def options(self) -> list[Option]:
         return [Option(label, self._choose_query(kind), name=kind) for kind, label in QUERIES]
 
-    def _choose_query(self, kind: str) -> Callable[[], None]:
+    def _choose_query(self, kind: QueryKind) -> Callable[[], None]:
         def choose() -> None:
-            self.ctx.session.service_id = f"query.{kind}"
-            if kind == "applications":
+            self.ctx.session.service_id = query_service(kind)
+            if kind is QueryKind.APPLICATIONS:
                 # By acceptance number typed on the keypad, or all of the person's.
                 self.ctx.go("progress")
             elif self.ctx.session.identity is None:

@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 from kiosk import receipts
 from kiosk.i18n import N_
 from kiosk.ui.blocks import Block
+from protocol.services import QueryKind
 from screens.base import Option, Screen, ScreenContext
 from screens.printable import printable_blocks
 from screens.query_menu import QUERY_TITLES
@@ -23,11 +24,11 @@ class QueryResultScreen(Screen):
     instruction = N_("以下是查询结果")
     personal = True
     step = (3, 4)
-    preview: ClassVar[dict[str, Any]] = {"kind": "contributions"}
+    preview: ClassVar[dict[str, Any]] = {"kind": QueryKind.CONTRIBUTIONS}
 
     def __init__(self, ctx: ScreenContext, **params: Any) -> None:
         super().__init__(ctx, **params)
-        self.kind = str(params["kind"])
+        self.kind = QueryKind(params["kind"])
         self.result: dict[str, Any] | None = None
         self.printing = False
 

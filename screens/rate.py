@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 
 from kiosk.i18n import N_
 from kiosk.ui.blocks import Block, Paragraph
+from protocol.services import GENERAL_SERVICE
 from screens.base import Option, Screen, ScreenContext
 
 LEVELS: tuple[tuple[int, str], ...] = (
@@ -34,7 +35,7 @@ FALLBACK_REASONS: tuple[tuple[str, str], ...] = (
 def submit_rating(ctx: ScreenContext, level: int, reasons: list[str]) -> None:
     """Send the rating in the background and go to the thank-you screen at once."""
     session = ctx.session
-    service_id = session.service_id or "unknown"
+    service_id = session.service_id or GENERAL_SERVICE  # the terminal as a whole
     session_id = session.id
 
     def work() -> None:

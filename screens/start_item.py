@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from kiosk.i18n import N_
+from protocol.services import INSURANCE_CERTIFICATE_ITEM, QueryKind
 from screens.apply_common import ApplicationDraft
 from screens.base import Option, ScreenContext
 from screens.common import needs_identity
@@ -26,11 +27,11 @@ def item_action(ctx: ScreenContext, guide: dict[str, Any]) -> Option | None:
         return Option(N_("在本机申请"), _apply(ctx, guide), confirm=True, name="start_apply")
     if "pay" in caps:
         return Option(N_("在本机缴费"), lambda: ctx.go("pay_menu"), confirm=True, name="start_pay")
-    if kind == "insurance_certificate":
+    if kind == QueryKind.INSURANCE_CERTIFICATE:
         return Option(
             N_("打印参保证明"), lambda: start_certificate(ctx), confirm=True, name="start_print"
         )
-    if kind == "applications":
+    if kind == QueryKind.APPLICATIONS:
         return Option(
             N_("查询办件进度"), lambda: ctx.go("progress"), confirm=True, name="start_query"
         )
@@ -40,7 +41,7 @@ def item_action(ctx: ScreenContext, guide: dict[str, Any]) -> Option | None:
 
 
 def start_certificate(ctx: ScreenContext) -> None:
-    ctx.session.service_id = ctx.session.service_id or "rsi_insurance_certificate"
+    ctx.session.service_id = ctx.session.service_id or INSURANCE_CERTIFICATE_ITEM
     if not needs_identity(ctx, "certificate"):
         ctx.go("certificate")
 

@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 from kiosk import receipts
 from kiosk.i18n import N_
 from kiosk.ui.blocks import Block, Paragraph
+from protocol.services import TerminalService
 from screens import previews
 from screens.base import Option, Screen, ScreenContext
 from screens.common import LoadingScreen, ReceiptPrinting, finish_service
@@ -44,7 +45,7 @@ class TicketScreen(LoadingScreen):
             if self.taking:
                 return
             self.taking = True
-            self.ctx.session.service_id = "ticket"
+            self.ctx.session.service_id = TerminalService.TICKET
             gateway = self.ctx.services()
             body = {"service_point": gateway.service_point, "business_type": code}
             self.ctx.record("ticket_take", {"business_type": code})

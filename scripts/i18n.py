@@ -18,7 +18,19 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = ("kiosk", "screens", "drivers", "main.py", "hub/services")
+# Every package of the application (a folder with ``__init__.py``) and main.py, so a
+# msgid is found wherever it is marked (protocol/ holds shared ones). The first ones
+# keep the catalogue's order; any other package follows.
+NOT_SHIPPED = frozenset({"tests", "bench"})
+_FIRST = ("kiosk", "screens", "drivers", "main.py", "hub")
+SOURCES = (
+    *_FIRST,
+    *sorted(
+        p.name
+        for p in ROOT.iterdir()
+        if (p / "__init__.py").is_file() and p.name not in NOT_SHIPPED and p.name not in _FIRST
+    ),
+)
 PO = ROOT / "locale" / "en" / "LC_MESSAGES" / "huimin.po"
 MARKERS = ("N_", "tr", "gettext")
 

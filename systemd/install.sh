@@ -28,8 +28,8 @@ HUB_USER=huimin-hub
 NOLOGIN=/usr/sbin/nologin
 
 # What goes to /opt/huimin: code and data the app reads, nothing from development.
-APP_ITEMS=(main.py kiosk drivers screens hub config locale requirements.txt pyproject.toml
-  README.md)
+APP_ITEMS=(main.py protocol kiosk drivers screens hub config locale requirements.txt
+  pyproject.toml README.md)
 # Debian packages the deployed box needs, and why:
 #   cage            the Wayland kiosk compositor the kiosk unit runs
 #   python3-venv    the virtualenv under /opt/huimin

@@ -8,7 +8,7 @@ from typing import Literal
 
 from drivers.errors import CardError
 from drivers.idcard.codes import mask_id
-from kiosk.i18n import N_
+from protocol.i18n import N_
 
 CardType = Literal["id", "J", "I", "Y"]
 CARD_TYPES: tuple[CardType, ...] = ("id", "J", "I", "Y")

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from types import TracebackType
 
 from drivers.errors import DeviceError, DeviceOffline, DeviceTimeout, ProtocolError
-from drivers.health import DeviceHealth, DeviceState
 from drivers.idcard.card import IdCard
 from drivers.idcard.frames import FrameParser, Reply, encode_request
 from drivers.idcard.status import (
@@ -25,6 +24,7 @@ from drivers.idcard.status import (
 )
 from drivers.idcard.text import PHOTO_LEN, TEXT_LEN, decode_read_data
 from drivers.idcard.transport import NODEVICE, SerialLink
+from protocol.devices import DeviceHealth, DeviceState
 
 log = logging.getLogger(__name__)
 

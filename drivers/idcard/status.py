@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from drivers.errors import CardError, DeviceError, ProtocolError
-from drivers.health import DeviceState
-from kiosk.i18n import N_
+from protocol.devices import DeviceState
+from protocol.i18n import N_
 
 SW3_OK = 0x90
 SW3_FOUND = 0x9F

@@ -6,12 +6,12 @@ import logging
 from collections.abc import Callable
 
 from drivers.errors import CardError, DeviceError, DeviceOffline, ProtocolError
-from drivers.health import DeviceHealth, DeviceState
 from drivers.idcard.card import IdCard
 from drivers.idcard.reader import DEFAULT_BAUDRATE, DEVICE, IdCardReader
 from drivers.idcard.status import NoCard, SamFault
 from drivers.idcard.transport import NODEVICE
 from drivers.watching import DeviceWatcher
+from protocol.devices import DeviceHealth, DeviceState
 
 log = logging.getLogger(__name__)
 

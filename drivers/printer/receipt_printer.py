@@ -9,8 +9,8 @@ from datetime import datetime
 from typing import Any
 
 from drivers.errors import DeviceError, DeviceOffline, PaperOut, ProtocolError
-from drivers.health import DeviceHealth, DeviceState, PaperState
-from kiosk.i18n import N_
+from protocol.devices import DeviceHealth, DeviceState, PaperState
+from protocol.i18n import N_
 
 from .receipt import Receipt, ReceiptTable
 from .render import render_receipt_bytes

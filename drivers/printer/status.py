@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from drivers.errors import ProtocolError
-from drivers.health import DeviceHealth, DeviceState, PaperState
+from protocol.devices import DeviceHealth, DeviceState, PaperState
 
 DLE_EOT_PRINTER = b"\x10\x04\x01"
 DLE_EOT_OFFLINE_CAUSE = b"\x10\x04\x02"

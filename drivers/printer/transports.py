@@ -15,7 +15,7 @@ import socket
 from typing import Any, Protocol
 
 from drivers.errors import DeviceOffline
-from kiosk.i18n import N_
+from protocol.i18n import N_
 
 from .settings import PrinterSettings
 

@@ -19,8 +19,8 @@ import socket
 import threading
 import time
 
-from drivers.health import PaperState
 from drivers.sim.escpos_decode import DLE, command_length
+from protocol.devices import PaperState
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ import enum
 from typing import ClassVar
 
 from drivers.errors import CardError, DeviceOffline
-from kiosk.i18n import N_
+from protocol.i18n import N_
 
 
 class ReaderNotFound(DeviceOffline):

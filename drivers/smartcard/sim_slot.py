@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from drivers.health import DeviceHealth, DeviceState
+from protocol.devices import DeviceHealth, DeviceState
 
 from .errors import CardRemoved, NoCard
 from .transport import EmulatedCard, split_response

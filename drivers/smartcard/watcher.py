@@ -15,8 +15,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from drivers.health import DeviceHealth, DeviceState
 from drivers.watching import DeviceWatcher
+from protocol.devices import DeviceHealth, DeviceState
 
 from .transport import find_reader_name
 

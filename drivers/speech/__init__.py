@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Protocol
 
-from drivers.health import DeviceHealth
 from drivers.speech.null import NullSpeech
 from drivers.speech.player import DEFAULT_VOLUME_STEP, VOLUME_GAINS
 from drivers.speech.rate import DEFAULT_CPM, RATE_STEPS_CPM, espeak_rate_for_cpm
 from drivers.speech.service import DEFAULT_VOICE, SpeechService, SpeechStats
 from drivers.speech.synth import EspeakCli, SynthesisError
+from protocol.devices import DeviceHealth
 
 # espeak-ng voice per UI language (kiosk.i18n.LANGUAGES). Plain "cmn" reads many
 # characters as English-spelled pinyin (espeak-ng #1236, #1028); see specs/speech.md.

@@ -11,10 +11,10 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import TracebackType
 
-from drivers.health import DeviceHealth, DeviceState
 from drivers.speech.player import DEFAULT_VOLUME_STEP, VOLUME_GAINS
 from drivers.speech.rate import DEFAULT_CPM, clamp_cpm
 from drivers.speech.service import DEFAULT_CACHE_DIR, DEFAULT_VOICE, DEVICE
+from protocol.devices import DeviceHealth, DeviceState
 
 
 class NullSpeech:

@@ -30,11 +30,11 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from drivers.errors import DeviceError
-from drivers.health import DeviceHealth, DeviceState
 from drivers.speech.cache import DiskCache, MemoryCache, PromptKey
 from drivers.speech.player import DEFAULT_VOLUME_STEP, VOLUME_GAINS, MixerPlayer
 from drivers.speech.rate import DEFAULT_CPM, clamp_cpm, espeak_rate_for_cpm
 from drivers.speech.synth import EspeakCli
+from protocol.devices import DeviceHealth, DeviceState
 
 if TYPE_CHECKING:
     import pygame.mixer

@@ -1,4 +1,5 @@
-"""Remote commands: the kinds, queueing, long-poll delivery and acks.
+"""Remote commands: queueing, long-poll delivery and acks. The kinds and
+their arguments are the shared vocabulary's (``protocol.commands``).
 
 A command goes queued → delivered (handed out by ``GET /commands``) → done
 or failed (the terminal's ack). Delivery must work across several hub
@@ -16,7 +17,7 @@ import contextlib
 import json
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, update
@@ -24,6 +25,7 @@ from starlette.concurrency import run_in_threadpool
 
 from hub.fleet.clock import utcnow
 from hub.fleet.models import Command
+from protocol.commands import COMMANDS, CommandArgs, CommandKind, wire_args
 
 POLL_INTERVAL_S = 0.25
 # A delivered command not acknowledged after this long is handed out again
@@ -31,78 +33,33 @@ POLL_INTERVAL_S = 0.25
 REDELIVER_AFTER_S = 120
 MAX_WAIT_S = 60.0
 
-# kind → console label (Chinese, operator-facing).
-COMMAND_LABELS: dict[str, str] = {
-    "restart": "重启终端",
-    "maintenance_on": "进入维护模式",
-    "maintenance_off": "退出维护模式",
-    "screenshot": "截屏",
-    "test_print": "测试打印",
-    "reload_config": "重新加载配置",
-    "reload_catalogue": "重新加载事项目录",
-    "announcement": "发布公告",
-    "set_volume": "调节音量",
-}
 STATE_LABELS: dict[str, str] = {
     "queued": "排队中",
     "delivered": "已送达",
     "done": "已完成",
     "failed": "失败",
 }
-DEFAULT_MAINTENANCE_MESSAGE = "终端维护中，请稍后再来或联系工作人员"
-
-
-class CommandArgsError(ValueError):
-    """The arguments of a command are invalid; the message is operator-facing Chinese."""
-
-
-def validate_args(kind: str, raw: dict[str, Any]) -> dict[str, Any]:
-    """The canonical ``args`` of a command of ``kind`` (see the terminal API contract).
-
-    Raises :class:`CommandArgsError` for an unknown kind or bad arguments.
-    """
-    if kind not in COMMAND_LABELS:
-        raise CommandArgsError(f"未知指令：{kind}")
-    if kind == "maintenance_on":
-        message = str(raw.get("message") or "").strip() or DEFAULT_MAINTENANCE_MESSAGE
-        if len(message) > 200:
-            raise CommandArgsError("维护提示不能超过 200 字")
-        return {"message": message}
-    if kind == "announcement":
-        text = str(raw.get("text") or "").strip()
-        if not text or len(text) > 500:
-            raise CommandArgsError("公告内容须为 1–500 字")
-        args: dict[str, Any] = {"text": text}
-        until = str(raw.get("until") or "").strip()
-        if until:
-            try:
-                datetime.fromisoformat(until)
-            except ValueError:
-                raise CommandArgsError("截止时间格式应为 YYYY-MM-DDTHH:MM") from None
-            args["until"] = until
-        return args
-    if kind == "set_volume":
-        try:
-            step = int(raw.get("step", 0))
-        except (TypeError, ValueError):
-            raise CommandArgsError("音量步进须为整数") from None
-        if not -10 <= step <= 10 or step == 0:
-            raise CommandArgsError("音量步进须在 -10 到 10 之间且不为 0")
-        return {"step": step}
-    return {}
 
 
 def queue_command(
-    conn: Connection, terminal_id: int, kind: str, args: dict[str, Any], actor: str
+    conn: Connection, terminal_id: int, kind: CommandKind, args: CommandArgs, actor: str
 ) -> int:
-    """Insert a queued command (args already validated); its id. Call
-    :meth:`CommandBus.notify` after commit so a waiting long-poll wakes at once."""
+    """Insert a queued command; its id. ``args`` come from
+    :func:`protocol.commands.parse_command_args` (or are built as the kind's
+    model), so nothing unchecked is queued. Call :meth:`CommandBus.notify`
+    after commit so a waiting long-poll wakes at once.
+
+    Raises ``TypeError`` when ``args`` are not the model of ``kind``.
+    """
+    expected = COMMANDS[kind].args
+    if type(args) is not expected:
+        raise TypeError(f"{kind} takes {expected.__name__}, not {type(args).__name__}")
     result = conn.execute(
         insert(Command)
         .values(
             terminal_id=terminal_id,
-            kind=kind,
-            args_json=json.dumps(args, ensure_ascii=False),
+            kind=kind.value,
+            args_json=json.dumps(wire_args(args), ensure_ascii=False),
             state="queued",
             created_by=actor,
             created_at=utcnow(),

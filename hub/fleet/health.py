@@ -14,19 +14,15 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from protocol.devices import BAD_PAPER, FAULT_STATES, NORMAL_STATES, DeviceState, PaperState
 
-from drivers.health import DeviceState, PaperState
+# The heartbeat body as the hub receives it: the shared model, named like the
+# hub's other inbound bodies (EnrolIn, EventsIn).
+from protocol.heartbeat import Heartbeat as HeartbeatIn
 
 OFFLINE_AFTER_MISSED = 3  # heartbeats
-INT32_MAX = 2**31 - 1  # INTEGER columns (PostgreSQL int4); larger values are refused with 422
 JOURNAL_BACKLOG_ALERT = 100  # records not yet forwarded: the outbox is not draining
 
-_NORMAL_STATES = frozenset({DeviceState.ONLINE.value, DeviceState.BUSY.value})
-_FAULT_STATES = frozenset(
-    {DeviceState.HWERROR.value, DeviceState.NODEVICE.value, DeviceState.OFFLINE.value}
-)
-_BAD_PAPER = frozenset({PaperState.LOW.value, PaperState.OUT.value, PaperState.JAMMED.value})
 # Worst first: the overview shows the worst paper state of a terminal.
 _PAPER_ORDER = ("out", "jammed", "low", "unknown", "full")
 
@@ -38,49 +34,21 @@ STATUS_LABELS: dict[str, str] = {
     "revoked": "已注销",
 }
 PAPER_LABELS: dict[str, str] = {
-    "full": "充足",
-    "low": "将尽",
-    "out": "缺纸",
-    "jammed": "卡纸",
-    "unknown": "未知",
-    "notsupp": "—",
+    PaperState.FULL: "充足",
+    PaperState.LOW: "将尽",
+    PaperState.OUT: "缺纸",
+    PaperState.JAMMED: "卡纸",
+    PaperState.UNKNOWN: "未知",
+    PaperState.NOTSUPP: "—",
 }
 DEVICE_STATE_LABELS: dict[str, str] = {
-    "online": "正常",
-    "offline": "无响应",
-    "nodevice": "未连接",
-    "hwerror": "硬件故障",
-    "usererror": "需用户操作",
-    "busy": "忙",
+    DeviceState.ONLINE: "正常",
+    DeviceState.OFFLINE: "无响应",
+    DeviceState.NODEVICE: "未连接",
+    DeviceState.HWERROR: "硬件故障",
+    DeviceState.USERERROR: "需用户操作",
+    DeviceState.BUSY: "忙",
 }
-
-
-class DeviceReport(BaseModel):
-    """One device's health, as ``drivers.health.DeviceHealth.to_dict()``."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    device: str = Field(min_length=1, max_length=40)
-    state: DeviceState
-    paper: PaperState = PaperState.NOTSUPP
-    detail: str = Field("", max_length=400)
-    since: str | None = Field(None, max_length=40)
-
-
-class HeartbeatIn(BaseModel):
-    """Body of ``POST /api/v1/terminal/heartbeat``."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    version: str = Field("", max_length=40)
-    uptime_s: int = Field(0, ge=0, le=INT32_MAX)
-    devices: list[DeviceReport] = Field(default_factory=list, max_length=32)
-    disk_free_mb: int | None = Field(None, ge=0, le=INT32_MAX)
-    memory_rss_mb: float | None = Field(None, ge=0, le=1e9, allow_inf_nan=False)
-    journal_backlog: int = Field(0, ge=0, le=INT32_MAX)
-    screen: str = Field("", max_length=60)
-    session_state: str = Field("", max_length=30)
-    maintenance: bool = False
 
 
 def condition_signature(hb: HeartbeatIn) -> str:
@@ -120,7 +88,7 @@ def wanted_alerts(hb: HeartbeatIn) -> dict[tuple[str, str], str]:
     wanted: dict[tuple[str, str], str] = {}
     for d in hb.devices:
         label = DEVICE_STATE_LABELS.get(d.state.value, d.state.value)
-        if d.state.value in _FAULT_STATES:
+        if d.state in FAULT_STATES:
             wanted[("device_error", d.device)] = f"{label} {d.detail}".strip()
         if d.paper is PaperState.OUT:
             wanted[("paper_out", d.device)] = "缺纸"
@@ -175,6 +143,6 @@ def terminal_status(
     if maintenance:
         return "maintenance"
     for d in devices:
-        if d.get("state") not in _NORMAL_STATES or d.get("paper") in _BAD_PAPER:
+        if d.get("state") not in NORMAL_STATES or d.get("paper") in BAD_PAPER:
             return "degraded"
     return "online"

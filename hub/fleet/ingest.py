@@ -33,6 +33,13 @@ from hub.fleet.models import (
     TerminalEvent,
 )
 
+# The bodies terminals send, as the shared vocabulary defines them; named
+# here as the hub names what it receives.
+from protocol.events import Event as EventIn
+from protocol.events import EventBatch as EventsIn
+from protocol.events import EventKind
+from protocol.events import JournalBatch as JournalBatchIn
+
 Payloads = list[dict[str, Any]]
 
 
@@ -54,40 +61,6 @@ class EnrolIn(BaseModel):
     name: str = Field(min_length=1, max_length=100)
     place: Place
     hardware: dict[str, Any] = Field(default_factory=dict)
-
-
-class EventIn(BaseModel):
-    """One event; journal records have the same fields and a ``seq``."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    key: str = Field(min_length=1, max_length=80)
-    kind: str = Field(min_length=1, max_length=40)
-    at: str | None = Field(None, max_length=40)
-    data: dict[str, Any] = Field(default_factory=dict)
-
-
-class EventsIn(BaseModel):
-    """Body of ``POST /api/v1/terminal/events``."""
-
-    events: list[EventIn] = Field(max_length=500)
-
-
-class JournalIn(EventIn):
-    seq: int = Field(ge=0, le=health.INT32_MAX)
-
-
-class JournalBatchIn(BaseModel):
-    """Body of ``POST /api/v1/terminal/journal``."""
-
-    records: list[JournalIn] = Field(max_length=500)
-
-
-class AckIn(BaseModel):
-    """Body of ``POST /api/v1/terminal/commands/{id}/ack``."""
-
-    ok: bool
-    result: str = Field("", max_length=4000)
 
 
 @dataclass(frozen=True)
@@ -243,17 +216,17 @@ def store_events(engine: Engine, terminal_id: int, batch: EventsIn) -> tuple[lis
 def _react_to_event(
     conn: Any, terminal_id: int, event: EventIn, now: datetime
 ) -> dict[str, Any] | None:
-    if event.kind == "call_staff":
+    if event.kind == EventKind.CALL_STAFF:
         screen = str(event.data.get("screen", ""))[:60]
         return alerts.raise_alert(conn, terminal_id, "call_staff", "", f"页面：{screen}", now)
-    if event.kind == "journal_integrity":
+    if event.kind == EventKind.JOURNAL_INTEGRITY:
         if event.data.get("ok", True):
             return alerts.resolve_open(
                 conn, terminal_id, "journal_integrity", "", now, alerts.SYSTEM_ACTOR
             )
         detail = str(event.data.get("detail", ""))[:300]
         return alerts.raise_alert(conn, terminal_id, "journal_integrity", "", detail, now)
-    if event.kind == "disk_full":
+    if event.kind == EventKind.DISK_FULL:
         detail = str(event.data.get("detail", "") or "终端磁盘已满")[:300]
         return alerts.raise_alert(conn, terminal_id, "disk_full", "", detail, now)
     return None

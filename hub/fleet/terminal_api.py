@@ -1,5 +1,5 @@
-"""The terminal API, ``/api/v1/terminal/...`` (DESIGN §5; contract in the
-fleet brief, mirrored by ``kiosk/agent.py``).
+"""The terminal API, ``/api/v1/terminal/...`` (DESIGN §5). The bodies are the
+shared vocabulary's models (``protocol``), the same the kiosk's agent builds.
 
 Bodies are read with a size cap and parsed here rather than by FastAPI so an
 oversized body is refused with 413 before it is buffered whole, and
@@ -18,8 +18,10 @@ from starlette.routing import Route
 
 from hub.fleet import commands, ingest
 from hub.fleet.auth import TerminalIdentity, bearer_token_hash, current_terminal
-from hub.fleet.health import INT32_MAX, HeartbeatIn
 from hub.fleet.state import FleetState, get_fleet
+from protocol.commands import CommandAck
+from protocol.events import EventBatch, JournalBatch
+from protocol.heartbeat import HEARTBEAT_PATH, INT32_MAX, Heartbeat
 
 router = APIRouter(prefix="/api/v1/terminal", tags=["terminal"])
 
@@ -89,7 +91,7 @@ async def heartbeat(request: Request) -> JSONResponse:
     """
     token_hash = bearer_token_hash(request)
     fleet: FleetState = request.app.state.fleet
-    body = await parse_body(request, HeartbeatIn)
+    body = await parse_body(request, Heartbeat)
     # Fast path inline on the event loop: one prepared UPDATE, found by the
     # token hash, on the process's own connection (fastpath.py). Anything else
     # (unknown token, changed condition) is authenticated and takes the full
@@ -116,7 +118,7 @@ def heartbeat_route() -> Route:
     """The heartbeat as a plain route; :func:`hub.fleet.setup` puts it first in
     the application's route table (it is most of the hub's traffic, and
     matching it after every other route cost ~10 % of a heartbeat)."""
-    return Route(f"{router.prefix}/heartbeat", heartbeat, methods=["POST"], include_in_schema=False)
+    return Route(HEARTBEAT_PATH, heartbeat, methods=["POST"], include_in_schema=False)
 
 
 @router.get("/commands", summary="Long-poll: [{id, kind, args}] as soon as queued, or []")
@@ -136,7 +138,7 @@ async def ack_command(
     terminal: Terminal,
     fleet: Fleet,
 ) -> Response:
-    body = await parse_body(request, ingest.AckIn)
+    body = await parse_body(request, CommandAck)
     found = await run_in_threadpool(
         commands.ack_command, fleet.engine, terminal.id, command_id, body.ok, body.result
     )
@@ -159,7 +161,7 @@ async def screenshot(request: Request, terminal: Terminal, fleet: Fleet) -> Resp
 
 @router.post("/events", summary="Events, idempotent by key → {accepted: [keys]}")
 async def events(request: Request, terminal: Terminal, fleet: Fleet) -> JSONResponse:
-    body = await parse_body(request, ingest.EventsIn)
+    body = await parse_body(request, EventBatch)
     accepted, payloads = await run_in_threadpool(
         ingest.store_events, fleet.engine, terminal.id, body
     )
@@ -169,7 +171,7 @@ async def events(request: Request, terminal: Terminal, fleet: Fleet) -> JSONResp
 
 @router.post("/journal", summary="Journal records → {accepted: [keys], highest_seq}")
 async def journal(request: Request, terminal: Terminal, fleet: Fleet) -> JSONResponse:
-    body = await parse_body(request, ingest.JournalBatchIn)
+    body = await parse_body(request, JournalBatch)
     accepted, highest = await run_in_threadpool(
         ingest.store_journal, fleet.engine, terminal.id, body
     )

@@ -27,7 +27,7 @@ from hub.services.notifier import Notifier, notify_after_commit
 from hub.services.printable import Printable, lines
 from hub.services.provider import Person
 from hub.services.sequences import next_value
-from kiosk.i18n import N_
+from protocol.i18n import N_
 
 Status = Literal["accepted", "reviewing", "done", "rejected"]
 STATUS_TEXT: dict[str, str] = {

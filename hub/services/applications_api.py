@@ -24,7 +24,8 @@ from hub.services.errors import BadRequest, NotFound, ServiceRoute
 from hub.services.models import ApplicationRow
 from hub.services.printable import Printable, PrintTable, lines
 from hub.services.schemas import AcceptanceNo, IdNumber, PersonHeader
-from kiosk.i18n import N_
+from protocol.i18n import N_
+from protocol.services import QueryKind, query_path
 
 router = APIRouter(route_class=ServiceRoute, tags=["applications"])
 
@@ -149,7 +150,7 @@ class ApplicationsOut(BaseModel):
     printable: Printable
 
 
-@router.post("/query/applications", response_model=ApplicationsOut, summary="办件进度")
+@router.post(query_path(QueryKind.APPLICATIONS), response_model=ApplicationsOut, summary="办件进度")
 def query_applications(body: ApplicationsQuery, ctx: Ctx, db: Db) -> ApplicationsOut:
     stmt = select(ApplicationRow).options(selectinload(ApplicationRow.events))
     if body.acceptance_no is not None:

@@ -17,12 +17,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from hub.services.topics import TOPICS_BY_CODE
+from protocol.services import QueryKind
 
 Capability = Literal["query", "apply", "pay", "print", "guide"]
 Visits = Literal["零跑动", "最多跑一次", "跑动两次"]
-QueryKind = Literal[
-    "contributions", "pension", "medical", "subsidies", "applications", "insurance_certificate"
-]
 # Application forms the hub knows how to accept (hub.services.applications.FORMS).
 FormKind = Literal["resident_pension_enrol", "elderly_allowance"]
 PlaceKind = Literal["county", "town", "village", "bank"]

@@ -23,7 +23,7 @@ from hub.services.context import Ctx, Db
 from hub.services.errors import NotFound, ServiceRoute
 from hub.services.printable import yuan
 from hub.services.topics import TOPICS, TOPICS_BY_CODE
-from kiosk.i18n import N_
+from protocol.i18n import N_
 
 router = APIRouter(route_class=ServiceRoute, tags=["catalogue"])
 

@@ -25,7 +25,7 @@ from hub.services.errors import NotFound, ServiceRoute
 from hub.services.models import CertificateRow
 from hub.services.printable import Printable, PrintLine
 from hub.services.schemas import PersonHeader, PersonQuery
-from kiosk.i18n import N_
+from protocol.i18n import N_
 
 router = APIRouter(route_class=ServiceRoute, prefix="/certificates", tags=["certificates"])
 public_router = APIRouter(route_class=ServiceRoute, tags=["verification"])

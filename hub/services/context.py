@@ -15,7 +15,7 @@ from hub.services.errors import NotFound
 from hub.services.identity import person_ref
 from hub.services.notifier import Notifier
 from hub.services.provider import CitizenProvider, Person
-from kiosk.i18n import N_
+from protocol.i18n import N_
 
 if TYPE_CHECKING:
     from hub.services.payments.service import PaymentService

@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 
-from kiosk.i18n import N_
+from protocol.i18n import N_
 
 
 class ServiceError(Exception):

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from hub.services.clock import db_time
 from hub.services.errors import Conflict
 from hub.services.models import IdempotencyRow
-from kiosk.i18n import N_
+from protocol.i18n import N_
 
 
 def fingerprint(payload: dict[str, Any], secret: str) -> str:

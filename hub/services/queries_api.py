@@ -17,9 +17,10 @@ from hub.services.errors import NotFound, ServiceRoute
 from hub.services.identity import age_on, mask_id, mask_name, mask_pan
 from hub.services.printable import Printable, PrintTable, lines, yuan
 from hub.services.schemas import IdNumber, PersonHeader, PersonQuery, SsCardNumber
-from kiosk.i18n import N_
+from protocol.i18n import N_
+from protocol.services import IDENTIFY, QUERY_PREFIX, QueryKind
 
-router = APIRouter(route_class=ServiceRoute, prefix="/query", tags=["queries"])
+router = APIRouter(route_class=ServiceRoute, prefix=QUERY_PREFIX, tags=["queries"])
 
 
 class IdentifyIn(BaseModel):
@@ -57,7 +58,7 @@ class IdentifyOut(BaseModel):
     eligible: Eligibility
 
 
-@router.post("/identify", response_model=IdentifyOut, summary="Who is at the terminal")
+@router.post(f"/{IDENTIFY}", response_model=IdentifyOut, summary="Who is at the terminal")
 def identify(body: IdentifyIn, ctx: Ctx) -> IdentifyOut:
     person = ctx.provider.find_person(id_number=body.id_number, ss_card_number=body.ss_card_number)
     if person is None:
@@ -108,7 +109,7 @@ class ContributionsOut(BaseModel):
     printable: Printable
 
 
-@router.post("/contributions", response_model=ContributionsOut, summary="社保缴费记录")
+@router.post(f"/{QueryKind.CONTRIBUTIONS}", response_model=ContributionsOut, summary="社保缴费记录")
 def contributions(body: PersonQuery, ctx: Ctx) -> ContributionsOut:
     person = ctx.person(body.id_number)
     header = PersonHeader.of(person)
@@ -177,7 +178,7 @@ class PensionsOut(BaseModel):
     printable: Printable
 
 
-@router.post("/pension", response_model=PensionsOut, summary="养老金发放记录")
+@router.post(f"/{QueryKind.PENSION}", response_model=PensionsOut, summary="养老金发放记录")
 def pension(body: PensionQuery, ctx: Ctx) -> PensionsOut:
     person = ctx.person(body.id_number)
     header = PersonHeader.of(person)
@@ -248,7 +249,7 @@ class MedicalOut(BaseModel):
     printable: Printable
 
 
-@router.post("/medical", response_model=MedicalOut, summary="医保参保状态与年度缴费")
+@router.post(f"/{QueryKind.MEDICAL}", response_model=MedicalOut, summary="医保参保状态与年度缴费")
 def medical(body: PersonQuery, ctx: Ctx) -> MedicalOut:
     person = ctx.person(body.id_number)
     header = PersonHeader.of(person)
@@ -319,7 +320,7 @@ class SubsidiesOut(BaseModel):
     printable: Printable
 
 
-@router.post("/subsidies", response_model=SubsidiesOut, summary="惠农补贴发放记录")
+@router.post(f"/{QueryKind.SUBSIDIES}", response_model=SubsidiesOut, summary="惠农补贴发放记录")
 def subsidies(body: PersonQuery, ctx: Ctx) -> SubsidiesOut:
     person = ctx.person(body.id_number)
     header = PersonHeader.of(person)

@@ -7,7 +7,6 @@ one reason so the department can rectify it (实名差评整改 needs a cause).
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 
@@ -19,7 +18,8 @@ from hub.services.clock import db_time
 from hub.services.context import Ctx, Db
 from hub.services.errors import BadRequest, NotFound, ServiceRoute
 from hub.services.models import RatingRow
-from kiosk.i18n import N_
+from protocol.i18n import N_
+from protocol.services import GENERAL_SERVICE, TERMINAL_FUNCTION
 
 router = APIRouter(route_class=ServiceRoute, prefix="/ratings", tags=["ratings"])
 
@@ -30,10 +30,6 @@ LEVELS: dict[int, str] = {
     4: N_("不满意"),
     5: N_("非常不满意"),
 }
-GENERAL_SERVICE = "general"  # the terminal as a whole, not one item
-# The terminal's own functions are rated under their ids (screens set
-# session.service_id): query.<kind>, pay.<item>, print.<what>, ticket.
-TERMINAL_FUNCTION = re.compile(r"(query|pay|print)\.[a-z0-9_]{1,40}|ticket")
 
 
 class Reason(BaseModel):

@@ -21,7 +21,7 @@ from hub.services.errors import NotFound, ServiceRoute
 from hub.services.models import TicketRow
 from hub.services.printable import Printable, lines
 from hub.services.sequences import next_value
-from kiosk.i18n import N_
+from protocol.i18n import N_
 
 router = APIRouter(route_class=ServiceRoute, prefix="/tickets", tags=["tickets"])
 

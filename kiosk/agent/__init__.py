@@ -10,7 +10,7 @@ Wiring in the app::
     agent.start()   # ...   agent.stop()
 """
 
-from kiosk.agent.commands import HOST_KINDS, SCREENSHOT_KIND, CommandRunner
+from kiosk.agent.commands import HOST_KINDS, CommandRunner
 from kiosk.agent.credential import Credential, CredentialError, CredentialStore, enrol
 from kiosk.agent.fleet import AgentState, FleetAgent
 from kiosk.agent.host import AgentHost
@@ -26,7 +26,6 @@ from kiosk.outbox import HubRefused, HubUnavailable
 
 __all__ = [
     "HOST_KINDS",
-    "SCREENSHOT_KIND",
     "AgentConfigError",
     "AgentHost",
     "AgentState",

@@ -1,5 +1,6 @@
-"""Remote commands from the county console: validate, execute through the
-host, acknowledge with the result (DESIGN §5 "remote commands").
+"""Remote commands from the county console: parse by the kind's schema
+(``protocol.commands``, the same the console checked them with), execute
+through the host, acknowledge with the result (DESIGN §5 "remote commands").
 
 Acknowledgements that cannot be sent (hub down) are kept and sent again; a
 command the hub delivers again after it ran is not run twice, its stored
@@ -18,37 +19,25 @@ from typing import Any, TypeVar
 from kiosk.agent.host import AgentHost
 from kiosk.agent.transport import HubStatusError, HubTransport
 from kiosk.outbox import HubRefused, HubUnavailable
+from protocol.commands import (
+    ACK_RESULT_KEPT,
+    COMMANDS_PATH,
+    SCREENSHOT_PATH,
+    CommandAck,
+    CommandArgsError,
+    CommandKind,
+    UnknownCommandKind,
+    command_kind,
+    parse_command_args,
+)
 
 log = logging.getLogger(__name__)
 
-COMMANDS_PATH = "/api/v1/terminal/commands"
-SCREENSHOT_PATH = "/api/v1/terminal/screenshot"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
-# Commands the app executes on its UI thread, with the checks on their args.
-HOST_KINDS: dict[str, Callable[[Mapping[str, Any]], str | None]] = {
-    "restart": lambda a: None,
-    "maintenance_on": lambda a: (
-        None if isinstance(a.get("message", ""), str) else "message must be text"
-    ),
-    "maintenance_off": lambda a: None,
-    "test_print": lambda a: None,
-    "reload_config": lambda a: None,
-    "reload_catalogue": lambda a: None,
-    "announcement": lambda a: (
-        None
-        if isinstance(a.get("text"), str)
-        and a["text"].strip()
-        and isinstance(a.get("until", ""), str | None)
-        else "text must be non-empty text; until an ISO time or absent"
-    ),
-    "set_volume": lambda a: (
-        None
-        if isinstance(a.get("step"), int) and not isinstance(a.get("step"), bool)
-        else "step must be an integer"
-    ),
-}
-SCREENSHOT_KIND = "screenshot"
+# The kinds the app executes on its UI thread; the agent takes the screenshot itself.
+HOST_KINDS = frozenset(CommandKind) - {CommandKind.SCREENSHOT}
+
 T = TypeVar("T")
 
 
@@ -124,7 +113,6 @@ class CommandRunner:
         """
         command_id = str(command.get("id", ""))
         kind = str(command.get("kind", ""))
-        args = command.get("args") or {}
         if not command_id:
             log.warning("command without id ignored (kind %r)", kind)
             return
@@ -133,20 +121,19 @@ class CommandRunner:
         if done is not None:  # delivered again: acknowledge, do not run twice
             self._ack(command_id, *done)
             return
-        if kind == SCREENSHOT_KIND:
-            self._queue_screenshot(command_id)
-            return
-        check = HOST_KINDS.get(kind)
-        if check is None:
+        try:
+            known = command_kind(kind)
+            args = parse_command_args(known, command.get("args"))
+        except UnknownCommandKind:
             result = (False, f"unknown command {kind!r}")
-        elif not isinstance(args, Mapping) or (problem := check(args)) is not None:
-            result = (
-                False,
-                f"bad args for {kind}: {problem if isinstance(args, Mapping) else 'not an object'}",
-            )
+        except CommandArgsError as exc:
+            result = (False, f"bad args for {kind}: {exc.field or 'args'}: {exc}")
         else:
+            if known is CommandKind.SCREENSHOT:
+                self._queue_screenshot(command_id)
+                return
             result = self._call_host(
-                lambda: self.host.run_command(kind, dict(args), self.command_timeout_s), kind
+                lambda: self.host.run_command(known, args, self.command_timeout_s), kind
             )
         log.info(
             "command %s %s → %s %s", command_id, kind, "ok" if result[0] else "failed", result[1]
@@ -173,7 +160,8 @@ class CommandRunner:
     def _ack(self, command_id: str, ok: bool, result: str) -> None:
         try:
             self.transport.post_json(
-                f"{COMMANDS_PATH}/{command_id}/ack", {"ok": ok, "result": result[:1000]}
+                f"{COMMANDS_PATH}/{command_id}/ack",
+                CommandAck(ok=ok, result=result[:ACK_RESULT_KEPT]).model_dump(),
             )
         except HubStatusError as exc:
             if 400 <= exc.status < 500:  # unknown command or bad ack: resending cannot help

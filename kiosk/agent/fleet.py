@@ -15,9 +15,9 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from kiosk.agent.commands import COMMANDS_PATH, CommandRunner
+from kiosk.agent.commands import CommandRunner
 from kiosk.agent.credential import CredentialError, CredentialStore, enrol
-from kiosk.agent.heartbeat import HEARTBEAT_PATH, heartbeat_body
+from kiosk.agent.heartbeat import heartbeat_body
 from kiosk.agent.host import AgentHost
 from kiosk.agent.transport import EnrolmentRefused, HubTransport
 from kiosk.journal import Journal
@@ -29,6 +29,8 @@ from kiosk.outbox import (
     HubUnavailable,
     Outbox,
 )
+from protocol.commands import COMMANDS_PATH
+from protocol.heartbeat import HEARTBEAT_PATH
 
 log = logging.getLogger(__name__)
 
@@ -284,7 +286,15 @@ class FleetAgent:
         backoff = Backoff(cap_s=max(self.retry_cap_s, 1.0))
         while not self._halt.is_set():
             try:
-                reply = self.transport.post_json(HEARTBEAT_PATH, self.heartbeat_body())
+                body = self.heartbeat_body()
+            except ValueError:
+                # The app reported something the heartbeat's model refuses (a bug):
+                # say so and try again next interval; the agent keeps running.
+                log.exception("heartbeat not sent: the status does not fit the heartbeat")
+                self._halt.wait(interval)
+                continue
+            try:
+                reply = self.transport.post_json(HEARTBEAT_PATH, body)
             except HubRefused as exc:
                 self._revoke(str(exc))
                 return

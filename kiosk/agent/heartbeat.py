@@ -10,12 +10,14 @@ from typing import Any
 import psutil
 
 from kiosk.journal import find_personal_data
-
-HEARTBEAT_PATH = "/api/v1/terminal/heartbeat"
-# The hub's limits on a heartbeat (hub.fleet.health.HeartbeatIn): longer values
-# would make every heartbeat fail validation.
-_MAX_DEVICES = 32
-_MAX_DETAIL = 400
+from protocol.devices import DETAIL_MAX, DeviceHealth, DeviceReport
+from protocol.heartbeat import (
+    DEVICES_MAX,
+    SCREEN_MAX,
+    SESSION_STATE_MAX,
+    VERSION_MAX,
+    Heartbeat,
+)
 
 
 def redact(value: Any) -> Any:
@@ -29,32 +31,36 @@ def redact(value: Any) -> Any:
     return value
 
 
+def _device_report(device: DeviceHealth | Mapping[str, Any]) -> DeviceReport:
+    fields = device.to_dict() if isinstance(device, DeviceHealth) else dict(device)
+    fields["detail"] = str(fields.get("detail", ""))[:DETAIL_MAX]
+    return DeviceReport.model_validate(fields)
+
+
 def heartbeat_body(
     snapshot: Mapping[str, Any], journal_backlog: int | None, disk_path: Path
 ) -> dict[str, Any]:
-    """The heartbeat as sent, from ``AgentHost.status_snapshot()``.
+    """The heartbeat as sent, from ``AgentHost.status_snapshot()``: a
+    :class:`protocol.heartbeat.Heartbeat`, the model the hub validates it with.
 
-    Only the contract's keys are sent (extra snapshot keys are dropped), text is
-    cut to the hub's limits, and any string shaped like an ID or card number is
-    replaced by ``[redacted]``. ``journal_backlog`` overrides the snapshot's.
+    Only the model's fields are sent (extra snapshot keys are dropped), text is
+    cut to the model's limits, and any string shaped like an ID or card number
+    is replaced by ``[redacted]``. ``journal_backlog`` overrides the snapshot's.
+    Raises ``ValueError`` (pydantic's ``ValidationError``) for a snapshot the
+    hub would refuse, e.g. an unknown device state.
     """
-    devices = [
-        d.to_dict() if hasattr(d, "to_dict") else dict(d) for d in snapshot.get("devices", [])
-    ][:_MAX_DEVICES]
-    for device in devices:
-        device["detail"] = str(device.get("detail", ""))[:_MAX_DETAIL]
     if journal_backlog is None:
         journal_backlog = int(snapshot.get("journal_backlog", 0))
-    body = {
-        "version": str(snapshot.get("version", ""))[:40],
-        "uptime_s": int(snapshot.get("uptime_s", 0)),
-        "devices": devices,
-        "disk_free_mb": shutil.disk_usage(disk_path).free // (1024 * 1024),
-        "memory_rss_mb": round(psutil.Process().memory_info().rss / (1024 * 1024), 1),
-        "journal_backlog": journal_backlog,
-        "screen": str(snapshot.get("screen", ""))[:60],
-        "session_state": str(snapshot.get("session_state", ""))[:30],
-        "maintenance": bool(snapshot.get("maintenance", False)),
-    }
-    redacted: dict[str, Any] = redact(body)
+    beat = Heartbeat(
+        version=str(snapshot.get("version", ""))[:VERSION_MAX],
+        uptime_s=int(snapshot.get("uptime_s", 0)),
+        devices=[_device_report(d) for d in list(snapshot.get("devices", []))[:DEVICES_MAX]],
+        disk_free_mb=shutil.disk_usage(disk_path).free // (1024 * 1024),
+        memory_rss_mb=round(psutil.Process().memory_info().rss / (1024 * 1024), 1),
+        journal_backlog=journal_backlog,
+        screen=str(snapshot.get("screen", ""))[:SCREEN_MAX],
+        session_state=str(snapshot.get("session_state", ""))[:SESSION_STATE_MAX],
+        maintenance=bool(snapshot.get("maintenance", False)),
+    )
+    redacted: dict[str, Any] = redact(beat.model_dump(mode="json"))
     return redacted

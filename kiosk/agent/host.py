@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from protocol.commands import CommandArgs, CommandKind
+
 
 class AgentHost(Protocol):
     """The app as the fleet agent sees it.
@@ -29,12 +31,14 @@ class AgentHost(Protocol):
         """PNG bytes of the screen, or None when personal data is on it."""
         ...
 
-    def run_command(self, kind: str, args: dict[str, Any], timeout_s: float) -> tuple[bool, str]:
+    def run_command(
+        self, kind: CommandKind, args: CommandArgs, timeout_s: float
+    ) -> tuple[bool, str]:
         """Execute a remote command on the UI thread; answer within ``timeout_s``.
 
-        ``kind`` is one of restart, maintenance_on {message}, maintenance_off,
-        test_print, reload_config, reload_catalogue, announcement {text, until?},
-        set_volume {step}. Returns ``(ok, result)``; ``result`` is a short text for
+        ``kind`` is any kind but ``screenshot`` (the agent takes that itself);
+        ``args`` is that kind's model (``protocol.commands.COMMANDS[kind].args``),
+        already checked. Returns ``(ok, result)``; ``result`` is a short text for
         the operator. For ``restart`` answer first and restart afterwards, so the
         acknowledgement reaches the hub and the command is not run twice.
         """

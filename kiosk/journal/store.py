@@ -43,11 +43,12 @@ from kiosk.journal.records import (
     chain_hash,
     row_json,
 )
+from protocol.events import KIND_MAX
 
 HUB_CURSOR = "hub"
 """Name of the delivery cursor the outbox keeps for the hub."""
 
-_KIND = re.compile(r"[a-z][a-z0-9_.:-]{0,39}")  # the hub stores kind in 40 characters
+_KIND = re.compile(rf"[a-z][a-z0-9_.:-]{{0,{KIND_MAX - 1}}}")  # as long as the hub keeps
 MAX_DATA_BYTES = 256 * 1024
 """Largest ``data`` of one record: a batch of records must fit the hub's 1 MiB
 request limit, and a record too big to upload would block the queue forever."""

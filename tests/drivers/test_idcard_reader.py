@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from drivers.errors import CardError, DeviceOffline, DeviceTimeout, ProtocolError
-from drivers.health import DeviceState
 from drivers.idcard import CardReadFailed, IdCardExpired, IdCardReader, ensure_usable
 from drivers.sim.demo_cards import SimCard
 from drivers.sim.idcard_reader import IdCardSimulator
+from protocol.devices import DeviceState
 
 H = bytes.fromhex
 TODAY = date(2026, 11, 22)

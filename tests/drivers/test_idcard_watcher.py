@@ -12,10 +12,10 @@ from typing import Protocol
 import pytest
 
 from drivers.errors import DeviceError, ProtocolError
-from drivers.health import DeviceHealth, DeviceState
 from drivers.idcard import CardReadFailed, IdCard, IdCardWatcher
 from drivers.sim.demo_cards import SimCard
 from drivers.sim.idcard_reader import IdCardSimulator
+from protocol.devices import DeviceHealth, DeviceState
 
 WaitFor = Callable[..., bool]  # the conftest's wait_for fixture
 

@@ -14,7 +14,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from drivers.errors import DeviceError, DeviceOffline, InvalidCode
-from drivers.health import DeviceHealth, DeviceState
 from drivers.scanner import (
     KeyboardWedgeDecoder,
     PaymentCode,
@@ -24,6 +23,7 @@ from drivers.scanner import (
     parse_payment_code,
 )
 from drivers.sim.scanner import ScannerSimulator
+from protocol.devices import DeviceHealth, DeviceState
 
 WaitFor = Callable[..., bool]  # the conftest's wait_for fixture
 

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from drivers.health import DeviceHealth, DeviceState
 from drivers.speech import EspeakCli, NullSpeech, Speech, SpeechService
+from protocol.devices import DeviceHealth, DeviceState
 
 LONG = "请把身份证放在读卡区，听到提示音后取回证件。"  # ~6 s of audio
 OTHER = "您的社保缴费记录查询成功，请核对后打印回单。"

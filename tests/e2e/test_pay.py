@@ -16,11 +16,11 @@ import time
 import pygame
 import pytest
 
-from drivers.health import PaperState
 from drivers.sim.cards import SocialSecurityCardOS
 from kiosk.devices import _citizens
 from kiosk.journal import find_personal_data
 from kiosk.payments import PaymentsApi
+from protocol.devices import PaperState
 from tests.e2e.conftest import Kiosk, MakeKiosk, assert_few_options
 
 WANG_FANG_ID = "410225198511203020"

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pygame
 
-from drivers.health import DeviceState, PaperState
 from drivers.speech import SpeechService
 from drivers.speech.synth import EspeakCli
 from kiosk.journal import find_personal_data
 from kiosk.voice import VoiceGuide
+from protocol.devices import DeviceState, PaperState
 from tests.e2e.conftest import Kiosk, MakeKiosk
 
 ZHANG_XIULAN = "zhang_xiulan"

@@ -27,18 +27,20 @@ from hypothesis import HealthCheck, settings
 from pydantic import BaseModel, ValidationError
 from schemathesis.checks import not_a_server_error
 
-from hub.fleet.health import HeartbeatIn
-from hub.fleet.ingest import AckIn, EnrolIn, EventsIn, JournalBatchIn
+from hub.fleet.ingest import EnrolIn
 from hub.settings import HubSettings
+from protocol.commands import CommandAck
+from protocol.events import EventBatch, JournalBatch
+from protocol.heartbeat import Heartbeat
 from tests.hub.conftest import REPO, build_app
 
 PREFIX = "/api/v1/terminal"
 BODIES: dict[tuple[str, str], type[BaseModel]] = {
     (f"{PREFIX}/enrol", "post"): EnrolIn,
-    (f"{PREFIX}/events", "post"): EventsIn,
-    (f"{PREFIX}/journal", "post"): JournalBatchIn,
-    (f"{PREFIX}/commands/{{command_id}}/ack", "post"): AckIn,
-    (f"{PREFIX}/heartbeat", "post"): HeartbeatIn,
+    (f"{PREFIX}/events", "post"): EventBatch,
+    (f"{PREFIX}/journal", "post"): JournalBatch,
+    (f"{PREFIX}/commands/{{command_id}}/ack", "post"): CommandAck,
+    (f"{PREFIX}/heartbeat", "post"): Heartbeat,
 }
 
 _TMP = tempfile.TemporaryDirectory(prefix="huimin-terminal-fuzz-")

@@ -12,10 +12,11 @@ from typing import Any
 
 import pytest
 
-from drivers.health import DeviceHealth, DeviceState, PaperState
 from kiosk.agent import AgentConfigError, AgentState, FleetAgent
 from kiosk.agent.commands import HOST_KINDS
 from kiosk.journal import Journal, JournalError
+from protocol.commands import CommandArgs, CommandKind, wire_args
+from protocol.devices import DeviceHealth, DeviceState, PaperState
 from tests.kiosk.fake_hub import FakeHub
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -56,9 +57,12 @@ class FakeHost:
             self.screenshots_taken += 1
         return None if self.personal else PNG
 
-    def run_command(self, kind: str, args: dict[str, Any], timeout_s: float) -> tuple[bool, str]:
+    def run_command(
+        self, kind: CommandKind, args: CommandArgs, timeout_s: float
+    ) -> tuple[bool, str]:
         with self.lock:
-            self.commands.append((kind, args, timeout_s))
+            # Recorded as on the wire, to compare with what the hub queued.
+            self.commands.append((kind, wire_args(args), timeout_s))
         if self.hang is not None:
             self.hang.wait(10)
         return True, f"{kind} done"

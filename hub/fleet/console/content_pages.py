@@ -4,7 +4,6 @@ terminals of a place as ``announcement`` / ``reload_catalogue`` commands."""
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
@@ -24,6 +23,15 @@ from hub.fleet.content import (
 )
 from hub.fleet.models import Announcement
 from hub.services.catalogue_store import DEFAULT_PLACE, set_item_enabled
+from protocol.commands import (
+    COMMANDS,
+    AnnouncementArgs,
+    CommandArgs,
+    CommandArgsError,
+    CommandKind,
+    NoArgs,
+    parse_args,
+)
 
 router = APIRouter(tags=["console"], include_in_schema=False)
 
@@ -50,20 +58,17 @@ def content_page(
         place=place,
         place_name=next(p.name for p in places if p.code == place),
         announcements=announcements,
+        # The announcement's argument fields (limits from protocol.commands).
+        announcement_fields={f.name: f for f in COMMANDS[CommandKind.ANNOUNCEMENT].fields},
         now=utcnow(),
     )
 
 
 def _push(
-    conn: Connection, scope: str, kind: str, actor: str, text: str = "", until: str = ""
+    conn: Connection, scope: str, kind: CommandKind, args: CommandArgs, actor: str
 ) -> list[int]:
     pushed = []
     for terminal_id, _path in terminals_in_scope(conn, scope):
-        args: dict[str, object] = {}
-        if kind == "announcement":
-            args = {"text": text}
-            if until:
-                args["until"] = until
         queue_command(conn, terminal_id, kind, args, actor)
         pushed.append(terminal_id)
     return pushed
@@ -74,42 +79,33 @@ def create_announcement(
     request: Request,
     user: OperatorUser,
     db: Db,
-    text: Annotated[str, Form(min_length=1, max_length=500)],
+    text: Annotated[str, Form()],  # checked by the command's schema below
     county: Text60 = "",
     town: Text60 = "",
     village: Text60 = "",
-    until: Annotated[str, Form(max_length=40)] = "",
+    until: Annotated[str, Form()] = "",
 ) -> Response:
     scope = normalise_scope(county, town, village)
-    until_at: datetime | None = None
-    if until.strip():
-        try:
-            until_at = datetime.fromisoformat(until.strip())
-        except ValueError:
-            return see_other(db, "/console/content?err=截止时间格式无效")
+    try:
+        args = parse_args(AnnouncementArgs, {"text": text, "until": until})
+    except CommandArgsError as exc:
+        return see_other(db, f"/console/content?err={exc}")
     announcement = Announcement(
-        text=text.strip(),
+        text=args.text,
         scope=scope,
-        until=until_at,
+        until=args.until,
         created_by=user.username,
         created_at=utcnow(),
     )
     db.add(announcement)
     db.flush()
-    pushed = _push(
-        db.connection(),
-        scope,
-        "announcement",
-        user.username,
-        text.strip(),
-        until_at.isoformat() if until_at else "",
-    )
+    pushed = _push(db.connection(), scope, CommandKind.ANNOUNCEMENT, args, user.username)
     audit.record(
         db.connection(),
         user.username,
         "announcement",
         f"scope:{scope or '全部'}",
-        f"#{announcement.id} {text.strip()[:200]} → {len(pushed)} 台终端",
+        f"#{announcement.id} {args.text[:200]} → {len(pushed)} 台终端",
         "ok",
         client_of(request),
     )
@@ -179,7 +175,7 @@ def switch_catalogue_item(
         return see_other(db, f"/console/content?place={place}&err=未知事项 {service_id}")
     db.flush()
     # Every terminal reloads: the catalogue API applies the place's switches.
-    pushed = _push(db.connection(), "", "reload_catalogue", user.username)
+    pushed = _push(db.connection(), "", CommandKind.RELOAD_CATALOGUE, NoArgs(), user.username)
     audit.record(
         db.connection(),
         user.username,

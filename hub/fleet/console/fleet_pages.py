@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -14,11 +14,19 @@ from sqlalchemy.orm import Session
 from hub.fleet import alerts as alert_logic
 from hub.fleet import audit
 from hub.fleet.clock import utcnow
-from hub.fleet.commands import COMMAND_LABELS, CommandArgsError, queue_command, validate_args
+from hub.fleet.commands import queue_command
 from hub.fleet.console.security import Db, OperatorUser, RowId, Viewer, client_of
 from hub.fleet.console.views import render, see_other
 from hub.fleet.health import STATUS_LABELS, terminal_status
 from hub.fleet.models import Alert, Command, HealthRecord, Screenshot, Terminal, TerminalEvent
+from protocol.commands import (
+    COMMANDS,
+    CommandArgsError,
+    command_kind,
+    parse_command_args,
+    wire_args,
+)
+from protocol.events import EventKind
 
 router = APIRouter(tags=["console"], include_in_schema=False)
 
@@ -242,7 +250,7 @@ def _detail_context(request: Request, db: Session, terminal_id: RowId) -> dict[s
         for d in db.execute(
             select(TerminalEvent.data_json).where(
                 TerminalEvent.terminal_id == terminal_id,
-                TerminalEvent.kind == "session_summary",
+                TerminalEvent.kind == EventKind.SESSION_SUMMARY,
                 TerminalEvent.at >= since,
             )
         ).scalars()
@@ -255,7 +263,7 @@ def _detail_context(request: Request, db: Session, terminal_id: RowId) -> dict[s
             .select_from(TerminalEvent)
             .where(
                 TerminalEvent.terminal_id == terminal_id,
-                TerminalEvent.kind == "call_staff",
+                TerminalEvent.kind == EventKind.CALL_STAFF,
                 TerminalEvent.at >= since,
             )
         ).scalar_one(),
@@ -274,7 +282,9 @@ def _detail_context(request: Request, db: Session, terminal_id: RowId) -> dict[s
         "commands": commands,
         "shot_at": shot_at,
         "sessions": sessions,
-        "command_kinds": COMMAND_LABELS,
+        # Kinds, labels and argument ranges come from the schemas (protocol.commands):
+        # the form offers exactly what the hub and the kiosk accept.
+        "command_specs": list(COMMANDS.values()),
         "hardware": json.loads(terminal.hardware_json or "{}"),
     }
 
@@ -299,6 +309,15 @@ def terminal_screenshot(terminal_id: RowId, user: Viewer, db: Db) -> Response:
     return Response(png, media_type="image/png", headers={"Cache-Control": "no-store"})
 
 
+_ARGUMENT_NAMES = frozenset(f.name for spec in COMMANDS.values() for f in spec.fields)
+
+
+async def _command_fields(request: Request) -> dict[str, str]:
+    """The submitted values of the command arguments (any kind's), as text."""
+    form = await request.form()
+    return {name: value for name in _ARGUMENT_NAMES if isinstance(value := form.get(name), str)}
+
+
 @router.post("/terminals/{terminal_id}/commands")
 def send_command(
     request: Request,
@@ -306,18 +325,15 @@ def send_command(
     user: OperatorUser,
     db: Db,
     kind: Annotated[str, Form(max_length=30)],
-    message: Annotated[str, Form(max_length=400)] = "",
-    text: Annotated[str, Form(max_length=1000)] = "",
-    until: Annotated[str, Form(max_length=40)] = "",
-    step: Annotated[str, Form(max_length=10)] = "0",
+    fields: Annotated[dict[str, str], Depends(_command_fields)],
 ) -> Response:
     terminal = _terminal_or_404(db, terminal_id)
     target = f"terminal:{terminal_id}"
     if terminal.revoked_at is not None:
         raise HTTPException(409, detail="终端已注销")
     try:
-        raw: dict[str, Any] = {"message": message, "text": text, "until": until, "step": step}
-        args = validate_args(kind, raw)
+        command = command_kind(kind)
+        args = parse_command_args(command, fields)
     except CommandArgsError as exc:
         audit.record(
             db.connection(),
@@ -330,17 +346,17 @@ def send_command(
         )
         db.commit()
         return see_other(db, f"/console/terminals/{terminal_id}?err={exc}")
-    command_id = queue_command(db.connection(), terminal_id, kind, args, user.username)
+    command_id = queue_command(db.connection(), terminal_id, command, args, user.username)
     audit.record(
         db.connection(),
         user.username,
         "command",
         target,
-        f"{kind} #{command_id} {json.dumps(args, ensure_ascii=False)}",
+        f"{kind} #{command_id} {json.dumps(wire_args(args), ensure_ascii=False)}",
         "ok",
         client_of(request),
     )
     db.commit()
     request.app.state.fleet.bus.notify(terminal_id)
-    label = COMMAND_LABELS[kind]
+    label = COMMANDS[command].label
     return see_other(db, f"/console/terminals/{terminal_id}?msg=已下发：{label}")

@@ -14,9 +14,11 @@ from sqlalchemy.orm import Session
 from hub.fleet.alerts import ALERT_LABELS
 from hub.fleet.audit import ACTION_LABELS
 from hub.fleet.clock import utcnow
-from hub.fleet.commands import COMMAND_LABELS, STATE_LABELS
+from hub.fleet.commands import STATE_LABELS
 from hub.fleet.console.security import ROLE_LABELS, ConsoleUser
 from hub.fleet.health import DEVICE_STATE_LABELS, PAPER_LABELS, STATUS_LABELS
+from protocol.commands import COMMANDS
+from protocol.events import EventKind
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
@@ -51,15 +53,18 @@ def make_templates() -> Jinja2Templates:
         DEVICE_STATE_LABELS=DEVICE_STATE_LABELS,
         ALERT_LABELS=ALERT_LABELS,
         ACTION_LABELS=ACTION_LABELS,
-        COMMAND_LABELS=COMMAND_LABELS,
+        COMMAND_LABELS={kind.value: spec.label for kind, spec in COMMANDS.items()},
         COMMAND_STATE_LABELS=STATE_LABELS,
         ROLE_LABELS=ROLE_LABELS,
         EVENT_LABELS={
-            "call_staff": "呼叫工作人员",
-            "session_summary": "服务会话结束",
-            "journal_integrity": "流水校验",
-            "device_fault": "设备故障",
-            "disk_full": "磁盘已满",
+            EventKind.CALL_STAFF: "呼叫工作人员",
+            EventKind.SESSION_SUMMARY: "服务会话结束",
+            EventKind.JOURNAL_INTEGRITY: "流水校验",
+            EventKind.JOURNAL_ERROR: "流水写入失败",
+            EventKind.DISK_FULL: "磁盘已满",
+            EventKind.OUT_OF_SERVICE: "暂停服务",
+            EventKind.APP_ERROR: "程序错误",
+            "device_fault": "设备故障",  # a journal record kind, labelled should a terminal send it
         },
     )
     return templates

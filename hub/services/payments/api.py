@@ -19,7 +19,7 @@ from hub.services.payments.sandbox import SandboxPaymentProvider
 from hub.services.payments.service import MAX_PAYERS, OrderRequest
 from hub.services.payments.views import OrderOut, QuoteOut
 from hub.services.schemas import IdNumber
-from kiosk.i18n import N_
+from protocol.i18n import N_
 
 router = APIRouter(route_class=ServiceRoute, prefix="/payments", tags=["payments"])
 sandbox_router = APIRouter(route_class=ServiceRoute, prefix="/payments", tags=["payments"])

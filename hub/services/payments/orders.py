@@ -15,7 +15,7 @@ from hub.services.clock import Clock, db_time
 from hub.services.errors import NotFound
 from hub.services.payments.models import PaymentEventRow, PaymentOrderRow
 from hub.services.payments.views import FINAL_STATUSES
-from kiosk.i18n import N_
+from protocol.i18n import N_
 
 
 class OrderStore:

@@ -48,7 +48,7 @@ from hub.services.payments.provider import (
 )
 from hub.services.payments.views import FINAL_STATUSES, OrderOut, QuoteOut, QuotePerson, order_view
 from hub.services.provider import CitizenProvider, Person
-from kiosk.i18n import N_
+from protocol.i18n import N_
 
 MICROPAY_WINDOW = timedelta(seconds=45)  # WeChat: stop querying within about 45 s, then reverse
 NATIVE_WINDOW = timedelta(minutes=5)  # the QR's life; also the provider's minimum close age

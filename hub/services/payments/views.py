@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 from hub.services.clock import from_db, local_text
 from hub.services.payments.models import PaymentOrderRow
 from hub.services.printable import Printable, lines, yuan
-from kiosk.i18n import N_
+from protocol.i18n import N_
 
 FINAL_STATUSES = frozenset({"PAID", "CLOSED", "REVOKED", "REFUNDED", "FAILED"})
 OrderStatus = Literal[

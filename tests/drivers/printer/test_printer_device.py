@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from drivers.errors import DeviceError, DeviceOffline, PaperOut
-from drivers.health import DeviceState, PaperState
 from drivers.printer import (
     CoverOpen,
     PrinterNotFound,
@@ -23,6 +22,7 @@ from drivers.printer import (
 )
 from drivers.sim.escpos_decode import decode
 from drivers.sim.printer import VirtualPrinter
+from protocol.devices import DeviceState, PaperState
 
 STATUS_QUERIES = b"\x10\x04\x01\x10\x04\x02\x10\x04\x04"
 

@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 
-from drivers.health import DeviceHealth, DeviceState
 from drivers.sim.vpcd_card import load_citizen
 from drivers.smartcard import (
     BankCard,
@@ -23,6 +22,7 @@ from drivers.smartcard import (
     SmartCardReader,
     UnreadableReason,
 )
+from protocol.devices import DeviceHealth, DeviceState
 
 pytestmark = pytest.mark.pcsc
 READER = "Virtual PCD 00 00"  # vpcd slot 0, TCP 35963 (the only one these tests use)

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from drivers.errors import DeviceError
-from drivers.health import DeviceHealth, DeviceState
 from drivers.sim.cards import BankCardOS, SocialSecurityCardOS, UnknownCardOS
 from drivers.smartcard import (
     CardKind,
@@ -24,6 +23,7 @@ from drivers.smartcard import (
     SmartCardReader,
     UnreadableReason,
 )
+from protocol.devices import DeviceHealth, DeviceState
 
 CITIZENS = json.loads(
     (Path(__file__).resolve().parents[3] / "config/demo/citizens.json").read_text("utf-8")
