@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from kiosk.i18n import N_
-from screens.base import Option, Screen
+from kiosk.ui import Option, Screen
 
 QUERIES: tuple[tuple[str, str], ...] = (
     ("contributions", N_("社保缴费记录")),
@@ -32,10 +32,10 @@ class QueryMenuScreen(Screen):
             self.ctx.session.service_id = f"query.{kind}"
             if kind == "applications":
                 # By acceptance number typed on the keypad, or all of the person's.
-                self.ctx.go("progress")
+                self.ctx.nav.go("progress")
             elif self.ctx.session.identity is None:
-                self.ctx.go("identify", then="query_result", kind=kind)
+                self.ctx.nav.go("identify", then="query_result", kind=kind)
             else:
-                self.ctx.go("query_result", kind=kind)
+                self.ctx.nav.go("query_result", kind=kind)
 
         return choose
