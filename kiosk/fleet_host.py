@@ -56,12 +56,12 @@ class FleetHost:
             "devices": self.devices.health_snapshot(),
             "screen": app.screen.name,
             "session_state": app.session.state.value,
-            "maintenance": app.maintenance_message is not None,
+            "maintenance": app.service.maintenance_message is not None,
             "journal_backlog": self.journal_backlog(),
         }
 
     def personal_data_on_screen(self) -> bool:
-        return self.app.personal_data_on_screen()
+        return self.app.nav.personal_data_on_screen()
 
     # --- work on the UI thread -----------------------------------------------------------------
 
@@ -86,7 +86,7 @@ class FleetHost:
 
     def take_screenshot(self) -> bytes | None:
         def grab() -> bytes | None:
-            if self.app.personal_data_on_screen():
+            if self.app.nav.personal_data_on_screen():
                 return None  # never upload someone's data; the agent retries later
             self.app.draw()
             buf = io.BytesIO()
@@ -104,10 +104,10 @@ class FleetHost:
                 return True, "restarting"
             if kind == "maintenance_on":
                 message = str(args.get("message") or "")
-                self._on_ui(lambda: app.set_maintenance(message or "设备维护中"), timeout_s)
+                self._on_ui(lambda: app.service.set_maintenance(message or "设备维护中"), timeout_s)
                 return True, "maintenance on"
             if kind == "maintenance_off":
-                self._on_ui(lambda: app.set_maintenance(None), timeout_s)
+                self._on_ui(lambda: app.service.set_maintenance(None), timeout_s)
                 return True, "maintenance off"
             if kind == "test_print":
                 self.devices.print_test_page()
@@ -118,15 +118,15 @@ class FleetHost:
                 # Screens ask the hub on every visit; the offline copy is refreshed now
                 # (this runs on an agent thread, so the fetches do not block the UI).
                 kept = app.gateway.keep_guides_offline()
-                self._on_ui(app.refresh_all, timeout_s)
+                self._on_ui(app.nav.refresh_all, timeout_s)
                 return True, f"catalogue reloaded; {kept} guides kept for offline use"
             if kind == "announcement":
                 text = str(args.get("text") or "").strip()
-                self._on_ui(lambda: app.set_announcement(text or None), timeout_s)
+                self._on_ui(lambda: app.service.set_announcement(text or None), timeout_s)
                 return True, "announcement shown" if text else "announcement cleared"
             if kind == "set_volume":
                 step = int(args.get("step", 2))
-                self._on_ui(lambda: app.set_default_volume(step), timeout_s)
+                self._on_ui(lambda: app.modes.set_default_volume(step), timeout_s)
                 return True, f"volume step {step}"
         except DeviceError as exc:
             return False, exc.detail or type(exc).__name__
