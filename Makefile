@@ -1,6 +1,7 @@
 # Huimin: two commands do all the set-up (see README):
 #   make demo   the kiosk in a window with simulated devices and the embedded hub
 #   make test   lint, type check and the whole test suite
+#   make audit  the accessibility audit (python -m tools.audit; the suite runs it too)
 # Both install what is missing first (scripts/setup.sh).
 
 PY := .venv/bin/python
@@ -8,7 +9,7 @@ HEADLESS ?= 0
 WINDOW ?= 1280x800
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: setup demo test lint bench hub clean
+.PHONY: setup demo test lint audit bench hub clean
 
 setup:
 	@bash scripts/setup.sh
@@ -26,6 +27,9 @@ lint: setup
 
 test: lint
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+audit: setup
+	$(PY) -m tools.audit
 
 bench: setup
 	$(PY) -m bench

@@ -72,8 +72,9 @@ def main(argv: list[str] | None = None) -> int:
     from kiosk.runtime import Terminal  # after validation: it imports pygame
     from kiosk.ui.fonts import FontMissing
     from kiosk.watchdog import Watchdog
+    from screens import SCREENS  # the entry point wires the screens into the terminal
 
-    terminal = Terminal(config, window=args.windowed, config_path=args.config)
+    terminal = Terminal(config, screens=SCREENS, window=args.windowed, config_path=args.config)
     try:
         app = terminal.build()
     except FontMissing as exc:

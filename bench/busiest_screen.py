@@ -41,27 +41,28 @@ def run(quick: bool) -> list[Figure]:
         import pygame
 
         from screens import REGISTRY
-        from tests.app.harness import make_app, place_card, press, settle
+        from tools.headless import Harness, canary_identity
 
-        app = make_app(size=(1920, 1080))
-        press(app, pygame.K_RETURN)
-        place_card(app)
-        app.set_modes(elder=True)
+        h = Harness(window=(1920, 1080), held_tasks=False)
+        app = h.app
+        h.press(pygame.K_RETURN)
+        h.place_card(canary_identity())
+        app.modes.set(elder=True)
         per_screen: dict[str, list[float]] = {}
         failed: list[str] = []
         for name, cls in sorted(REGISTRY.items()):
             try:
                 if name != "attract":
-                    app.stack.append(cls(app, **cls.preview))
+                    app.nav.stack.append(cls(app.ctx, **cls.preview))
                     app.screen.on_enter()
-                    settle(app)
+                    h.settle()
                 per_screen[name] = _redraws(app, repeats)
             except Exception as exc:
                 failed.append(f"{name} ({type(exc).__name__})")
             finally:
-                if name != "attract" and app.stack:
-                    app.stack.pop()
-        app.tasks.shutdown()
+                if name != "attract" and app.nav.stack:
+                    app.nav.stack.pop()
+        h.close()
     busiest = max(per_screen, key=lambda s: statistics.median(per_screen[s]))
     ranked = sorted(per_screen, key=lambda s: -statistics.median(per_screen[s]))[:3]
     note = (

@@ -60,11 +60,12 @@ def _css(color: tuple[int, int, int]) -> str:
 def attract_page() -> str:
     """The attract screen as HTML: every text and button where the terminal draws it."""
     os.environ["SDL_VIDEODRIVER"] = "dummy"
-    from tests.app.harness import make_app
+    from tools.headless import Harness
 
-    app = make_app(size=(1920, 1080))
+    h = Harness(window=(1920, 1080), held_tasks=False)
+    app = h.app
     app.draw()
-    screen, theme = app.screen, app.theme
+    screen, theme = app.screen, app.modes.theme
     p = theme.palette
     parts: list[str] = []
 
@@ -96,7 +97,7 @@ def attract_page() -> str:
             f"background:{_css(bg)};color:{_css(fg)};font-size:{theme.body_px}px;"
             f'border-color:{_css(p.border)}">{html.escape(label)}</div>'
         )
-    app.tasks.shutdown()
+    h.close()
     return (
         '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
         "<title>惠民自助服务终端</title><style>"

@@ -394,3 +394,28 @@ def kiosk_config(workdir: Path, hub_url: str, *, speech_cache: Path | None = Non
         encoding="utf-8",
     )
     return path
+
+
+@contextlib.contextmanager
+def live_kiosk(*, speech: Any = None) -> Iterator[Any]:
+    """The real terminal in this process (``tools.headless.Harness`` live: built as
+    ``main.py`` builds it) under the bench's Xvfb, against the bench's hub, with
+    simulated devices and real speech unless ``speech`` is given; every flip is timed
+    (``harness.frames``). Closed on exit."""
+    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+    os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+    os.environ.pop("SDL_VIDEODRIVER", None)
+    with (
+        shared_display() as display,
+        shared_hub() as hub_url,
+        tempfile.TemporaryDirectory(prefix="huimin-bench-live-") as tmp,
+    ):
+        os.environ["DISPLAY"] = display
+        from kiosk.config import load_config
+        from tools.headless import Harness
+
+        harness = Harness(load_config(kiosk_config(Path(tmp), hub_url)), live=True, speech=speech)
+        try:
+            yield harness
+        finally:
+            harness.close()

@@ -15,8 +15,7 @@ from __future__ import annotations
 
 import time
 
-from bench.common import Figure, bench_main, figure
-from bench.live import live_terminal, run_loop
+from bench.common import Figure, bench_main, figure, live_kiosk
 
 TARGET_S = 0.5
 
@@ -24,8 +23,8 @@ TARGET_S = 0.5
 def run(quick: bool) -> list[Figure]:
     runs = 3 if quick else 10
     samples: list[float] = []
-    with live_terminal() as (terminal, app, frames):
-        devices = terminal.devices
+    with live_kiosk() as h:
+        app, frames, devices = h.app, h.frames, h.devices
         assert devices is not None and devices.sim_idcard is not None
         from datetime import date
 
@@ -40,9 +39,9 @@ def run(quick: bool) -> list[Figure]:
             except CardError:
                 continue
             cards.append(card)
-        run_loop(app, lambda: devices.health["idcard"].usable, max_s=10)
+        h.run_loop(lambda: devices.health["idcard"].usable, max_s=10)
         for n in range(runs):
-            run_loop(app, lambda: False, max_s=0.2 + (n % 4) * 0.1)  # any poll phase
+            h.run_loop(lambda: False, max_s=0.2 + (n % 4) * 0.1)  # any poll phase
             seen: list[float] = []
 
             def on_frame(at: float, seen: list[float] = seen) -> None:
@@ -52,13 +51,13 @@ def run(quick: bool) -> list[Figure]:
             frames.hook = on_frame
             placed = time.perf_counter()
             devices.sim_idcard.place(cards[n % len(cards)])
-            if not run_loop(app, seen.__len__, max_s=5):
+            if not h.run_loop(seen.__len__, max_s=5):
                 raise RuntimeError("the card was not read within 5 s")
             samples.append(seen[0] - placed)
             frames.hook = None
             devices.sim_idcard.remove()
-            app.end_session(completed=False)
-            run_loop(app, lambda: False, max_s=0.9)  # the watcher sees the card lifted
+            app.lifecycle.end(completed=False)
+            h.run_loop(lambda: False, max_s=0.9)  # the watcher sees the card lifted
     return [
         figure(
             "idcard_to_screen",

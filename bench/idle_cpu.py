@@ -15,8 +15,7 @@ import threading
 import time
 from pathlib import Path
 
-from bench.common import Figure, bench_main, figure
-from bench.live import live_terminal, run_loop
+from bench.common import Figure, bench_main, figure, live_kiosk
 
 TARGET_PCT = 0.5
 SETTLE_S = 5.0  # speech prewarm, enrolment and device start-up are not idle
@@ -46,12 +45,13 @@ def _threads() -> dict[str, float]:
 def run(quick: bool) -> list[Figure]:
     window_s = 4.0 if quick else 20.0
     samples, frames_per_window = [], []
-    with live_terminal() as (_terminal, app, frames):
-        run_loop(app, lambda: False, max_s=2.0 if quick else SETTLE_S)
+    with live_kiosk() as h:
+        app, frames = h.app, h.frames
+        h.run_loop(lambda: False, max_s=2.0 if quick else SETTLE_S)
         threads_before, wall_before = _threads(), time.monotonic()
         for _ in range(3):
             frames_before, cpu0, t0 = frames.count, _cpu_s(), time.monotonic()
-            run_loop(app, lambda: False, max_s=window_s)
+            h.run_loop(lambda: False, max_s=window_s)
             cpu, wall = _cpu_s() - cpu0, time.monotonic() - t0
             samples.append(100 * cpu / wall)
             frames_per_window.append(frames.count - frames_before)

@@ -21,11 +21,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from bench.common import Figure, bench_main, percentile
-from bench.live import FrameClock, live_terminal, run_loop
+from bench.common import Figure, bench_main, live_kiosk, percentile
 
 if TYPE_CHECKING:
     from kiosk.app import App
+    from tools.headless import FrameClock, Harness
 
 P50_TARGET_MS = 16.0
 P99_TARGET_MS = 50.0
@@ -110,7 +110,7 @@ class Person:
             return screen.name, pg.event.Event(pg.MOUSEBUTTONUP, button=1, pos=pos, touch=True)
         if not app.session.serving:
             return screen.name, self._key(pg.K_RETURN)
-        if len(app.stack) > 5:
+        if len(app.nav.stack) > 5:
             return screen.name, self._key(pg.K_HOME)
         roll = rng.random()
         if roll < 0.45:
@@ -135,11 +135,11 @@ class Person:
         return screen.name, self._key(pg.K_F4)  # high contrast on/off
 
 
-def measure(app: App, frames: FrameClock, inputs: int, seed: int) -> Person:
-    person = Person(app, frames, inputs, seed)
+def measure(h: Harness, inputs: int, seed: int) -> Person:
+    person = Person(h.app, h.frames, inputs, seed)
     thread = threading.Thread(target=person.run, name="bench-person", daemon=True)
     thread.start()
-    if not run_loop(app, lambda: person.finished, max_s=inputs * 1.5 + 30):
+    if not h.run_loop(lambda: person.finished, max_s=inputs * 1.5 + 30):
         raise RuntimeError("the input run did not finish")
     thread.join(5)
     if person.error is not None:
@@ -153,10 +153,10 @@ def run(quick: bool) -> list[Figure]:
     screens: Counter[str] = Counter()
     worst: dict[str, list[float]] = {}
     lost = 0
-    with live_terminal() as (_terminal, app, frames):
-        run_loop(app, lambda: False, max_s=1.0)  # let devices and the agent come up
+    with live_kiosk() as h:
+        h.run_loop(lambda: False, max_s=1.0)  # let devices and the agent come up
         for n in range(runs):
-            person = measure(app, frames, per_run, seed=n)
+            person = measure(h, per_run, seed=n)
             if not person.latencies:
                 raise RuntimeError("no input produced a frame")
             per_run_p50.append(percentile(person.latencies, 50))

@@ -37,7 +37,7 @@ def main() -> int:
 
     def draw(self: Any) -> None:
         original(self)
-        if self.frames != 1:
+        if self.display.frames != 1:
             return
         first: dict[str, Any] = {
             "first_flip": time.perf_counter(),

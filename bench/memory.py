@@ -11,8 +11,7 @@ Target: ≤ 90 MiB. ``python -m bench.memory [--quick]`` (100 sessions)
 
 from __future__ import annotations
 
-from bench.common import Figure, bench_main
-from bench.live import live_terminal, run_loop, wait_settled
+from bench.common import Figure, bench_main, live_kiosk
 from bench.sessions import Visitor, demo_identities, pss_kib, read_fds
 
 TARGET_MIB = 90.0
@@ -22,11 +21,11 @@ def run(quick: bool) -> list[Figure]:
     sessions = 100 if quick else 1000
     checkpoints = {sessions * k // 4 for k in range(1, 5)}
     pss: dict[int, float] = {}
-    with live_terminal() as (_terminal, app, _frames):
-        run_loop(app, lambda: False, max_s=2.0)  # devices, speech and the agent come up
+    with live_kiosk() as h:
+        h.run_loop(lambda: False, max_s=2.0)  # devices, speech and the agent come up
         start_mib = pss_kib() / 1024
         fds_start = read_fds()
-        visitor = Visitor(app, demo_identities(), wait_settled)
+        visitor = Visitor(h.app, demo_identities(), h.settle)
         while visitor.sessions < sessions:
             visitor.visit()
             if visitor.sessions in checkpoints:

@@ -39,13 +39,13 @@ def demo_identities() -> list[Identity]:
 
 
 class Visitor:
-    """Plays sessions into ``app``; ``settle`` steps the app until its work is done."""
+    """Plays sessions into ``app``; ``settle()`` steps the app until its work is done."""
 
     def __init__(
         self,
         app: App,
         identities: list[Identity],
-        settle: Callable[[App], None],
+        settle: Callable[[], None],
         advance: Callable[[float], None] | None = None,
     ) -> None:
         import pygame
@@ -62,7 +62,7 @@ class Visitor:
         self.pg.event.post(
             self.pg.event.Event(self.pg.KEYDOWN, key=key, mod=0, unicode="", scancode=0)
         )
-        self.settle(self.app)
+        self.settle()
 
     def option(self, name: str) -> bool:
         for key, opt in self.app.screen.numbered_options():
@@ -80,8 +80,8 @@ class Visitor:
         if self.option("query") and self.option("contributions"):
             source = self.identities[n % len(self.identities)]
             identity = _copy(source)
-            app.ui.post(app.on_identity, identity)
-            self.settle(app)
+            app.ui.post(app.events.on_identity, identity)
+            self.settle()
         if n % 10 == 3:
             self.key(self.pg.K_F4)  # high contrast: every screen re-laid out
         if self.advance is not None and n % 5 == 4:
@@ -103,7 +103,7 @@ class Visitor:
                 self.timeouts += 1
                 return
             self.advance(10.0)
-            self.settle(self.app)
+            self.settle()
 
 
 def _copy(identity: Identity) -> Identity:

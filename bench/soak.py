@@ -4,7 +4,7 @@ The real App (screens, session, text cache, task runner, voice guidance,
 journal on SQLite) on SDL's dummy video driver, with a fast-forwarded clock
 (the App's ``clock``): every fifth person walks away and the inactivity
 warning and timeout end the session; the others go back out by Esc. The hub
-and devices are the app tests' fakes (tests/app/harness.py), answering at
+and devices are the headless kiosk's fakes (tools/headless), answering at
 once, so the soak runs as fast as the app can. Each session is a keypad
 journey from bench/sessions.py.
 
@@ -99,25 +99,22 @@ def soak(sessions: int, checkpoints: int = 10) -> SoakReport:
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
     import threading
 
-    from bench.live import wait_settled
     from bench.sessions import Visitor, demo_identities, read_fds
     from kiosk.journal import Journal
     from kiosk.recording import Recorder
-    from tests.app.harness import make_app
+    from tools.headless import Harness
 
     warmup = max(1, sessions // 10)
     marks = sorted({warmup} | {sessions * k // checkpoints for k in range(1, checkpoints + 1)})
     with tempfile.TemporaryDirectory(prefix="huimin-soak-") as tmp:
-        app = make_app(size=(1280, 800))
         journal = Journal(Path(tmp) / "journal.sqlite", 512, 183)
-        app.recorder = Recorder(journal)
-        clock = app.clock
-        visitor = Visitor(app, demo_identities(), wait_settled, advance=clock.advance)  # type: ignore[attr-defined]
+        h = Harness(window=(1280, 800), recorder=Recorder(journal), held_tasks=False)
+        visitor = Visitor(h.app, demo_identities(), h.settle, advance=h.advance)
         report = SoakReport(sessions=sessions, warmup=warmup, seconds=0.0, timeouts=0)
         started = time.monotonic()
         try:
             while visitor.sessions < sessions:
-                clock.advance(30.0)  # type: ignore[attr-defined]  # the next person comes later
+                h.advance(30.0)  # the next person comes later
                 visitor.visit()
                 if visitor.sessions in marks:
                     gc.collect()
@@ -128,7 +125,7 @@ def soak(sessions: int, checkpoints: int = 10) -> SoakReport:
         finally:
             report.seconds = time.monotonic() - started
             report.timeouts = visitor.timeouts
-            app.tasks.shutdown()
+            h.close()
             journal.close()
     return report
 

@@ -69,12 +69,12 @@ class FleetHost:
             "devices": self.devices.health_snapshot(),
             "screen": app.screen.name,
             "session_state": app.session.state.value,
-            "maintenance": app.maintenance_message is not None,
+            "maintenance": app.service.maintenance_message is not None,
             "journal_backlog": self.journal_backlog(),
         }
 
     def personal_data_on_screen(self) -> bool:
-        return self.app.personal_data_on_screen()
+        return self.app.nav.personal_data_on_screen()
 
     # --- work on the UI thread -----------------------------------------------------------------
 
@@ -99,7 +99,7 @@ class FleetHost:
 
     def take_screenshot(self) -> bytes | None:
         def grab() -> bytes | None:
-            if self.app.personal_data_on_screen():
+            if self.app.nav.personal_data_on_screen():
                 return None  # never upload someone's data; the agent retries later
             self.app.draw()
             buf = io.BytesIO()
@@ -144,12 +144,12 @@ class FleetHost:
 
     def _maintenance_on(self, args: MaintenanceArgs, timeout_s: float) -> tuple[bool, str]:
         app = self.app
-        self._on_ui(lambda: app.set_maintenance(args.message), timeout_s)
+        self._on_ui(lambda: app.service.set_maintenance(args.message), timeout_s)
         return True, "maintenance on"
 
     def _maintenance_off(self, args: NoArgs, timeout_s: float) -> tuple[bool, str]:
         app = self.app
-        self._on_ui(lambda: app.set_maintenance(None), timeout_s)
+        self._on_ui(lambda: app.service.set_maintenance(None), timeout_s)
         return True, "maintenance off"
 
     def _test_print(self, args: NoArgs, timeout_s: float) -> tuple[bool, str]:
@@ -161,19 +161,19 @@ class FleetHost:
         # (this runs on an agent thread, so the fetches do not block the UI).
         app = self.app
         kept = app.gateway.keep_guides_offline()
-        self._on_ui(app.refresh_all, timeout_s)
+        self._on_ui(app.nav.refresh_all, timeout_s)
         return True, f"catalogue reloaded; {kept} guides kept for offline use"
 
     def _announcement(self, args: AnnouncementArgs, timeout_s: float) -> tuple[bool, str]:
         app = self.app
-        self._on_ui(lambda: app.set_announcement(args.text), timeout_s)
+        self._on_ui(lambda: app.service.set_announcement(args.text), timeout_s)
         return True, "announcement shown"
 
     def _set_volume(self, args: VolumeArgs, timeout_s: float) -> tuple[bool, str]:
         # The one place the level operators give (1…VOLUME_LEVELS, as people hear
         # it: "音量3") becomes the voice guide's 0-based step.
         app = self.app
-        self._on_ui(lambda: app.set_default_volume(args.step - 1), timeout_s)
+        self._on_ui(lambda: app.modes.set_default_volume(args.step - 1), timeout_s)
         return True, f"default volume {args.step} of {VOLUME_LEVELS}"
 
     def _reload_config(self, args: NoArgs, timeout_s: float) -> tuple[bool, str]:

@@ -32,11 +32,11 @@ from kiosk.payments import start_recovery
 from kiosk.recording import Recorder
 from kiosk.services import HubClient, HubError, HubUnavailable, ServiceGateway
 from kiosk.tasks import TaskRunner
+from kiosk.ui import ScreenSet
 from kiosk.ui.pacing import wake
 from kiosk.ui.text import TextRenderer
 from kiosk.voice import VoiceGuide
 from protocol.events import EventKind
-from screens import fixed_prompts
 
 log = logging.getLogger(__name__)
 
@@ -122,17 +122,20 @@ def _port_free(port: int) -> bool:
 
 
 class Terminal:
-    """Everything one kiosk runs, built from its config."""
+    """Everything one kiosk runs, built from its config, showing ``screens`` (the
+    entry point hands them in: ``kiosk/`` never imports ``screens/``)."""
 
     def __init__(
         self,
         config: KioskConfig,
         *,
+        screens: ScreenSet,
         window: tuple[int, int] | None = None,
         speech: Speech | None = None,
         config_path: Path | None = None,
     ) -> None:
         self.config = config
+        self.screens = screens
         self.window = window
         self._closers: list[Callable[[], None]] = []
         self._speech_override = speech
@@ -197,6 +200,7 @@ class Terminal:
         recorder = Recorder(journal)
         app = App(
             config=cfg,
+            screens=self.screens,
             surface=surface,
             tr=tr,
             text=text,
@@ -209,7 +213,7 @@ class Terminal:
         )
         self.app = app
         app.draw()
-        recorder.on_journal_failure = lambda message: ui.post(app.journal_failed, message)
+        recorder.on_journal_failure = lambda message: ui.post(app.service.journal_failed, message)
         # python-escpos parses its capabilities YAML at import (~150 ms) unless it
         # finds its pickle, which it keeps in a new temporary directory per process
         # by default: a fresh parse on every start and a /tmp directory left behind.
@@ -221,12 +225,12 @@ class Terminal:
             # Orders a crash left open end now, not only by the hub's sweep (DESIGN §6).
             self._closers.append(start_recovery(gateway, journal.records, recorder.record))
         else:
-            app.journal_failed(JournalError.user_message)
-        devices.start(app)
+            app.service.journal_failed(JournalError.user_message)
+        devices.start(app.events)
         self._closers.append(devices.stop)
         speech.start()
         self._closers.append(speech.close)
-        speech.prewarm(fixed_prompts(tr))
+        speech.prewarm(self.screens.fixed_prompts(tr))
         self._start_agent(base_url, app, devices, journal, recorder)
         return app
 

@@ -5,7 +5,7 @@ tall (CJK glyph height), primary targets at least 20 mm and none below
 16 mm, gaps at least 4 mm, line spacing at least 1.3x. Contrast of body
 text is at least 7:1 in 长辈 mode and 4.5:1 everywhere; both themes below
 meet 7:1 for every text colour on the surface it is drawn on (checked by
-``python -m kiosk.audit`` from rendered pixels).
+``python -m tools.audit`` from rendered pixels).
 """
 
 from __future__ import annotations

@@ -1,12 +1,13 @@
 """One module per screen; :data:`REGISTRY` maps screen names to classes.
 
-The app creates screens by name (``ctx.go("identify", then=...)``), so
+The app creates screens by name (``ctx.nav.go("identify", then=...)``), so
 screens never import each other's classes to navigate.
 """
 
 from __future__ import annotations
 
 from kiosk.i18n import Translator
+from kiosk.ui import Screen, ScreenSet
 from screens.apply_allowance import AllowanceCheckScreen, ApplyAccountScreen
 from screens.apply_common import (
     ApplyConfirmScreen,
@@ -17,7 +18,6 @@ from screens.apply_common import (
 )
 from screens.apply_pension import ApplyGradeScreen
 from screens.attract import AttractScreen
-from screens.base import Screen
 from screens.catalog import ApplyMenuScreen, CatalogItemsScreen
 from screens.certificate import CertificateScreen
 from screens.consent import ConsentScreen
@@ -96,3 +96,10 @@ def fixed_prompts(tr: Translator) -> list[str]:
         if cls.instruction:
             prompts.add(tr(cls.instruction))
     return sorted(p for p in prompts if p)
+
+
+# The first journey (home → 查询 → rating → thanks) and help: their whole speech,
+# options with their keys included, is synthesised at start so it begins at once.
+PREWARMED = ("home", "query_menu", "rate", "thanks", "help")
+
+SCREENS = ScreenSet(REGISTRY, fixed_prompts, prewarm=PREWARMED)

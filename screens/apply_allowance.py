@@ -13,11 +13,11 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 from kiosk.i18n import N_
+from kiosk.ui import Option, Screen, ScreenContext
 from kiosk.ui.blocks import Block, Paragraph
 from protocol.services import QueryKind, query_path
 from screens import previews
 from screens.apply_common import ApplicationDraft, ApplyScreen, go_next
-from screens.base import Option, Screen, ScreenContext
 from screens.common import LoadingScreen
 
 MIN_AGE = 80
@@ -41,9 +41,9 @@ class AllowanceCheckScreen(Screen):
 
     def on_enter(self) -> None:
         identity = self.ctx.session.identity
-        age = identity.age(self.ctx.today()) if identity is not None else None
+        age = identity.age(self.ctx.clock.today()) if identity is not None else None
         if age is not None and age >= MIN_AGE:
-            self.ctx.replace("consent")
+            self.ctx.nav.replace("consent")
             return
         self.ctx.session.data.pop("draft", None)
         lines = [N_("高龄津贴需年满80周岁才能申请。")]
@@ -53,7 +53,7 @@ class AllowanceCheckScreen(Screen):
             lines.append(
                 self.ctx.tr.format("您今年{age}岁，暂不符合申请条件，满80周岁后可以申请。", age=age)
             )
-        self.ctx.replace("message", heading=N_("暂不符合申请条件"), lines=lines)
+        self.ctx.nav.replace("message", heading=N_("暂不符合申请条件"), lines=lines)
 
 
 class ApplyAccountScreen(ApplyScreen, LoadingScreen):

@@ -23,9 +23,9 @@ from kiosk import receipts
 from kiosk.i18n import N_
 from kiosk.payments import new_idempotency_key
 from kiosk.privacy import mask_id_number, mask_name, mask_phone
+from kiosk.ui import Option, Screen, ScreenContext
 from kiosk.ui.blocks import Block, KeyValues, Paragraph, notice
 from screens import previews
-from screens.base import Option, Screen, ScreenContext
 from screens.common import ChoiceScreen, ReceiptPrinting, finish_service, keep_for_reprint
 from screens.entry import PHONE, EntrySpec
 
@@ -94,7 +94,7 @@ def draft_of(ctx: ScreenContext) -> ApplicationDraft:
 def go_next(ctx: ScreenContext, current: str) -> None:
     """Go to the step after ``current`` in the draft's flow."""
     flow = FLOWS[draft_of(ctx).form]
-    ctx.go(flow[flow.index(current) + 1])
+    ctx.nav.go(flow[flow.index(current) + 1])
 
 
 def step_of(draft: ApplicationDraft, name: str) -> tuple[int, int]:
@@ -138,7 +138,7 @@ class MessageScreen(Screen):
         return [Paragraph(self.ctx.tr(line)) for line in self.lines]
 
     def options(self) -> list[Option]:
-        return [Option(N_("返回首页"), self.ctx.home, confirm=True, name="home")]
+        return [Option(N_("返回首页"), self.ctx.nav.home, confirm=True, name="home")]
 
 
 class ApplyFormScreen(ApplyScreen):
@@ -188,11 +188,11 @@ class ApplyFormScreen(ApplyScreen):
             group=PHONE.group,
             step=self.step,
         )
-        self.ctx.go("entry", spec=spec, on_value=self._phone_entered)
+        self.ctx.nav.go("entry", spec=spec, on_value=self._phone_entered)
 
     def _phone_entered(self, phone: str) -> None:
         self.draft.phone = phone
-        self.ctx.back()
+        self.ctx.nav.back()
         self.refresh()
 
     def _next(self) -> None:
@@ -270,7 +270,7 @@ class ApplyConfirmScreen(ApplyScreen):
     def on_enter(self) -> None:
         # Read aloud even with voice guidance off: the person confirms what they heard.
         parts = [self.ctx.tr("请确认"), *(f"{k}，{v}" for k, v in self.summary())]
-        self.ctx.say("；".join(parts))
+        self.ctx.voice.say("；".join(parts))
 
     def choices(self) -> list[Option]:
         return [
@@ -282,7 +282,7 @@ class ApplyConfirmScreen(ApplyScreen):
                 confirm=True,
                 name="submit",
             ),
-            Option(N_("返回修改"), self.ctx.back, "secondary", name="change"),
+            Option(N_("返回修改"), self.ctx.nav.back, "secondary", name="change"),
         ]
 
     def _submit(self) -> None:
@@ -306,7 +306,9 @@ class ApplyConfirmScreen(ApplyScreen):
         self.sending = True
         self.show_notice(self.ctx.tr("正在提交，请稍候……"), speak=False)
         gateway = self.ctx.services()
-        self.ctx.run(lambda: gateway.post("/applications", body), self._accepted, self._failed)
+        self.ctx.tasks.run(
+            lambda: gateway.post("/applications", body), self._accepted, self._failed
+        )
 
     def _accepted(self, result: dict[str, Any]) -> None:
         self.sending = False
@@ -315,7 +317,7 @@ class ApplyConfirmScreen(ApplyScreen):
             {"item_id": self.draft.item_id, "key": self.draft.key, "no": result["acceptance_no"]},
         )
         self.ctx.session.data.pop("draft", None)
-        self.ctx.replace("apply_slip", result=result)
+        self.ctx.nav.replace("apply_slip", result=result)
 
     def _failed(self, exc: Exception) -> None:
         self.sending = False
@@ -341,15 +343,15 @@ class ApplySlipScreen(Screen):
         return receipts.from_printable(
             self.result["printable"],
             tr=self.ctx.tr,
-            terminal=self.ctx.terminal_name,
-            now=self.ctx.local_now(),
+            terminal=self.ctx.terminal.name,
+            now=self.ctx.clock.local_now(),
         )
 
     def on_enter(self) -> None:
         keep_for_reprint(self, self.result["printable"])
         if self.printing.done or self.printing.busy:
             return
-        ok, why = self.ctx.device_available("printer")
+        ok, why = self.ctx.devices.available("printer")
         if ok:
             self.printing.start(self._receipt())
         else:

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from kiosk.i18n import N_
+from kiosk.ui import Option
 from kiosk.ui.blocks import Block, Paragraph
 from screens.apply_common import ApplyScreen, go_next
-from screens.base import Option
 
 
 class ApplyGradeScreen(ApplyScreen):

@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from kiosk.i18n import N_
+from kiosk.ui import Screen, ScreenContext
 from kiosk.ui.blocks import Block, Paragraph
-from screens.base import Screen, ScreenContext
 
 TIPS = (
     N_("持身份证或社保卡，即可查询社保、养老金、医保和补贴"),
@@ -38,7 +38,7 @@ class AttractScreen(Screen):
 
     def messages(self) -> list[str]:
         tr = self.ctx.tr
-        announcement = self.ctx.announcement
+        announcement = self.ctx.terminal.announcement
         tips = [tr(t) for t in TIPS]
         return ([announcement] if announcement else []) + tips
 

@@ -12,8 +12,8 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 from kiosk.i18n import N_
+from kiosk.ui import Option, ScreenContext
 from screens import previews
-from screens.base import Option, ScreenContext
 from screens.common import ChoiceScreen, LoadingScreen
 
 # What the terminal can do for an item, strongest first (catalogue "capabilities").
@@ -61,7 +61,7 @@ class ApplyMenuScreen(LoadingScreen):
 
     def _open(self, topic: dict[str, Any]) -> Callable[[], None]:
         def open_topic() -> None:
-            self.ctx.go("catalog_items", topic=topic)
+            self.ctx.nav.go("catalog_items", topic=topic)
 
         return open_topic
 
@@ -95,6 +95,6 @@ class CatalogItemsScreen(ChoiceScreen):
     def _open(self, item: dict[str, Any]) -> Callable[[], None]:
         def open_item() -> None:
             self.ctx.session.service_id = str(item["id"])
-            self.ctx.go("guide", item_id=item["id"])
+            self.ctx.nav.go("guide", item_id=item["id"])
 
         return open_item

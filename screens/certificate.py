@@ -9,9 +9,9 @@ from typing import Any, ClassVar
 
 from kiosk import receipts
 from kiosk.i18n import N_
+from kiosk.ui import Option, ScreenContext
 from kiosk.ui.blocks import Block, KeyValues, Paragraph
 from screens import previews
-from screens.base import Option, ScreenContext
 from screens.common import LoadingScreen, ReceiptPrinting, finish_service, keep_for_reprint
 
 
@@ -52,8 +52,8 @@ class CertificateScreen(LoadingScreen):
         return receipts.from_printable(
             self.data["printable"],
             tr=self.ctx.tr,
-            terminal=self.ctx.terminal_name,
-            now=self.ctx.local_now(),
+            terminal=self.ctx.terminal.name,
+            now=self.ctx.clock.local_now(),
         )
 
     def ready_choices(self) -> list[Option]:

@@ -15,8 +15,8 @@ from datetime import datetime
 from typing import Any
 
 from kiosk.i18n import N_
+from kiosk.ui import Option, Screen, ScreenContext
 from kiosk.ui.blocks import notice
-from screens.base import Option, Screen, ScreenContext
 
 ELDER_MAX_OPTIONS = 6
 STANDARD_MAX_OPTIONS = 9
@@ -29,14 +29,14 @@ def max_options(ctx: ScreenContext) -> int:
 def finish_service(ctx: ScreenContext) -> None:
     """The service is done: count it as completed and ask for a rating (好差评)."""
     ctx.session.completed = True
-    ctx.go("rate")
+    ctx.nav.go("rate")
 
 
 def needs_identity(ctx: ScreenContext, then: str, **params: Any) -> bool:
     """If nobody is identified yet, go to the card screen (which returns to ``then``)."""
     if ctx.session.identity is not None:
         return False
-    ctx.go("identify", then=then, **params)
+    ctx.nav.go("identify", then=then, **params)
     return True
 
 
@@ -77,12 +77,12 @@ class ChoiceScreen(Screen):
     def _prev_group(self) -> None:
         self.group = max(0, self.group - 1)
         self.refresh()
-        self.ctx.announce(self)
+        self.ctx.voice.announce(self)
 
     def _next_group(self) -> None:
         self.group += 1
         self.refresh()
-        self.ctx.announce(self)
+        self.ctx.voice.announce(self)
 
 
 class LoadingScreen(ChoiceScreen, metaclass=ABCMeta):
@@ -117,7 +117,7 @@ class LoadingScreen(ChoiceScreen, metaclass=ABCMeta):
     def reload(self) -> None:
         self.failed = False
         self.show_notice(self.ctx.tr(self.loading_text), speak=False)
-        self.ctx.run(self.fetch(), self._on_loaded, self._on_load_error)
+        self.ctx.tasks.run(self.fetch(), self._on_loaded, self._on_load_error)
 
     def _on_loaded(self, data: Any) -> None:
         self.data = data
@@ -131,7 +131,7 @@ class LoadingScreen(ChoiceScreen, metaclass=ABCMeta):
             self.notice = notice(self.ctx.tr, message, "info")
         self.loaded(data)
         self.refresh()
-        self.ctx.announce(self)
+        self.ctx.voice.announce(self)
 
     def _on_load_error(self, exc: Exception) -> None:
         self.failed = True
@@ -167,7 +167,7 @@ class ReceiptPrinting:
     def option(
         self, make: Callable[[], Any], label: str = N_("打印"), name: str = "print"
     ) -> Option:
-        ok, why = self.screen.ctx.device_available("printer")
+        ok, why = self.screen.ctx.devices.available("printer")
         return Option(
             N_("再打印一份") if self.done else label,
             lambda: self.start(make()),
@@ -194,4 +194,4 @@ class ReceiptPrinting:
             self.busy = False
             self.screen.show_notice(ctx.error_message(exc), "error")
 
-        ctx.print_receipt(receipt, printed, failed)
+        ctx.devices.print_receipt(receipt, printed, failed)

@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from kiosk.i18n import N_
+from kiosk.ui import Option, ScreenContext
 from kiosk.ui.blocks import Block, KeyValues, Paragraph
 from screens.apply_common import ApplyScreen, go_next
-from screens.base import Option, ScreenContext
 
 
 class ConsentScreen(ApplyScreen):
@@ -70,7 +70,7 @@ class ConsentScreen(ApplyScreen):
         draft = self.ctx.session.data.pop("draft", None)
         if draft is not None:
             draft.wipe()
-        self.ctx.replace(
+        self.ctx.nav.replace(
             "message",
             heading=N_("申请已结束"),
             lines=[N_("您没有同意授权，本次申请已结束。您的个人信息没有被使用，也没有提交。")],

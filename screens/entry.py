@@ -24,8 +24,8 @@ from typing import Any, ClassVar
 import pygame
 
 from kiosk.i18n import N_
+from kiosk.ui import Option, Screen, ScreenContext
 from kiosk.ui.blocks import Block, Paragraph
-from screens.base import Option, Screen, ScreenContext
 
 # GB 11643-1999 check digit: weights 2^(17-i) mod 11, remainder → code.
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -204,10 +204,10 @@ class EntryScreen(Screen):
 
     def _type(self, char: str) -> bool:
         if len(self.value) >= self.spec.max_len:
-            self.ctx.say(self.ctx.tr("已输入完整，请按确认键"))
+            self.ctx.voice.say(self.ctx.tr("已输入完整，请按确认键"))
             return True
         if char == "X" and len(self.value) != self.spec.max_len - 1:
-            self.ctx.say(self.ctx.tr("X只能作为身份证号码的最后一位"))
+            self.ctx.voice.say(self.ctx.tr("X只能作为身份证号码的最后一位"))
             return True
         self.value += char
         self.notice = None
@@ -218,12 +218,12 @@ class EntryScreen(Screen):
     def _feedback(self, char: str) -> None:
         # The app decides: a tone for a private field unless headphones are in,
         # else the character is echoed in voice mode (accessibility.md §5).
-        self.ctx.key_feedback(char, self.spec.private)
+        self.ctx.voice.key_feedback(char, self.spec.private)
 
     def _delete(self) -> None:
         if self.value:
             self.value = self.value[:-1]
-            self.ctx.echo(self.ctx.tr("删除"))
+            self.ctx.voice.echo(self.ctx.tr("删除"))
             self.notice = None
             self.refresh()
 

@@ -11,9 +11,9 @@ from typing import Any, ClassVar
 
 from kiosk import receipts
 from kiosk.i18n import N_
+from kiosk.ui import Option, ScreenContext
 from kiosk.ui.blocks import Block, KeyValues, Paragraph, Table
 from screens import previews
-from screens.base import Option, ScreenContext
 from screens.common import LoadingScreen, ReceiptPrinting, finish_service
 from screens.start_item import item_action
 
@@ -92,7 +92,7 @@ class GuideScreen(LoadingScreen):
 
     def _receipt(self) -> Any:
         return receipts.guide_receipt(
-            self.data, terminal=self.ctx.terminal_name, when=self.ctx.now_text()
+            self.data, terminal=self.ctx.terminal.name, when=self.ctx.clock.now_text()
         )
 
     def ready_choices(self) -> list[Option]:

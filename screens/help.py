@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from kiosk.i18n import N_
+from kiosk.ui import Option, Screen
 from kiosk.ui.blocks import Block, Paragraph
-from screens.base import Option, Screen
 
 
 class HelpScreen(Screen):
@@ -21,29 +21,28 @@ class HelpScreen(Screen):
         ]
 
     def options(self) -> list[Option]:
-        app = self.ctx
-        modes = app.session.modes
+        modes, switches = self.ctx.session.modes, self.ctx.modes
         return [
             Option(
                 N_("长辈模式：开") if modes.elder else N_("长辈模式"),
-                app.toggle_elder,
+                switches.toggle_elder,
                 name="elder",
             ),
             Option(
                 N_("语音播报：开") if modes.voice else N_("语音播报"),
-                app.toggle_voice,
+                switches.toggle_voice,
                 name="voice",
             ),
             Option(
                 N_("高对比度：开") if modes.high_contrast else N_("高对比度"),
-                app.toggle_contrast,
+                switches.toggle_contrast,
                 name="contrast",
             ),
             Option(
                 N_("English") if modes.language == "zh_CN" else N_("中文"),
-                app.toggle_language,
+                switches.toggle_language,
                 name="language",
             ),
             # Volume and speed on screen too, not only on the keypad (accessibility.md §5).
-            Option(N_("音量和语速"), lambda: app.go("sound"), "secondary", name="sound"),
+            Option(N_("音量和语速"), lambda: self.ctx.nav.go("sound"), "secondary", name="sound"),
         ]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from kiosk.i18n import N_
 from kiosk.privacy import mask_name
+from kiosk.ui import Option, Screen
 from kiosk.ui.blocks import Block, Paragraph
-from screens.base import Option, Screen
 
 
 class HomeScreen(Screen):
@@ -24,13 +24,11 @@ class HomeScreen(Screen):
         ]
 
     def options(self) -> list[Option]:
-        from screens import REGISTRY  # the registry imports this module
-
         def tile(label: str, screen: str, name: str, style: str = "primary") -> Option:
-            ready = screen in REGISTRY
+            ready = self.ctx.nav.offers(screen)
             return Option(
                 label,
-                lambda: self.ctx.go(screen),
+                lambda: self.ctx.nav.go(screen),
                 style,
                 enabled=ready,
                 reason="" if ready else N_("本机暂未开通此业务"),

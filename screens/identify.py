@@ -11,9 +11,9 @@ from typing import Any, ClassVar
 
 from kiosk.i18n import N_
 from kiosk.session import Identity
+from kiosk.ui import Screen, ScreenContext
 from kiosk.ui.blocks import Block, Paragraph
 from protocol.services import QueryKind
-from screens.base import Screen, ScreenContext
 
 
 class IdentifyScreen(Screen):
@@ -32,16 +32,16 @@ class IdentifyScreen(Screen):
     def blocks(self) -> list[Block]:
         tr = self.ctx.tr
         blocks: list[Block] = [Paragraph(tr("正在等待读取证件……"), bold=True)]
-        reader_ok, why = self.ctx.device_available("idcard")
+        reader_ok, why = self.ctx.devices.available("idcard")
         if not reader_ok:
             blocks.append(
                 Paragraph(tr("身份证读卡器暂不可用，请使用社保卡") + "（" + tr(why) + "）")
             )
-        if self.ctx.demo:
+        if self.ctx.terminal.demo:
             blocks.append(Paragraph(tr("演示：按F7放置演示身份证，按F9插入演示社保卡"), muted=True))
         return blocks
 
     def on_identity(self, identity: Identity) -> bool:
-        self.ctx.say(self.ctx.tr("读取成功"))
-        self.ctx.replace(self.then, **self.forward)
+        self.ctx.voice.say(self.ctx.tr("读取成功"))
+        self.ctx.nav.replace(self.then, **self.forward)
         return True

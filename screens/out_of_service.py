@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from kiosk.i18n import N_
+from kiosk.ui import Screen
 from kiosk.ui.blocks import Block, Paragraph, notice
-from screens.base import Screen
 
 
 class OutOfServiceScreen(Screen):

@@ -16,10 +16,10 @@ from kiosk.i18n import N_
 from kiosk.payments import PaymentsApi
 from kiosk.receipts import yuan
 from kiosk.services import HubError
+from kiosk.ui import Option, ScreenContext
 from kiosk.ui.blocks import Block, KeyValues, Paragraph, Table, notice
 from protocol.services import TerminalService
 from screens import previews
-from screens.base import Option, ScreenContext
 from screens.common import ChoiceScreen, LoadingScreen, needs_identity
 from screens.entry import ID_NUMBER, EntrySpec
 
@@ -40,7 +40,7 @@ class PayMenuScreen(ChoiceScreen):
         self.ctx.session.service_id = TerminalService.PAY_RESIDENT_MEDICAL
         self.ctx.session.data["pay_family"] = []
         if not needs_identity(self.ctx, "pay_people"):
-            self.ctx.go("pay_people")
+            self.ctx.nav.go("pay_people")
 
 
 class PayPeopleScreen(LoadingScreen):
@@ -127,16 +127,16 @@ class PayPeopleScreen(LoadingScreen):
             group=ID_NUMBER.group,
             step=self.step,
         )
-        self.ctx.go("entry", spec=spec, on_value=self._added)
+        self.ctx.nav.go("entry", spec=spec, on_value=self._added)
 
     def _added(self, id_number: str) -> None:
         identity = self.ctx.session.identity
         if (identity and id_number == identity.id_number) or id_number in self.family:
-            self.ctx.back()
+            self.ctx.nav.back()
             self.show_notice(self.ctx.tr("此人已在缴费名单中"), "error")
             return
         self.family.append(id_number)
-        self.ctx.back()
+        self.ctx.nav.back()
         self.reload()
 
     def _remove(self) -> None:
@@ -160,7 +160,7 @@ class PayPeopleScreen(LoadingScreen):
             "payer_ids": chosen,
             "total_fen": sum(p["amount_fen"] for p in payers),
         }
-        self.ctx.go("pay_confirm")
+        self.ctx.nav.go("pay_confirm")
 
 
 class PayConfirmScreen(ChoiceScreen):
@@ -186,7 +186,7 @@ class PayConfirmScreen(ChoiceScreen):
         return pairs
 
     def _printer_note(self) -> str:
-        ok, why = self.ctx.device_available("printer")
+        ok, why = self.ctx.devices.available("printer")
         if ok:
             return ""
         return self.ctx.tr.format(
@@ -214,7 +214,7 @@ class PayConfirmScreen(ChoiceScreen):
         note = self._printer_note()
         if note:
             parts.append(note)
-        self.ctx.say("；".join(parts))
+        self.ctx.voice.say("；".join(parts))
 
     def choices(self) -> list[Option]:
         no_paper = bool(self._printer_note())
@@ -229,9 +229,9 @@ class PayConfirmScreen(ChoiceScreen):
                 lambda: self._pay("micropay", no_paper),
                 name="pay_code",
             ),
-            Option(N_("返回修改"), self.ctx.back, "secondary", name="change"),
+            Option(N_("返回修改"), self.ctx.nav.back, "secondary", name="change"),
         ]
 
     def _pay(self, method: str, no_paper: bool) -> None:
         self.pay["without_receipt"] = no_paper
-        self.ctx.go("pay_qr" if method == "native" else "pay_scan")
+        self.ctx.nav.go("pay_qr" if method == "native" else "pay_scan")

@@ -17,9 +17,9 @@ from kiosk.i18n import N_
 from kiosk.payments import PaymentFlow, PaymentNotStarted, PaymentsApi
 from kiosk.receipts import yuan
 from kiosk.services import HubError, HubUnavailable
+from kiosk.ui import Option, Screen, ScreenContext
 from kiosk.ui.blocks import Block, KeyValues, Paragraph
 from screens import previews
-from screens.base import Option, Screen, ScreenContext
 from screens.common import ReceiptPrinting, finish_service, keep_for_reprint
 from screens.pay import STEPS
 from screens.qr_block import QrBlock
@@ -63,7 +63,7 @@ class PaymentScreen(Screen):
         self.left = True
         flow = self.flow
         if flow is not None and flow.order_no and not flow.final and not flow.cancel_sent:
-            self.ctx.run(flow.begin_cancel(flow.last_query_at), flow.apply, lambda exc: None)
+            self.ctx.tasks.run(flow.begin_cancel(flow.last_query_at), flow.apply, lambda exc: None)
 
     def tick(self, now: float) -> bool:
         flow = self.flow
@@ -93,7 +93,7 @@ class PaymentScreen(Screen):
 
     def _submit(self, work: Any, on_error: Any) -> None:
         self.busy = True
-        self.ctx.run(work, self._answer, on_error)
+        self.ctx.tasks.run(work, self._answer, on_error)
 
     def _answer(self, view: dict[str, Any]) -> None:
         self.busy = False
@@ -104,7 +104,7 @@ class PaymentScreen(Screen):
             return  # another screen is showing; the journal has the state
         status = self.flow.status
         if status == "PAID":
-            self.ctx.replace("pay_done", order=view)
+            self.ctx.nav.replace("pay_done", order=view)
             return
         if self.flow.final:
             message = view.get("message") or view.get("status_text") or ""
@@ -115,7 +115,7 @@ class PaymentScreen(Screen):
         elif status != before:
             self.notice = None
             self.refresh()
-            self.ctx.announce(self)
+            self.ctx.voice.announce(self)
         else:
             self.refresh()
 
@@ -149,7 +149,7 @@ class PaymentScreen(Screen):
     def _cancel(self) -> None:
         flow = self.flow
         if flow is None or flow.order_no is None or flow.final or self.busy:
-            self.ctx.back()
+            self.ctx.nav.back()
             return
         self._submit(flow.begin_cancel(flow.last_query_at), self._query_failed)
         self.show_notice(self.ctx.tr("正在取消订单，请稍候……"))
@@ -173,7 +173,7 @@ class PaymentScreen(Screen):
     def ended_options(self) -> list[Option]:
         return [
             Option(N_("重新支付"), self._retry, name="retry"),
-            Option(N_("返回"), self.ctx.back, "secondary", name="leave"),
+            Option(N_("返回"), self.ctx.nav.back, "secondary", name="leave"),
         ]
 
 
@@ -207,7 +207,12 @@ class PayQrScreen(PaymentScreen):
             return self.ended_options()
         flow = self.flow
         opts: list[Option] = []
-        if self.ctx.demo and flow is not None and flow.view.get("qr_payload") and not flow.final:
+        if (
+            self.ctx.terminal.demo
+            and flow is not None
+            and flow.view.get("qr_payload")
+            and not flow.final
+        ):
             opts.append(
                 Option(N_("演示：模拟手机付款"), self._demo_pay, "secondary", name="demo_pay")
             )
@@ -218,7 +223,7 @@ class PayQrScreen(PaymentScreen):
         if self.flow is None or self.busy:
             return
         self.busy = True
-        self.ctx.run(self.flow.begin_sandbox_pay(), self._demo_paid, self._query_failed)
+        self.ctx.tasks.run(self.flow.begin_sandbox_pay(), self._demo_paid, self._query_failed)
 
     def _demo_paid(self, _: Any) -> None:
         self.busy = False
@@ -237,7 +242,7 @@ class PayScanScreen(PaymentScreen):
         blocks: list[Block] = [KeyValues(self.amount_pairs())]
         if self.flow is None and not self.outcome:
             blocks.append(Paragraph(self.ctx.tr("正在等待扫码……"), bold=True))
-            if self.ctx.demo:
+            if self.ctx.terminal.demo:
                 blocks.append(Paragraph(self.ctx.tr("演示：按F10扫描演示付款码"), muted=True))
         elif self.flow is not None and self.flow.status in ("PAYING", "UNKNOWN"):
             blocks.append(Paragraph(self.ctx.tr("请在手机上确认付款（如需输入密码）"), bold=True))
@@ -245,14 +250,14 @@ class PayScanScreen(PaymentScreen):
 
     def on_payment_code(self, code: Any) -> bool:
         if self.flow is not None and not self.flow.final:
-            self.ctx.say(self.ctx.tr("正在处理上一次付款，请稍候"))
+            self.ctx.voice.say(self.ctx.tr("正在处理上一次付款，请稍候"))
             return True
         text = str(getattr(code, "code", code))
         self.auth_code = text
         self.outcome = ""
         self.flow = None
         self.start_requested = True
-        self.ctx.say(self.ctx.tr("已扫码，正在付款"))
+        self.ctx.voice.say(self.ctx.tr("已扫码，正在付款"))
         self.refresh()
         return True
 
@@ -260,7 +265,7 @@ class PayScanScreen(PaymentScreen):
         if self.ended:
             return [
                 Option(N_("重新扫码"), self._rescan, name="retry"),
-                Option(N_("返回"), self.ctx.back, "secondary", name="leave"),
+                Option(N_("返回"), self.ctx.nav.back, "secondary", name="leave"),
             ]
         return [Option(N_("取消支付"), self._cancel, "secondary", name="cancel")]
 
@@ -269,7 +274,7 @@ class PayScanScreen(PaymentScreen):
         self.outcome = ""
         self.notice = None
         self.refresh()
-        self.ctx.announce(self)
+        self.ctx.voice.announce(self)
 
 
 class PayDoneScreen(Screen):
@@ -291,13 +296,13 @@ class PayDoneScreen(Screen):
         return receipts.from_printable(
             self.order["printable"],
             tr=self.ctx.tr,
-            terminal=self.ctx.terminal_name,
-            now=self.ctx.local_now(),
+            terminal=self.ctx.terminal.name,
+            now=self.ctx.clock.local_now(),
         )
 
     def on_enter(self) -> None:
         keep_for_reprint(self, self.order["printable"])
-        ok, _ = self.ctx.device_available("printer")
+        ok, _ = self.ctx.devices.available("printer")
         if ok and not self.printing.done and not self.printing.busy:
             self.printing.start(self._receipt())
         elif not ok:

@@ -18,9 +18,9 @@ from typing import Any, ClassVar
 from kiosk import receipts
 from kiosk.i18n import N_
 from kiosk.services import HubUnavailable
+from kiosk.ui import Option, ScreenContext
 from kiosk.ui.blocks import Block, Paragraph
 from protocol.services import TerminalService
-from screens.base import Option, ScreenContext
 from screens.common import (
     ChoiceScreen,
     LoadingScreen,
@@ -81,7 +81,7 @@ class PrintMenuScreen(ChoiceScreen):
     step = (1, 2)
 
     def choices(self) -> list[Option]:
-        printer_ok, why = self.ctx.device_available("printer")
+        printer_ok, why = self.ctx.devices.available("printer")
         return [
             Option(
                 N_("打印社保参保证明"),
@@ -90,7 +90,7 @@ class PrintMenuScreen(ChoiceScreen):
                 reason=why,
                 name="certificate",
             ),
-            Option(N_("打印办事指南"), lambda: self.ctx.go("apply_menu"), name="guides"),
+            Option(N_("打印办事指南"), lambda: self.ctx.nav.go("apply_menu"), name="guides"),
             Option(
                 N_("补打近90天的凭证"),
                 self._reprint,
@@ -107,7 +107,7 @@ class PrintMenuScreen(ChoiceScreen):
     def _reprint(self) -> None:
         self.ctx.session.service_id = self.ctx.session.service_id or TerminalService.PRINT_REPRINT
         if not needs_identity(self.ctx, "reprint"):
-            self.ctx.go("reprint")
+            self.ctx.nav.go("reprint")
 
 
 def _same_paper(printable: Mapping[str, Any]) -> tuple[Any, ...]:
@@ -225,8 +225,8 @@ class ReprintScreen(LoadingScreen):
             receipt = receipts.kept_receipt(
                 printable,
                 tr=self.ctx.tr,
-                terminal=self.ctx.terminal_name,
-                now=self.ctx.local_now(),
+                terminal=self.ctx.terminal.name,
+                now=self.ctx.clock.local_now(),
             )
             self.printing.start(receipt)
 

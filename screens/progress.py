@@ -9,10 +9,10 @@ from typing import Any, ClassVar
 
 from kiosk import receipts
 from kiosk.i18n import N_
+from kiosk.ui import Option, ScreenContext
 from kiosk.ui.blocks import Block, KeyValues, Paragraph, Table
 from protocol.services import QueryKind, TerminalService, query_path
 from screens import previews
-from screens.base import Option, ScreenContext
 from screens.common import (
     ChoiceScreen,
     LoadingScreen,
@@ -48,17 +48,17 @@ class ProgressScreen(ChoiceScreen):
             group=ACCEPTANCE_NO.group,
             step=(2, 3),
         )
-        self.ctx.go("entry", spec=spec, on_value=self._number_entered)
+        self.ctx.nav.go("entry", spec=spec, on_value=self._number_entered)
 
     def _number_entered(self, number: str) -> None:
-        self.ctx.replace("progress_result", acceptance_no=number)
+        self.ctx.nav.replace("progress_result", acceptance_no=number)
 
     def _mine(self) -> None:
         self.ctx.session.service_id = (
             self.ctx.session.service_id or TerminalService.QUERY_APPLICATIONS
         )
         if not needs_identity(self.ctx, "progress_result"):
-            self.ctx.go("progress_result")
+            self.ctx.nav.go("progress_result")
 
 
 class ProgressResultScreen(LoadingScreen):
@@ -118,8 +118,8 @@ class ProgressResultScreen(LoadingScreen):
         return receipts.from_printable(
             self.data["printable"],
             tr=self.ctx.tr,
-            terminal=self.ctx.terminal_name,
-            now=self.ctx.local_now(),
+            terminal=self.ctx.terminal.name,
+            now=self.ctx.clock.local_now(),
         )
 
     def ready_choices(self) -> list[Option]:

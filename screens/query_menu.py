@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from kiosk.i18n import N_
+from kiosk.ui import Option, Screen
 from protocol.services import QueryKind, query_service
-from screens.base import Option, Screen
 
 QUERIES: tuple[tuple[QueryKind, str], ...] = (
     (QueryKind.CONTRIBUTIONS, N_("社保缴费记录")),
@@ -33,10 +33,10 @@ class QueryMenuScreen(Screen):
             self.ctx.session.service_id = query_service(kind)
             if kind is QueryKind.APPLICATIONS:
                 # By acceptance number typed on the keypad, or all of the person's.
-                self.ctx.go("progress")
+                self.ctx.nav.go("progress")
             elif self.ctx.session.identity is None:
-                self.ctx.go("identify", then="query_result", kind=kind)
+                self.ctx.nav.go("identify", then="query_result", kind=kind)
             else:
-                self.ctx.go("query_result", kind=kind)
+                self.ctx.nav.go("query_result", kind=kind)
 
         return choose

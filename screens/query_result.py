@@ -12,9 +12,9 @@ from typing import Any, ClassVar
 
 from kiosk import receipts
 from kiosk.i18n import N_
+from kiosk.ui import Option, Screen, ScreenContext
 from kiosk.ui.blocks import Block
 from protocol.services import QueryKind
-from screens.base import Option, Screen, ScreenContext
 from screens.printable import printable_blocks
 from screens.query_menu import QUERY_TITLES
 
@@ -42,11 +42,11 @@ class QueryResultScreen(Screen):
     def _fetch(self) -> None:
         identity = self.ctx.session.identity
         if identity is None:
-            self.ctx.replace("identify", then=self.name, kind=self.kind)
+            self.ctx.nav.replace("identify", then=self.name, kind=self.kind)
             return
         self.show_notice(self.ctx.tr("正在查询，请稍候……"), speak=False)
         id_number = identity.id_number
-        self.ctx.run(
+        self.ctx.tasks.run(
             lambda: self.ctx.services().query(self.kind, id_number), self._loaded, self._failed
         )
 
@@ -54,7 +54,7 @@ class QueryResultScreen(Screen):
         self.result = result
         self.notice = None
         self.refresh()
-        self.ctx.announce(self)
+        self.ctx.voice.announce(self)
 
     def _failed(self, exc: Exception) -> None:
         self.show_notice(self.ctx.error_message(exc), "error")
@@ -69,7 +69,7 @@ class QueryResultScreen(Screen):
             if self.notice is not None and self.notice.level == "error":
                 return [Option(N_("重试"), self._fetch, confirm=True, name="retry")]
             return []
-        printer_ok, why = self.ctx.device_available("printer")
+        printer_ok, why = self.ctx.devices.available("printer")
         return [
             Option(
                 N_("打印"),
@@ -87,12 +87,12 @@ class QueryResultScreen(Screen):
         receipt = receipts.from_printable(
             self.result.get("printable") or {},
             tr=self.ctx.tr,
-            terminal=self.ctx.terminal_name,
-            now=self.ctx.local_now(),
+            terminal=self.ctx.terminal.name,
+            now=self.ctx.clock.local_now(),
         )
         self.printing = True
         self.show_notice(self.ctx.tr("正在打印，请稍候……"))
-        self.ctx.print_receipt(receipt, self._printed, self._print_failed)
+        self.ctx.devices.print_receipt(receipt, self._printed, self._print_failed)
 
     def _printed(self, _: Any) -> None:
         self.printing = False
@@ -104,4 +104,4 @@ class QueryResultScreen(Screen):
 
     def _done(self) -> None:
         self.ctx.session.completed = True
-        self.ctx.go("rate")
+        self.ctx.nav.go("rate")

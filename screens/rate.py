@@ -8,9 +8,9 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 from kiosk.i18n import N_
+from kiosk.ui import Option, Screen, ScreenContext
 from kiosk.ui.blocks import Block, Paragraph
 from protocol.services import GENERAL_SERVICE
-from screens.base import Option, Screen, ScreenContext
 
 LEVELS: tuple[tuple[int, str], ...] = (
     (1, N_("非常满意")),
@@ -43,9 +43,11 @@ def submit_rating(ctx: ScreenContext, level: int, reasons: list[str]) -> None:
             service_id=service_id, level=level, reasons=reasons, session_id=session_id
         )
 
-    ctx.run(work, lambda _: None, lambda exc: None)  # a lost rating must not hold the person up
+    ctx.tasks.run(
+        work, lambda _: None, lambda exc: None
+    )  # a lost rating must not hold the person up
     ctx.record("rating", {"service_id": service_id, "level": level, "reasons": reasons})
-    ctx.replace("thanks")
+    ctx.nav.replace("thanks")
 
 
 class RateScreen(Screen):
@@ -61,7 +63,7 @@ class RateScreen(Screen):
     def _rate(self, level: int) -> Callable[[], None]:
         def rate() -> None:
             if level in BAD_LEVELS:
-                self.ctx.replace("rate_reasons", level=level)
+                self.ctx.nav.replace("rate_reasons", level=level)
             else:
                 submit_rating(self.ctx, level, [])
 

@@ -16,9 +16,9 @@ import pygame
 from drivers.speech import RATE_STEPS_CPM
 from kiosk.i18n import N_
 from kiosk.theme import Theme
+from kiosk.ui import Option, Screen
 from kiosk.ui.blocks import Block, Paragraph, Row, RowContext
 from kiosk.ui.text import TextRenderer
-from screens.base import Option, Screen
 
 RATE_NAMES = dict(zip(sorted(RATE_STEPS_CPM), (N_("慢"), N_("中"), N_("快")), strict=True))
 
@@ -54,7 +54,7 @@ class SoundScreen(Screen):
 
     def blocks(self) -> list[Block]:
         tr = self.ctx.tr
-        step, steps, cpm = self.ctx.sound_levels()
+        step, steps, cpm = self.ctx.modes.sound_levels()
         speed = tr(RATE_NAMES.get(cpm, N_("中")))
         return [
             Paragraph(
@@ -67,7 +67,7 @@ class SoundScreen(Screen):
         ]
 
     def options(self) -> list[Option]:
-        step, steps, _ = self.ctx.sound_levels()
+        step, steps, _ = self.ctx.modes.sound_levels()
         return [
             Option(
                 N_("声音大一点"),
@@ -87,15 +87,15 @@ class SoundScreen(Screen):
         ]
 
     def _louder(self) -> None:
-        self.ctx.change_volume(+1)
+        self.ctx.modes.change_volume(+1)
         self.refresh()
 
     def _quieter(self) -> None:
-        self.ctx.change_volume(-1)
+        self.ctx.modes.change_volume(-1)
         self.refresh()
 
     def _rate(self) -> None:
-        cpm = self.ctx.cycle_speech_rate()
+        cpm = self.ctx.modes.cycle_speech_rate()
         speed = self.ctx.tr(RATE_NAMES.get(cpm, N_("中")))
-        self.ctx.say(self.ctx.tr.format("语速已调整为{speed}", speed=speed))
+        self.ctx.voice.say(self.ctx.tr.format("语速已调整为{speed}", speed=speed))
         self.refresh()

@@ -12,9 +12,9 @@ from collections.abc import Callable
 from typing import Any
 
 from kiosk.i18n import N_
+from kiosk.ui import Option, ScreenContext
 from protocol.services import INSURANCE_CERTIFICATE_ITEM, QueryKind
 from screens.apply_common import ApplicationDraft
-from screens.base import Option, ScreenContext
 from screens.common import needs_identity
 
 
@@ -26,14 +26,16 @@ def item_action(ctx: ScreenContext, guide: dict[str, Any]) -> Option | None:
     if "apply" in caps and form:
         return Option(N_("在本机申请"), _apply(ctx, guide), confirm=True, name="start_apply")
     if "pay" in caps:
-        return Option(N_("在本机缴费"), lambda: ctx.go("pay_menu"), confirm=True, name="start_pay")
+        return Option(
+            N_("在本机缴费"), lambda: ctx.nav.go("pay_menu"), confirm=True, name="start_pay"
+        )
     if kind == QueryKind.INSURANCE_CERTIFICATE:
         return Option(
             N_("打印参保证明"), lambda: start_certificate(ctx), confirm=True, name="start_print"
         )
     if kind == QueryKind.APPLICATIONS:
         return Option(
-            N_("查询办件进度"), lambda: ctx.go("progress"), confirm=True, name="start_query"
+            N_("查询办件进度"), lambda: ctx.nav.go("progress"), confirm=True, name="start_query"
         )
     if kind:
         return Option(N_("在本机查询"), _query(ctx, str(kind)), confirm=True, name="start_query")
@@ -43,13 +45,13 @@ def item_action(ctx: ScreenContext, guide: dict[str, Any]) -> Option | None:
 def start_certificate(ctx: ScreenContext) -> None:
     ctx.session.service_id = ctx.session.service_id or INSURANCE_CERTIFICATE_ITEM
     if not needs_identity(ctx, "certificate"):
-        ctx.go("certificate")
+        ctx.nav.go("certificate")
 
 
 def _query(ctx: ScreenContext, kind: str) -> Callable[[], None]:
     def start() -> None:
         if not needs_identity(ctx, "query_result", kind=kind):
-            ctx.go("query_result", kind=kind)
+            ctx.nav.go("query_result", kind=kind)
 
     return start
 
@@ -59,6 +61,6 @@ def _apply(ctx: ScreenContext, guide: dict[str, Any]) -> Callable[[], None]:
         ctx.session.data["draft"] = ApplicationDraft.for_item(guide)
         first = "allowance_check" if guide["form"] == "elderly_allowance" else "consent"
         if not needs_identity(ctx, first):
-            ctx.go(first)
+            ctx.nav.go(first)
 
     return start

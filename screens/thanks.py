@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from kiosk.i18n import N_
+from kiosk.ui import Option, Screen, ScreenContext
 from kiosk.ui.blocks import Block, Paragraph
-from screens.base import Option, Screen, ScreenContext
 
 SHOW_SECONDS = 8.0
 
@@ -38,4 +38,4 @@ class ThanksScreen(Screen):
         return False
 
     def _finish(self) -> None:
-        self.ctx.end_session(completed=True)
+        self.ctx.nav.end_session(completed=True)

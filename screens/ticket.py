@@ -8,10 +8,10 @@ from typing import Any, ClassVar
 
 from kiosk import receipts
 from kiosk.i18n import N_
+from kiosk.ui import Option, Screen, ScreenContext
 from kiosk.ui.blocks import Block, Paragraph
 from protocol.services import TerminalService
 from screens import previews
-from screens.base import Option, Screen, ScreenContext
 from screens.common import LoadingScreen, ReceiptPrinting, finish_service
 
 
@@ -50,13 +50,15 @@ class TicketScreen(LoadingScreen):
             body = {"service_point": gateway.service_point, "business_type": code}
             self.ctx.record("ticket_take", {"business_type": code})
             self.show_notice(self.ctx.tr("正在取号，请稍候……"), speak=False)
-            self.ctx.run(lambda: gateway.post("/tickets", body), self._taken, self._failed_take)
+            self.ctx.tasks.run(
+                lambda: gateway.post("/tickets", body), self._taken, self._failed_take
+            )
 
         return take
 
     def _taken(self, ticket: dict[str, Any]) -> None:
         self.taking = False
-        self.ctx.replace("ticket_done", ticket=ticket)
+        self.ctx.nav.replace("ticket_done", ticket=ticket)
 
     def _failed_take(self, exc: Exception) -> None:
         self.taking = False
@@ -79,13 +81,13 @@ class TicketDoneScreen(Screen):
         return receipts.from_printable(
             self.ticket["printable"],
             tr=self.ctx.tr,
-            terminal=self.ctx.terminal_name,
-            now=self.ctx.local_now(),
+            terminal=self.ctx.terminal.name,
+            now=self.ctx.clock.local_now(),
         )
 
     def on_enter(self) -> None:
         if not self.printing.done and not self.printing.busy:
-            ok, why = self.ctx.device_available("printer")
+            ok, why = self.ctx.devices.available("printer")
             if ok:
                 self.printing.start(self._receipt())
             else:

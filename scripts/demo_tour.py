@@ -24,7 +24,7 @@ import pygame
 from drivers.sim.escpos_decode import render_png
 from drivers.speech import NullSpeech
 from kiosk.config import load_config
-from kiosk.runtime import Terminal
+from tools.headless import Harness
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,10 +33,14 @@ class Tour:
     def __init__(self, out: Path, window: tuple[int, int]) -> None:
         self.out = out
         out.mkdir(parents=True, exist_ok=True)
-        self.terminal = Terminal(
-            load_config(ROOT / "config" / "kiosk.toml"), window=window, speech=NullSpeech()
+        # The terminal as main.py builds it (tools.headless, live), speech kept silent.
+        self.harness = Harness(
+            load_config(ROOT / "config" / "kiosk.toml"),
+            live=True,
+            window=window,
+            speech=NullSpeech(),
         )
-        self.app = self.terminal.build()
+        self.terminal, self.app = self.harness.terminal, self.harness.app
         self.shots: list[Path] = []
 
     def step(self, seconds: float = 0.3) -> None:
@@ -60,7 +64,7 @@ class Tour:
         raise SystemExit(f"demo tour stuck on screen {self.app.screen.name}")
 
     def shot(self, name: str) -> Path:
-        self.app.dirty = True
+        self.app.display.request_redraw()
         self.app.step()
         path = self.out / f"{len(self.shots) + 1:02d}-{name}.png"
         pygame.image.save(self.app.surface, str(path))
@@ -111,7 +115,7 @@ class Tour:
         self.shot("home-contrast")
         self.key(pygame.K_F2)
         self.shot("home-elder-contrast")
-        self.app.end_session(completed=False)
+        self.app.lifecycle.end(completed=False)
         self.step(0.3)
 
     def certificate(self, citizen: str) -> None:
@@ -132,12 +136,12 @@ class Tour:
         render_png(self.terminal.devices.sim_printer.jobs[-1], path)  # type: ignore[union-attr]
         print(f"  {path} (rendered from the printer's bytes)")
         self.key(pygame.K_ESCAPE)
-        app.end_session(completed=False)
+        app.lifecycle.end(completed=False)
         self.terminal.devices.sim_idcard.remove()  # type: ignore[union-attr]
         self.step(0.5)
 
     def close(self) -> None:
-        self.terminal.close()
+        self.harness.close()
 
 
 def main() -> int:

@@ -10,17 +10,13 @@ import pygame
 import pytest
 
 from kiosk.session import SessionState
-from tests.app.harness import (
+from tools.headless import (
     CANARY_ID,
     CANARY_NAME,
     FakeDevices,
     FakeGateway,
-    make_app,
-    place_card,
-    press,
-    settle,
-    tap,
-    touch_at,
+    Harness,
+    canary_identity,
 )
 
 
@@ -28,7 +24,7 @@ def _assert_wiped(app) -> None:
     assert app.session.state is SessionState.ATTRACT
     assert app.session.identity is None
     assert app.session.data == {}
-    assert app.stack == []
+    assert app.nav.stack == []
     assert not app.session.modes.elder
     # No name or ID number left in any screen, cache or the last frame's text.
     for text in app.text.cached_texts():
@@ -48,22 +44,23 @@ def _assert_wiped(app) -> None:
 @pytest.mark.parametrize("mode", ["keypad", "touch"])
 def test_first_journey(mode: str) -> None:
     gateway, devices = FakeGateway(), FakeDevices()
-    app = make_app(gateway=gateway, devices=devices)
+    h = Harness(gateway=gateway, devices=devices)
+    app = h.app
     assert app.screen.name == "attract"
     if mode == "keypad":
-        press(app, pygame.K_RETURN)  # any key starts
+        h.press(pygame.K_RETURN)  # any key starts
         assert app.screen.name == "home"
-        press(app, pygame.K_1)  # 查询
+        h.press(pygame.K_1)  # 查询
         assert app.screen.name == "query_menu"
-        press(app, pygame.K_1)  # 社保缴费记录
+        h.press(pygame.K_1)  # 社保缴费记录
     else:
-        touch_at(app, (640, 400))  # a touch anywhere on attract starts the session
+        h.tap((640, 400))  # a touch anywhere on attract starts the session
         assert app.screen.name == "home"
-        tap(app, "query")
-        tap(app, "contributions")
+        h.tap_button("query")
+        h.tap_button("contributions")
     assert app.screen.name == "identify"
-    place_card(app)
-    settle(app)
+    h.place_card(canary_identity())
+    h.settle()
     screen = app.screen
     assert screen.name == "query_result"
     assert gateway.queries == [("contributions", CANARY_ID)]
@@ -75,29 +72,29 @@ def test_first_journey(mode: str) -> None:
     assert screen.page_count > 1  # 18 years do not fit one page: paging is offered
     if mode == "keypad":
         keys = {opt.name: key for key, opt in screen.numbered_options()}
-        press(app, getattr(pygame, f"K_{keys['print']}"))
+        h.press(getattr(pygame, f"K_{keys['print']}"))
     else:
-        tap(app, "print")
-    settle(app)
+        h.tap_button("print")
+    h.settle()
     assert len(devices.printed) == 1
     receipt = devices.printed[0]
     assert CANARY_ID not in repr(receipt) and ("身份证号", "4102**********0016") in receipt.lines
     assert receipt.tables and len(receipt.tables[0].rows) == 18
     assert app.session.pages_printed == 1
     if mode == "keypad":
-        press(app, pygame.K_RETURN)  # 完成
+        h.press(pygame.K_RETURN)  # 完成
     else:
-        tap(app, "done")
+        h.tap_button("done")
     assert app.screen.name == "rate"
     if mode == "keypad":
-        press(app, pygame.K_2)  # 满意
+        h.press(pygame.K_2)  # 满意
     else:
-        tap(app, "level_2")
-    settle(app)
+        h.tap_button("level_2")
+    h.settle()
     assert gateway.ratings and gateway.ratings[0]["level"] == 2
     assert gateway.ratings[0]["service_id"] == "query.contributions"
     assert app.screen.name == "thanks"
-    press(app, pygame.K_RETURN)
+    h.press(pygame.K_RETURN)
     _assert_wiped(app)
     summary = [data for kind, data in app.recorder.events if kind == "session_summary"]
     assert summary and summary[0]["completed"] and summary[0]["pages_printed"] == 1
@@ -105,16 +102,17 @@ def test_first_journey(mode: str) -> None:
 
 def test_bad_rating_asks_for_reasons() -> None:
     gateway = FakeGateway()
-    app = make_app(gateway=gateway)
-    press(app, pygame.K_RETURN, pygame.K_1, pygame.K_1)
-    place_card(app)
-    press(app, pygame.K_RETURN)  # 完成
-    press(app, pygame.K_5)  # 非常不满意
+    h = Harness(gateway=gateway)
+    app = h.app
+    h.press(pygame.K_RETURN, pygame.K_1, pygame.K_1)
+    h.place_card(canary_identity())
+    h.press(pygame.K_RETURN)  # 完成
+    h.press(pygame.K_5)  # 非常不满意
     assert app.screen.name == "rate_reasons"
-    press(app, pygame.K_1, pygame.K_3)
+    h.press(pygame.K_1, pygame.K_3)
     submit = {o.name: k for k, o in app.screen.numbered_options()}["submit"]
-    press(app, getattr(pygame, f"K_{submit}"))
-    settle(app)
+    h.press(getattr(pygame, f"K_{submit}"))
+    h.settle()
     assert gateway.ratings[0]["level"] == 5
     assert gateway.ratings[0]["reasons"] == ["too_slow", "device_fault"]  # the hub's codes
     assert all(set(r) == {"service_id", "level", "reasons", "session_id"} for r in gateway.ratings)
@@ -122,9 +120,10 @@ def test_bad_rating_asks_for_reasons() -> None:
 
 def test_hub_unreachable_is_told_plainly_and_kiosk_keeps_running() -> None:
     gateway = FakeGateway(down=True)
-    app = make_app(gateway=gateway)
-    press(app, pygame.K_RETURN, pygame.K_1, pygame.K_1)
-    place_card(app)
+    h = Harness(gateway=gateway)
+    app = h.app
+    h.press(pygame.K_RETURN, pygame.K_1, pygame.K_1)
+    h.place_card(canary_identity())
     screen = app.screen
     assert screen.name == "query_result"
     assert screen.notice is not None and screen.notice.level == "error"
@@ -132,16 +131,17 @@ def test_hub_unreachable_is_told_plainly_and_kiosk_keeps_running() -> None:
     assert any("暂时无法连接服务中心" in s for s in app.voice.history)  # spoken, not only shown
     # The hub comes back: 重试 works without restarting anything.
     gateway.down = False
-    press(app, pygame.K_1)
-    settle(app)
+    h.press(pygame.K_1)
+    h.settle()
     assert app.screen.result is not None
 
 
 def test_paper_out_disables_print_with_reason() -> None:
     devices = FakeDevices(paper_out=True)
-    app = make_app(devices=devices)
-    press(app, pygame.K_RETURN, pygame.K_1, pygame.K_1)
-    place_card(app)
+    h = Harness(devices=devices)
+    app = h.app
+    h.press(pygame.K_RETURN, pygame.K_1, pygame.K_1)
+    h.place_card(canary_identity())
     opts = {o.name: o for _, o in app.screen.numbered_options()}
     assert not opts["print"].enabled and "缺纸" in opts["print"].reason
     app.draw()

@@ -9,7 +9,7 @@ import pygame
 import pytest
 
 from screens import REGISTRY
-from tests.app.harness import make_app, place_card, press, settle
+from tools.headless import Harness, canary_identity
 
 OUT = Path(__file__).resolve().parents[2] / "artifacts" / "screens"
 MODES = {
@@ -23,17 +23,18 @@ MODES = {
 @pytest.mark.parametrize("mode", sorted(MODES))
 def test_every_screen_renders(mode: str) -> None:
     OUT.mkdir(parents=True, exist_ok=True)
-    app = make_app()
-    press(app, pygame.K_RETURN)
-    place_card(app)
-    app.set_modes(**MODES[mode])
+    h = Harness()
+    app = h.app
+    h.press(pygame.K_RETURN)
+    h.place_card(canary_identity())
+    app.modes.set(**MODES[mode])
     for name, cls in sorted(REGISTRY.items()):
         if name == "attract":
-            screen = app.attract
+            screen = app.nav.attract
         else:
-            app.stack.append(cls(app, **cls.preview))
+            app.nav.stack.append(cls(app.ctx, **cls.preview))
             app.screen.on_enter()
-            settle(app)
+            h.settle()
             screen = app.screen
         app.draw()
         assert screen.text_runs, f"{name} drew no text"
@@ -41,4 +42,4 @@ def test_every_screen_renders(mode: str) -> None:
         assert title and screen.speech()[0] == title
         pygame.image.save(app.surface, str(OUT / f"{name}-{mode}.png"))
         if name != "attract":
-            app.stack.pop()
+            app.nav.stack.pop()

@@ -9,13 +9,14 @@ import threading
 import pygame
 
 from kiosk.session import SessionState
-from tests.app.harness import CANARY_NAME, make_app, place_card, press, settle
+from tools.headless import CANARY_NAME, Harness, canary_identity
 
 
 def test_warning_then_wipe() -> None:
-    app = make_app()
-    press(app, pygame.K_RETURN, pygame.K_1, pygame.K_1)
-    place_card(app)
+    h = Harness()
+    app = h.app
+    h.press(pygame.K_RETURN, pygame.K_1, pygame.K_1)
+    h.place_card(canary_identity())
     limit = app.config.session.idle_warning_s
     app.clock.advance(limit - 1)
     app.step()
@@ -36,13 +37,14 @@ def test_warning_then_wipe() -> None:
 
 
 def test_one_tap_continues() -> None:
-    app = make_app()
-    press(app, pygame.K_RETURN)
+    h = Harness()
+    app = h.app
+    h.press(pygame.K_RETURN)
     app.clock.advance(app.config.session.idle_warning_s + 1)
     app.step()
     assert app.session.state is SessionState.WARNING
     app.draw()
-    button = app.warning_button
+    button = app.display.warning_button
     assert button is not None
     pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONDOWN, button=1, pos=button.rect.center))
     pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONUP, button=1, pos=button.rect.center))
@@ -52,8 +54,9 @@ def test_one_tap_continues() -> None:
 
 
 def test_elder_mode_waits_longer() -> None:
-    app = make_app()
-    press(app, pygame.K_F2)
+    h = Harness()
+    app = h.app
+    h.press(pygame.K_F2)
     assert app.session.modes.elder
     app.clock.advance(app.config.session.idle_warning_s + 1)
     app.step()
@@ -65,12 +68,13 @@ def test_elder_mode_waits_longer() -> None:
 
 
 def test_no_timeout_while_working() -> None:
-    app = make_app()
-    press(app, pygame.K_RETURN)
+    h = Harness()
+    app = h.app
+    h.press(pygame.K_RETURN)
     release = threading.Event()
-    app.run(lambda: release.wait(5), lambda _: None, lambda _: None)
+    app.ctx.tasks.run(lambda: release.wait(5), lambda _: None, lambda _: None)
     app.clock.advance(app.config.session.idle_warning_s * 3)
     app.step()
     assert app.session.state is SessionState.ACTIVE
     release.set()
-    settle(app)
+    h.settle()

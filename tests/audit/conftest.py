@@ -1,4 +1,4 @@
-"""One headless kiosk for the accessibility tests (kiosk.audit.Harness): the real
+"""One headless kiosk for the accessibility tests (tools.headless.Harness): the real
 app, screens, fonts and voice guide; fake clock, devices and recorder; the real
 hub in-process. Each test gets a fresh app (and fresh hub data)."""
 
@@ -12,7 +12,7 @@ os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 
 import pytest  # after the SDL settings above
 
-from kiosk.audit import Harness
+from tools.headless import Harness
 
 
 @pytest.fixture(scope="session")

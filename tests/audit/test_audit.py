@@ -10,15 +10,16 @@ from typing import Any
 import pygame
 import pytest
 
-from kiosk.audit import MODES, Harness, run_audit, table
-from kiosk.audit.checks import check_render
-from kiosk.audit.pixels import FontMetrics, measure_run
 from kiosk.i18n import N_
 from kiosk.theme import contrast_ratio
+from kiosk.ui import Option, Screen
 from kiosk.ui.blocks import RowContext
 from kiosk.ui.widgets import Button
 from screens import REGISTRY
-from screens.base import Option, Screen
+from tools.audit import MODES, run_audit, table
+from tools.audit.checks import check_render
+from tools.audit.pixels import FontMetrics, measure_run
+from tools.headless import Harness
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "audit"
 
@@ -26,7 +27,7 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "audit"
 def _draw_run(h: Harness, text: str, size: int, fg: Any, bg: Any) -> pygame.Rect:
     surface = h.surface
     surface.fill(bg)
-    ctx = RowContext(h.text, h.app.theme, [])
+    ctx = RowContext(h.text, h.app.modes.theme, [])
     return ctx.blit_text(surface, text, (40, 40), size, fg, bg)
 
 
@@ -88,7 +89,7 @@ class _BadScreen(Screen):
 
 def test_checks_catch_a_bad_screen(h: Harness) -> None:
     h.key(pygame.K_F2)  # 长辈 mode
-    h.app.stack.append(_BadScreen(h.app))
+    h.app.nav.stack.append(_BadScreen(h.app.ctx))
     metrics = FontMetrics.from_font(h.text.fonts.font(False))
     result = check_render(h.app, metrics, "bad", "elder-zh", 0)
     text = "\n".join(result.failures)

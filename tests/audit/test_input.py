@@ -7,7 +7,7 @@ from __future__ import annotations
 import pygame
 import pytest
 
-from kiosk.audit import Harness
+from tools.headless import Harness
 
 
 def test_acts_on_finger_up_and_a_slide_off_cancels(h: Harness) -> None:
@@ -55,7 +55,7 @@ def test_call_staff_from_any_screen(h: Harness, keys: list[int]) -> None:
     assert events == [{"screen": screen}]
     message = "已呼叫工作人员，请稍候，工作人员马上就到"
     assert message in h.speech.said  # spoken even without voice mode
-    h.app.dirty = True
+    h.app.display.dirty = True
     h.app.step()
     notice = h.app.screen.notice
     assert notice is not None and notice.message == message  # shown on the screen

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pygame
 
-from kiosk.audit import Harness
 from tests.audit.conftest import said_in_order
+from tools.headless import Harness
 
 
 def _heard_screen(h: Harness) -> list[str]:

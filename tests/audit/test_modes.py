@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pygame
 
-from kiosk.audit import Harness
 from kiosk.session import SessionState
+from tools.headless import Harness
 
 
 def test_elder_switch_on_attract_starts_a_session_in_elder_mode_with_voice(h: Harness) -> None:
@@ -15,13 +15,13 @@ def test_elder_switch_on_attract_starts_a_session_in_elder_mode_with_voice(h: Ha
     modes = h.app.session.modes
     assert h.app.session.serving and h.app.screen.name == "home"
     assert modes.elder and modes.voice  # speech.voice_in_elder_mode is on in the demo config
-    assert h.app.theme.elder
+    assert h.app.modes.theme.elder
     assert "长辈模式已打开" in h.speech.said
     h.key(pygame.K_1)  # 查询: the mode lasts across screens
     assert h.app.screen.name == "query_menu" and h.app.session.modes.elder
-    h.app.end_session(completed=False)
+    h.app.lifecycle.end(completed=False)
     assert not h.app.session.modes.elder and not h.app.session.modes.voice
-    assert not h.app.theme.elder
+    assert not h.app.modes.theme.elder
 
 
 def test_elder_switch_on_home_and_f2(h: Harness) -> None:
@@ -60,28 +60,28 @@ def test_f3_toggles_voice_guidance(h: Harness) -> None:
 
 
 def test_headphones_hook_turns_voice_on_for_this_session_only(h: Harness) -> None:
-    h.app.set_headphones(True)
+    h.app.modes.set_headphones(True)
     modes = h.app.session.modes
     assert h.app.session.serving and modes.voice and modes.headphones
     assert "已连接耳机，语音播报已打开" in h.speech.said
-    h.app.set_headphones(False)
+    h.app.modes.set_headphones(False)
     assert not h.app.session.modes.headphones and h.app.session.modes.voice
-    h.app.set_headphones(True)
-    h.app.end_session(completed=False)
+    h.app.modes.set_headphones(True)
+    h.app.lifecycle.end(completed=False)
     assert not h.app.session.modes.headphones and not h.app.session.modes.voice
 
 
 def test_high_contrast_by_f4_and_from_help(h: Harness) -> None:
     h.key(pygame.K_F4)
-    assert h.app.theme.name == "high_contrast"
+    assert h.app.modes.theme.name == "high_contrast"
     h.key(pygame.K_6)  # 帮助
     assert h.app.screen.name == "help"
     h.tap_button("contrast")
-    assert h.app.theme.name == "standard"
+    assert h.app.modes.theme.name == "standard"
     h.tap_button("contrast")
-    assert h.app.theme.name == "high_contrast"
-    h.app.end_session(completed=False)
-    assert h.app.theme.name == "standard"
+    assert h.app.modes.theme.name == "high_contrast"
+    h.app.lifecycle.end(completed=False)
+    assert h.app.modes.theme.name == "standard"
 
 
 def test_colour_is_never_the_only_signal(h: Harness) -> None:
@@ -95,7 +95,7 @@ def test_colour_is_never_the_only_signal(h: Harness) -> None:
     assert not printing.enabled
     assert printing.note == "打印机缺纸，暂时无法打印"  # the reason is written on the button
     h.app.screen.show_notice("测试错误", "error")
-    h.app.dirty = True
+    h.app.display.dirty = True
     h.app.step()
     drawn = h.text.cached_texts()
     assert "⚠" in drawn and any(t.startswith("错误：") for t in drawn)

@@ -8,9 +8,9 @@ import pydantic
 import pygame
 import pytest
 
-from kiosk.audit import Harness
 from kiosk.config import KioskConfig
 from kiosk.session import SessionState
+from tools.headless import Harness
 
 
 def _idle(h: Harness, seconds: float) -> None:
@@ -31,10 +31,10 @@ def test_long_limits_in_elder_and_voice_mode(h: Harness, switch: int) -> None:
     assert h.app.session.state is SessionState.WARNING
     assert any("您还在办理吗" in s for s in h.speech.said)  # spoken…
     h.app.draw()
-    assert h.app.overlay_runs  # …and shown
+    assert h.app.display.overlay_runs  # …and shown
     _idle(h, answer - 0.5)
     assert h.app.session.state is SessionState.WARNING  # still time to answer
-    h.tap(h.app.warning_button.rect.center)  # one tap on 继续办理
+    h.tap(h.app.display.warning_button.rect.center)  # one tap on 继续办理
     assert h.app.session.state is SessionState.ACTIVE
     assert h.app.session.extensions == 1
     _idle(h, idle + 0.1)

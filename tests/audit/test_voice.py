@@ -8,10 +8,10 @@ import pygame
 import pytest
 
 from drivers.speech import DEFAULT_VOLUME_STEP, RATE_STEPS_CPM
-from kiosk.audit import Harness
 from kiosk.i18n import Translator
 from kiosk.voice import VOLUME_STEPS
 from screens import REGISTRY, fixed_prompts
+from tools.headless import Harness
 
 
 def _voice_session(h: Harness) -> None:
@@ -85,7 +85,7 @@ def test_volume_steps_with_keys_and_reset_after_the_session(h: Harness) -> None:
     assert h.speech.volume_step == 0 and h.speech.said[-1] == "音量1"
     h.key(pygame.K_SLASH)
     assert h.speech.rate_cpm != h.config.speech.rate_cpm
-    h.app.end_session(completed=False)
+    h.app.lifecycle.end(completed=False)
     assert h.speech.volume_step == DEFAULT_VOLUME_STEP
     assert h.speech.rate_cpm == h.config.speech.rate_cpm
 
@@ -125,12 +125,12 @@ def test_fixed_prompts_cover_every_screen() -> None:
 
 def test_masked_digits_give_tones_unless_headphones(h: Harness) -> None:
     _voice_session(h)
-    h.app.key_feedback("7", masked=True)
+    h.app.speaker.key_feedback("7", masked=True)
     assert h.speech.tones == 1 and h.speech.said[-1] != "7"
-    h.app.key_feedback("7", masked=False)
+    h.app.speaker.key_feedback("7", masked=False)
     assert h.speech.said[-1] == "7"
-    h.app.set_headphones(True)
-    h.app.key_feedback("8", masked=True)
+    h.app.modes.set_headphones(True)
+    h.app.speaker.key_feedback("8", masked=True)
     assert h.speech.said[-1] == "8" and h.speech.tones == 1
 
 

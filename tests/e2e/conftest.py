@@ -31,17 +31,12 @@ import pytest
 import requests
 
 from drivers.sim.escpos_decode import DecodedReceipt, decode
-from drivers.speech import NullSpeech
 from kiosk.app import App
 from kiosk.config import KioskConfig
 from kiosk.devices import DeviceHub
 from kiosk.events import UiQueue
-from kiosk.i18n import Translator
 from kiosk.services import HubClient, ServiceGateway
-from kiosk.tasks import TaskRunner
-from kiosk.ui.text import TextRenderer
-from kiosk.voice import VoiceGuide
-from tests.app.harness import FakeClock, ListRecorder, fonts
+from tools.headless import FakeClock, Harness
 
 REPO = Path(__file__).resolve().parents[2]
 SERVICE_POINT = "dbt-zhangzhuang"  # a village service point in config/catalogue.json
@@ -269,36 +264,19 @@ class Kiosk:
 
 
 def build_kiosk(hub: HubProcess, *, elder: bool = False) -> Kiosk:
-    pygame.display.init()
-    surface = pygame.display.set_mode((1280, 800))
     config = KioskConfig.model_validate(
         {"terminal": {"name": TERMINAL_NAME, "service_point": SERVICE_POINT}}
     )
     ui = UiQueue()
-    tasks = TaskRunner(ui)
     url = [hub.url]
     client = HubClient(lambda: url[0], token=lambda: hub.token, timeout_s=5.0)
     gateway = ServiceGateway(client, terminal_name=TERMINAL_NAME, service_point=SERVICE_POINT)
     devices = DeviceHub(config.devices, ui)
-    speech = NullSpeech()
-    speech.start()
-    clock = FakeClock()
-    app = App(
-        config=config,
-        surface=surface,
-        tr=Translator(config.ui.language),
-        text=TextRenderer(fonts()),
-        voice=VoiceGuide(speech, config.speech.rate_cpm),
-        gateway=gateway,
-        devices=devices,
-        recorder=ListRecorder(),
-        ui=ui,
-        tasks=tasks,
-        clock=clock,
-        today=date.today,
-    )
-    devices.start(app)
-    kiosk = Kiosk(app, devices, hub, url, clock, closers=[tasks.shutdown, devices.stop])
+    # The headless kiosk with the simulated devices, the real hub and real task threads.
+    h = Harness(config, gateway=gateway, devices=devices, ui=ui, held_tasks=False, today=date.today)
+    app = h.app
+    devices.start(app.events)
+    kiosk = Kiosk(app, devices, hub, url, h.clock, closers=[h.close, devices.stop])
     # The printer's first status answer arrives on a driver thread.
     kiosk.wait_for(lambda: devices.available("printer")[0], what="printer online")
     kiosk.key(pygame.K_RETURN)  # a key starts a session on the attract screen

@@ -18,7 +18,7 @@ from screens.entry import (
     id_number_error,
     phone_error,
 )
-from tests.app.harness import make_app, press, settle, tap
+from tools.headless import Harness
 
 
 @pytest.mark.parametrize(
@@ -46,63 +46,63 @@ def test_phone_and_acceptance_rules() -> None:
     assert grouped("13912345678", PHONE.group) == "139 1234 5678"
 
 
-def entry_app(spec: Any, voice: bool = True) -> tuple[Any, list[str]]:
-    app = make_app()
-    press(app, pygame.K_RETURN)
+def entry_app(spec: Any, voice: bool = True) -> tuple[Any, Harness, list[str]]:
+    h = Harness()
+    h.press(pygame.K_RETURN)
     if voice:
-        press(app, pygame.K_F3)
+        h.press(pygame.K_F3)
     got: list[str] = []
-    app.go("entry", spec=spec, on_value=got.append)
-    settle(app)
-    return app, got
+    h.app.nav.go("entry", spec=spec, on_value=got.append)
+    h.settle()
+    return h.app, h, got
 
 
 def test_private_digits_give_tones_not_speech() -> None:
-    app, got = entry_app(PHONE)
+    app, h, got = entry_app(PHONE)
     tones_before = app.voice.speech.tones
     said_before = len(app.voice.history)
     for ch in "13912345678":
-        press(app, getattr(pygame, f"K_{ch}"))
+        h.press(getattr(pygame, f"K_{ch}"))
     assert app.voice.speech.tones - tones_before == 11
     assert not any(s.isdigit() for s in list(app.voice.history)[said_before:])
-    press(app, pygame.K_RETURN)
+    h.press(pygame.K_RETURN)
     assert got == ["13912345678"]
 
 
 def test_public_digits_are_echoed_and_touch_types_the_same() -> None:
-    app, got = entry_app(ACCEPTANCE_NO)
+    app, h, got = entry_app(ACCEPTANCE_NO)
     for ch in "2026112200000":
-        tap(app, f"digit_{ch}")
-    press(app, pygame.K_1)
+        h.tap_button(f"digit_{ch}")
+    h.press(pygame.K_1)
     assert app.screen.value == "20261122000001"
     assert "1" in app.voice.history and "2" in app.voice.history
-    press(app, pygame.K_1)  # one too many: refused and said so
+    h.press(pygame.K_1)  # one too many: refused and said so
     assert app.screen.value == "20261122000001"
     assert "已输入完整" in app.voice.history[-1]
-    tap(app, "confirm")
+    h.tap_button("confirm")
     assert got == ["20261122000001"]
 
 
 def test_x_only_as_the_last_character_and_backspace() -> None:
-    app, got = entry_app(ID_NUMBER)
-    press(app, pygame.K_PERIOD)
+    app, h, got = entry_app(ID_NUMBER)
+    h.press(pygame.K_PERIOD)
     assert app.screen.value == ""
     assert "最后一位" in app.voice.history[-1]
     for ch in "11010519491231002":
-        press(app, getattr(pygame, f"K_{ch}"))
-    press(app, pygame.K_KP_PERIOD)
+        h.press(getattr(pygame, f"K_{ch}"))
+    h.press(pygame.K_KP_PERIOD)
     assert app.screen.value.endswith("X")
-    press(app, pygame.K_BACKSPACE)
-    press(app, pygame.K_x)
-    press(app, pygame.K_RETURN)
+    h.press(pygame.K_BACKSPACE)
+    h.press(pygame.K_x)
+    h.press(pygame.K_RETURN)
     assert got == ["11010519491231002X"]
 
 
 def test_bad_value_is_shown_and_spoken_and_kept_for_correction() -> None:
-    app, got = entry_app(ID_NUMBER, voice=False)
+    app, h, got = entry_app(ID_NUMBER, voice=False)
     for ch in "410225194103152423":
-        press(app, getattr(pygame, f"K_{ch}"))
-    press(app, pygame.K_RETURN)
+        h.press(getattr(pygame, f"K_{ch}"))
+    h.press(pygame.K_RETURN)
     assert got == []
     assert app.screen.notice is not None and "校验位" in app.screen.notice.message
     assert "校验位" in app.voice.history[-1]  # spoken even with guidance off

@@ -27,10 +27,11 @@ import pytest
 from kiosk.agent import AgentState
 from kiosk.config import KioskConfig
 from kiosk.runtime import Terminal
-from tests.app.harness import FakeClock
+from screens import SCREENS
 from tests.e2e.conftest import Kiosk
 from tests.faults.hubproc import FaultHub
 from tests.faults.proxy import PartitionProxy
+from tools.headless import FakeClock
 
 GOOD_CODE = "134567890123456789"
 PARTITION_S = 12.0  # at least this long; the journey inside it takes a few seconds more
@@ -65,7 +66,7 @@ def terminal(proxy: PartitionProxy, tmp_path: Path) -> Iterator[Terminal]:
             "display": {"fullscreen": False},
         }
     )
-    term = Terminal(config, window=(1280, 800))
+    term = Terminal(config, screens=SCREENS, window=(1280, 800))
     term.build()
     try:
         yield term
@@ -142,7 +143,7 @@ def test_partition_refuses_payment_and_delivers_backlog_once(
     k.choose(next(o.name for _, o in k.screen.numbered_options() if o.name.startswith("item_")))
     k.wait_for(lambda: k.screen.name == "guide" and k.screen.data is not None, what="guide")
     assert "本机保存的信息" in k.shown_text() and "申请材料" in k.shown_text()
-    app.end_session(completed=False)
+    app.lifecycle.end(completed=False)
     journal_path = tmp_path / "journal.sqlite"
     events_path = tmp_path / "events.sqlite"
     agent = terminal.agent

@@ -33,9 +33,9 @@ from kiosk.agent import AgentState, FleetAgent
 from kiosk.app import App
 from kiosk.fleet_host import FleetHost
 from protocol.commands import COMMANDS, ArgumentField, CommandKind, CommandSpec
-from tests.app.harness import FakeDevices, FakeGateway, make_app
 from tests.hub.conftest import ADMIN_PASSWORD, prepare_schema, start_hub_process, stop_process
 from tests.hub.fleet.helpers import login
+from tools.headless import FakeDevices, FakeGateway, Harness
 
 NAME = "指令边界测试终端"
 PLACE = {"county": "兰考县", "town": "东坝头镇", "village": "张庄村", "branch": ""}
@@ -179,13 +179,13 @@ def _screenshots(k: Kiosk) -> int:
 Before = dict[str, Any]
 EFFECTS: dict[CommandKind, Callable[[Kiosk, Before, dict[str, Any]], bool]] = {
     CommandKind.RESTART: lambda k, b, w: k.app.restart_requested,
-    CommandKind.MAINTENANCE_ON: lambda k, b, w: k.app.maintenance_message == w["message"],
-    CommandKind.MAINTENANCE_OFF: lambda k, b, w: k.app.maintenance_message is None,
+    CommandKind.MAINTENANCE_ON: lambda k, b, w: k.app.service.maintenance_message == w["message"],
+    CommandKind.MAINTENANCE_OFF: lambda k, b, w: k.app.service.maintenance_message is None,
     CommandKind.SCREENSHOT: lambda k, b, w: _screenshots(k) == 1,
     CommandKind.TEST_PRINT: lambda k, b, w: k.devices.test_pages == b["test_pages"] + 1,
     CommandKind.RELOAD_CONFIG: lambda k, b, w: k.app.restart_requested,
     CommandKind.RELOAD_CATALOGUE: lambda k, b, w: k.gateway.kept == b["kept"] + 1,
-    CommandKind.ANNOUNCEMENT: lambda k, b, w: k.app.announcement == w["text"],
+    CommandKind.ANNOUNCEMENT: lambda k, b, w: k.app.service.terminal.announcement == w["text"],
     # The level people hear ("音量5") is the voice guide's 0-based step 4.
     CommandKind.SET_VOLUME: lambda k, b, w: (
         k.app.voice.default_volume == w["step"] - 1 == k.app.voice.volume_step
@@ -220,7 +220,8 @@ def kiosk(hub: tuple[str, Path], tmp_path_factory: pytest.TempPathFactory) -> It
     config = tmp / "kiosk.toml"
     config.write_text('[terminal]\nname = "边界"\n', encoding="utf-8")
     gateway, devices = Gateway(), Devices()
-    app = make_app(gateway=gateway, devices=devices)
+    harness = Harness(gateway=gateway, devices=devices, held_tasks=False)
+    app = harness.app
     host = FleetHost(app, devices, config_path=config)  # type: ignore[arg-type]
     agent = FleetAgent(
         base,

@@ -39,9 +39,10 @@ from drivers.sim.demo_cards import SimCard, load_demo_cards
 from drivers.sim.escpos_decode import decode
 from kiosk.config import KioskConfig
 from kiosk.runtime import Terminal
-from tests.app.harness import FakeClock
+from screens import SCREENS
 from tests.e2e.conftest import Kiosk
 from tests.faults.hubproc import FaultHub, citizen, luhn_complete, start_fault_hub
+from tools.headless import FakeClock
 
 CANARY_ID = "41022519770707123" + id_check_char("41022519770707123")
 CANARY_NAME = "欧阳金丝雀"
@@ -161,7 +162,7 @@ def test_canary_leaves_no_trace(
             "display": {"fullscreen": False},
         }
     )
-    term = Terminal(config, window=(1280, 800))
+    term = Terminal(config, screens=SCREENS, window=(1280, 800))
     app = term.build()
     devices = term.devices
     assert devices is not None
@@ -191,7 +192,7 @@ def test_canary_leaves_no_trace(
     def finish() -> None:
         devices.sim_idcard.remove()
         if app.session.serving:
-            app.end_session(completed=True)
+            app.lifecycle.end(completed=True)
         k.settle()
 
     try:

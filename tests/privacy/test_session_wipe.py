@@ -52,7 +52,7 @@ def test_session_end_leaves_no_trace_reachable_from_the_app(make_kiosk: MakeKios
     assert during, "the walk found nothing while the person was served"
     devices.sim_idcard.remove()
     k.key(pygame.K_HOME)
-    app.end_session(completed=True)
+    app.lifecycle.end(completed=True)
     k.settle()
     assert not app.session.serving
     del identity

@@ -230,12 +230,13 @@ def test_english_button_labels_keep_their_words_whole(
     import pygame
 
     from screens import REGISTRY
-    from tests.app.harness import make_app, place_card, press, settle
+    from tools.headless import Harness, canary_identity
 
-    app = make_app(size=(1280, 800))
-    press(app, pygame.K_RETURN)
-    place_card(app)
-    app.set_modes(elder=elder, language="en")
+    h = Harness(window=(1280, 800))
+    app = h.app
+    h.press(pygame.K_RETURN)
+    h.place_card(canary_identity())
+    app.modes.set(elder=elder, language="en")
     wrapped: list[tuple[str, list[str]]] = []
     wrap = app.text.wrap
 
@@ -250,9 +251,9 @@ def test_english_button_labels_keep_their_words_whole(
     for name, cls in sorted(REGISTRY.items()):
         if name == "attract":
             continue
-        app.stack.append(cls(app, **cls.preview))
+        app.nav.stack.append(cls(app.ctx, **cls.preview))
         app.screen.on_enter()
-        settle(app)
+        h.settle()
         wrapped.clear()
         app.draw()
         labels = {b.label for b in [*app.screen.buttons, *app.screen.chrome]}
@@ -262,6 +263,6 @@ def test_english_button_labels_keep_their_words_whole(
             for text, lines in wrapped
             if text in labels and broken_words(text, lines)
         )
-        app.stack.pop()
+        app.nav.stack.pop()
     assert drawn > 50  # the screens really drew their buttons
     assert cut == []

@@ -1,104 +1,33 @@
-"""What every screen shares: the numbered options, the chrome, layout,
-paging, keypad and touch handling, and what voice guidance says.
+"""The screen framework: what every screen shares.
 
 A screen describes itself — title, instruction, content blocks and
-options — and this base class does the rest the same way everywhere, so
-every screen is operable by keypad and touch, speaks its options with
-their key numbers, and can be checked by the accessibility audit.
-Screens never call drivers or the network: they ask the context
-(:class:`ScreenContext`), which the app implements.
+numbered options — and :class:`Screen` does the rest the same way
+everywhere: numbering and paging, keypad and touch handling, what voice
+guidance says, layout (:mod:`kiosk.ui.layout`) and drawing. So every
+screen is operable by keypad and touch, speaks its options with their key
+numbers, and can be checked by the accessibility audit. Screens never
+call drivers or the network: they ask their :class:`~kiosk.ui.context.ScreenContext`.
+
+The loop contract follows pygame_gui (STYLE.md): the app routes input to
+:meth:`Screen.handle_key` / :meth:`Screen.pointer_down` /
+:meth:`Screen.pointer_up`, calls :meth:`Screen.tick` with the time, and
+:meth:`Screen.layout` then :meth:`Screen.draw` when something changed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar
 
 import pygame
 
-from kiosk.i18n import N_, Translator
-from kiosk.session import Identity, Session
-from kiosk.theme import Theme
+from kiosk.i18n import N_
+from kiosk.session import Identity
 from kiosk.ui.blocks import Block, Notice, Row, RowContext, TextRun, notice, paginate
-from kiosk.ui.text import TextRenderer
+from kiosk.ui.context import ScreenContext
+from kiosk.ui.layout import option_area, place_buttons
+from kiosk.ui.options import CONFIRM_KEYS, DIGIT_KEYS, Option
 from kiosk.ui.widgets import Button
-
-DIGIT_KEYS = {getattr(pygame, f"K_{d}"): str(d) for d in range(10)} | {
-    getattr(pygame, f"K_KP{d}"): str(d) for d in range(10)
-}
-CONFIRM_KEYS = {pygame.K_RETURN, pygame.K_KP_ENTER}
-
-
-@dataclass
-class Option:
-    """One numbered choice. ``label`` and ``reason`` are msgids."""
-
-    label: str
-    action: Callable[[], None]
-    style: str = "primary"
-    enabled: bool = True
-    reason: str = ""  # why it is unavailable (shown and spoken)
-    confirm: bool = False  # the Return key chooses it too
-    name: str = ""  # stable id (tests, audit); defaults to the label
-
-
-class ScreenContext(Protocol):
-    """What a screen may ask of the app (implemented by :class:`kiosk.app.App`)."""
-
-    tr: Translator
-    text: TextRenderer
-    session: Session
-
-    @property
-    def theme(self) -> Theme: ...
-
-    def go(self, name: str, **params: Any) -> None: ...
-    def replace(self, name: str, **params: Any) -> None: ...
-    def now_text(self) -> str: ...
-    def local_now(self) -> datetime: ...
-    def echo(self, label: str) -> None: ...
-    def back(self) -> None: ...
-    def home(self) -> None: ...
-    def request_redraw(self) -> None: ...
-    def run(
-        self,
-        work: Callable[[], Any],
-        on_done: Callable[[Any], None],
-        on_error: Callable[[Exception], None],
-    ) -> None: ...
-    def services(self) -> Any: ...
-    def print_receipt(
-        self, receipt: Any, on_done: Callable[[Any], None], on_error: Callable[[Exception], None]
-    ) -> None: ...
-    def device_available(self, device: str) -> tuple[bool, str]: ...
-    def say(self, text: str) -> None: ...
-    def announce(self, screen: Screen) -> None: ...
-    def end_session(self, completed: bool) -> None: ...
-    def today(self) -> date: ...
-    def error_message(self, exc: Exception) -> str: ...
-    def record(self, kind: str, data: dict[str, Any]) -> None: ...
-    def toggle_elder(self) -> None: ...
-    def toggle_voice(self) -> None: ...
-    def toggle_contrast(self) -> None: ...
-    def toggle_language(self) -> None: ...
-    def cycle_speech_rate(self) -> int: ...
-    def change_volume(self, delta: int) -> int: ...
-    def sound_levels(self) -> tuple[int, int, int]: ...
-    def key_feedback(self, digit: str, masked: bool) -> None:
-        """Entry screens call this for each digit typed: a tone when ``masked`` (unless
-        headphones are in), else the digit is echoed in voice mode."""
-        ...
-
-    @property
-    def demo(self) -> bool: ...
-
-    @property
-    def announcement(self) -> str | None: ...
-
-    @property
-    def terminal_name(self) -> str: ...
 
 
 class Screen:
@@ -181,7 +110,7 @@ class Screen:
         self.notice = notice(self.ctx.tr, message, level)
         self.refresh()
         if speak:
-            self.ctx.say(message)
+            self.ctx.voice.say(message)
 
     # --- options, numbering and paging -------------------------------------------------------
 
@@ -200,12 +129,12 @@ class Screen:
     def prev_page(self) -> None:
         self.page = max(0, self.page - 1)
         self.refresh()
-        self.ctx.announce(self)
+        self.ctx.voice.announce(self)
 
     def next_page(self) -> None:
         self.page = min(len(self._pages) - 1, self.page + 1)
         self.refresh()
-        self.ctx.announce(self)
+        self.ctx.voice.announce(self)
 
     @property
     def page_count(self) -> int:
@@ -284,9 +213,9 @@ class Screen:
 
     def _choose(self, opt: Option) -> bool:
         if not opt.enabled:
-            self.ctx.say(self.ctx.tr(opt.reason) or self.ctx.tr("此项暂不可用"))
+            self.ctx.voice.say(self.ctx.tr(opt.reason) or self.ctx.tr("此项暂不可用"))
             return True
-        self.ctx.echo(self.ctx.tr(opt.label))
+        self.ctx.voice.echo(self.ctx.tr(opt.label))
         opt.action()
         return True
 
@@ -311,7 +240,6 @@ class Screen:
         content = pygame.Rect(m, header_h, w - 2 * m, max(0, footer_top - header_h))
 
         # Options first (they have a fixed size), then content rows in what is left.
-        self.buttons = []
         blocks = ([self.notice] if self.notice else []) + self.blocks()
         rows: list[Row] = []
         for block in blocks:
@@ -319,70 +247,21 @@ class Screen:
         natural = sum(r.height for r in rows)
         # Pages are computed for the height left above the options; the pager
         # options (上一页/下一页) join the option row, so count them in first.
-        option_area = self._option_area(content, len(self.options()) + 2, natural)
-        rows_height = max(option_area.top - content.top - g, theme.line_height(theme.body_px))
+        area = option_area(theme, content, len(self.options()) + 2, natural, self.grid)
+        rows_height = max(area.top - content.top - g, theme.line_height(theme.body_px))
         self._pages = paginate(rows, rows_height) if rows else [[]]
         self.page = min(self.page, len(self._pages) - 1)
         numbered = self.numbered_options()
         used = sum(r.height for r in self._pages[self.page])
-        option_area = self._option_area(content, len(numbered), used)
+        area = option_area(theme, content, len(numbered), used, self.grid)
         self._content_rect = pygame.Rect(
-            content.x, content.y, content.width, max(0, option_area.top - content.top - g)
+            content.x, content.y, content.width, max(0, area.top - content.top - g)
         )
-        self._place_buttons(numbered, option_area)
+        self.buttons = place_buttons(
+            theme, self.ctx.tr, numbered, area, grid=self.grid, action_for=self._touch_action
+        )
         self.chrome = chrome
         self._layout_for = key
-
-    def _option_area(self, content: pygame.Rect, count: int, rows_height: int) -> pygame.Rect:
-        """Where options go: a grid fills what the rows leave; a row sits at the bottom."""
-        theme = self.ctx.theme
-        if count == 0:
-            return pygame.Rect(content.x, content.bottom, content.width, 0)
-        if self.grid:
-            top = content.top + (rows_height + theme.gap_px if rows_height else 0)
-            return pygame.Rect(content.x, top, content.width, content.bottom - top)
-        per_row = self._per_row(count, content.width)
-        lines = -(-count // per_row)
-        height = lines * theme.primary_target_px + (lines - 1) * theme.gap_px
-        return pygame.Rect(content.x, content.bottom - height, content.width, height)
-
-    def _per_row(self, count: int, width: int) -> int:
-        theme = self.ctx.theme
-        # Buttons at least ~45 mm wide so two-line labels fit at large sizes.
-        max_per_row = max(
-            1, (width + theme.gap_px) // (theme.px(45 if theme.elder else 38) + theme.gap_px)
-        )
-        return min(count, max_per_row)
-
-    def _place_buttons(self, numbered: list[tuple[str, Option]], area: pygame.Rect) -> None:
-        if not numbered:
-            return
-        theme, tr = self.ctx.theme, self.ctx.tr
-        g = theme.gap_px
-        if self.grid and area.height > theme.primary_target_px * 2:
-            cols = 3 if len(numbered) > 4 else 2 if len(numbered) > 1 else 1
-            rows = -(-len(numbered) // cols)
-            cell_w = (area.width - (cols - 1) * g) // cols
-            cell_h = min((area.height - (rows - 1) * g) // rows, theme.px(70))
-        else:
-            cols = self._per_row(len(numbered), area.width)
-            cell_w = (area.width - (cols - 1) * g) // cols
-            cell_h = theme.primary_target_px
-        for i, (key, opt) in enumerate(numbered):
-            r, c = divmod(i, cols)
-            rect = pygame.Rect(area.x + c * (cell_w + g), area.y + r * (cell_h + g), cell_w, cell_h)
-            self.buttons.append(
-                Button(
-                    rect=rect,
-                    label=tr(opt.label),
-                    action=self._touch_action(opt),
-                    key_label=key,
-                    style=opt.style,
-                    enabled=opt.enabled,
-                    note=tr(opt.reason) if not opt.enabled and opt.reason else "",
-                    name=opt.name or opt.label,
-                )
-            )
 
     def draw(self, surface: pygame.Surface) -> None:
         theme, text = self.ctx.theme, self.ctx.text

@@ -29,10 +29,10 @@ from typing import Any
 
 import pygame
 
-from kiosk.audit.pixels import FontMetrics, RunMeasure, measure_run
 from kiosk.session import SessionState
 from kiosk.theme import px_to_mm
-from screens.base import Screen
+from kiosk.ui import Screen
+from tools.audit.pixels import FontMetrics, RunMeasure, measure_run
 
 KEYPAD_KEYS = frozenset("0123456789.")
 
@@ -103,10 +103,10 @@ def check_render(app: Any, metrics: FontMetrics, state: str, mode: str, page: in
     traced = getattr(surface, "texts", None)
     if traced is not None:
         traced.clear()  # only what this frame blits
-    app.dirty = True
+    app.display.request_redraw()
     app.draw()
     screen = app.screen
-    theme = app.theme
+    theme = app.modes.theme
     limits = thresholds_for(theme.elder, theme.name == "high_contrast")
     ppi = theme.ppi
     figures = Figures()
@@ -115,7 +115,7 @@ def check_render(app: Any, metrics: FontMetrics, state: str, mode: str, page: in
     warning = app.session.state is SessionState.WARNING
 
     # --- text: size and contrast from pixels -------------------------------------------------
-    overlay = list(app.overlay_runs)
+    overlay = list(app.display.overlay_runs)
     if warning:
         runs = overlay  # everything else is shaded behind the modal box
     else:
@@ -147,7 +147,7 @@ def check_render(app: Any, metrics: FontMetrics, state: str, mode: str, page: in
 
     # --- targets -----------------------------------------------------------------------------
     if warning:
-        button = app.warning_button
+        button = app.display.warning_button
         buttons = [button] if button is not None else []
         primary = {id(b) for b in buttons}
     else:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from kiosk.audit.checks import Figures
-from kiosk.audit.run import MODES, AuditReport, fmt
+from tools.audit.checks import Figures
+from tools.audit.run import MODES, AuditReport, fmt
 
 HEADER = (
     f"{'screen':<28} {'mode':<22} {'pages':>5} {'text mm':>7} {'cjk mm':>6} {'contrast':>8} "

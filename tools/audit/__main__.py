@@ -1,4 +1,4 @@
-"""``python -m kiosk.audit [--out artifacts/audit]``: the accessibility audit.
+"""``python -m tools.audit [--out artifacts/audit]``: the accessibility audit.
 
 Renders every screen of every flow in every mode headless, prints the
 table and exits 1 if any check failed (0 when all pass).
@@ -16,7 +16,7 @@ from pathlib import Path
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
     os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
-    parser = argparse.ArgumentParser(prog="python -m kiosk.audit", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m tools.audit", description=__doc__)
     parser.add_argument("--out", default="artifacts/audit", help="directory for the PNGs")
     parser.add_argument("--no-png", action="store_true", help="do not write PNGs")
     parser.add_argument(
@@ -33,8 +33,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING)
     w, _, hgt = args.window.partition("x")
 
-    from kiosk.audit.report import table
-    from kiosk.audit.run import run_audit
+    from tools.audit.report import table
+    from tools.audit.run import run_audit
 
     report = run_audit(
         None if args.no_png else Path(args.out),

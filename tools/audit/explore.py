@@ -24,10 +24,10 @@ from dataclasses import dataclass
 
 import pygame
 
-from kiosk.audit.harness import Harness
 from kiosk.session import SessionState
+from kiosk.ui import Screen
 from screens import REGISTRY
-from screens.base import Screen
+from tools.headless import Harness
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +73,7 @@ def perform(h: Harness, action: Action) -> None:
     elif action.kind == "card":
         h.place_card()
     elif action.kind == "scan":
-        app.on_payment_code(SAMPLE_PAYMENT_CODE)
+        app.events.on_payment_code(SAMPLE_PAYMENT_CODE)
         h.settle()
     elif action.kind == "digits":
         for d in action.arg:
@@ -81,23 +81,23 @@ def perform(h: Harness, action: Action) -> None:
     elif action.kind == "key":
         h.key(int(action.arg))
     elif action.kind == "idle":
-        idle, _ = app.inactivity.limits(app.session.modes)
-        h.clock.advance(idle + 1)
+        idle, _ = app.lifecycle.inactivity.limits(app.session.modes)
+        h.advance(idle + 1)
         h.settle()
     elif action.kind == "preview":
         # A registered screen no explored flow reached: shown the way the screen
         # itself says it can be previewed (its ``preview`` parameters).
         cls = REGISTRY[action.arg]
-        app.go(action.arg, **dict(getattr(cls, "preview", {})))
+        app.nav.go(action.arg, **dict(getattr(cls, "preview", {})))
         h.settle()
     elif action.kind == "maintenance":
-        app.set_maintenance("设备维护中")
+        app.service.set_maintenance("设备维护中")
         h.settle()
     else:
         raise ValueError(f"unknown action {action}")
     for _ in range(WAIT_AFTER_ACTION_S):
         # Screens that poll (a payment waiting for the phone) move on with time.
-        h.clock.advance(1.0)
+        h.advance(1.0)
         h.settle()
 
 
@@ -115,18 +115,18 @@ def _overrides(screen: Screen, method: str) -> bool:
 
 def signature(h: Harness) -> tuple[str, ...]:
     app = h.app
-    app.dirty = True
+    app.display.request_redraw()
     app.step()  # draw, so overlay_runs tells whether a banner is up
     screen = app.screen
     params = ",".join(f"{k}={v!r}"[:60] for k, v in sorted(screen.params.items()))
     # The screens below this one tell flows apart (identify before a query or an application).
-    params += "|" + "/".join(s.name for s in app.stack[:-1])
+    params += "|" + "/".join(s.name for s in app.nav.stack[:-1])
     notice = screen.notice.level if screen.notice is not None else ""
     overlay = (
         "warning"
         if app.session.state is SessionState.WARNING
         else "banner"
-        if app.overlay_runs
+        if app.display.overlay_runs
         else ""
     )
     # What the screen shows (e.g. digits typed so far) tells states of one screen apart.
@@ -149,7 +149,7 @@ def children(h: Harness) -> list[Action]:
     if app.session.state is not SessionState.ACTIVE:
         return []
     screen = app.screen
-    app.dirty = True
+    app.display.request_redraw()
     app.step()  # lay out so the buttons exist
     keypad = _overrides(screen, "on_digit")
     actions = [

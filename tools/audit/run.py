@@ -16,11 +16,11 @@ from pathlib import Path
 import pygame
 from PIL import Image
 
-from kiosk.audit.checks import Figures, RenderResult, check_render
-from kiosk.audit.explore import State, explore
-from kiosk.audit.harness import DEFAULT_CONFIG, DEFAULT_WINDOW, REPO_ROOT, Harness
-from kiosk.audit.pixels import FontMetrics
 from kiosk.config import KioskConfig, load_config
+from tools.audit.checks import Figures, RenderResult, check_render
+from tools.audit.explore import State, explore
+from tools.audit.pixels import FontMetrics
+from tools.headless import AUDIT_WINDOW, DEFAULT_CONFIG, REPO_ROOT, Harness
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,7 @@ def _render_all_modes(
     app = h.app
     results: list[RenderResult] = []
     for mode in MODES:
-        app.set_modes(elder=mode.elder, high_contrast=mode.high_contrast, language=mode.language)
+        app.modes.set(elder=mode.elder, high_contrast=mode.high_contrast, language=mode.language)
         screen = app.screen
         screen.page = 0
         screen.refresh()
@@ -108,7 +108,7 @@ def run_audit(
     out_dir: Path | None = Path("artifacts/audit"),
     *,
     config_path: Path | None = None,
-    window: tuple[int, int] = DEFAULT_WINDOW,
+    window: tuple[int, int] = AUDIT_WINDOW,
     max_states: int = 120,
     png_modes: Collection[str] | None = None,
 ) -> AuditReport:
@@ -121,7 +121,7 @@ def run_audit(
             old.unlink()
     report = AuditReport()
     config = _usable_config(config_path, report)
-    h = Harness(config, window)
+    h = Harness.create(config=config, window=window)
     try:
         metrics = FontMetrics.from_font(h.text.fonts.font(False))
 
