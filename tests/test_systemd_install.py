@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.tools import require_tool
+
 REPO = Path(__file__).resolve().parent.parent
 SCRIPT = REPO / "systemd" / "install.sh"
 
@@ -129,7 +131,14 @@ def test_real_run_refuses_without_root(tmp_path: Path) -> None:
     else:
         # Drop to nobody for this one run.
         done = subprocess.run(
-            ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "bash", str(SCRIPT)],
+            [
+                require_tool("setpriv"),
+                "--reuid=65534",
+                "--regid=65534",
+                "--clear-groups",
+                "bash",
+                str(SCRIPT),
+            ],
             capture_output=True,
             text=True,
             timeout=60,
