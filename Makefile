@@ -2,13 +2,14 @@
 #   make demo   the kiosk in a window with simulated devices and the embedded hub
 #   make test   lint, type check and the whole test suite
 # Both install what is missing first (scripts/setup.sh).
+#   make fresh-check   both, rehearsed in a clean Debian 12 root (scripts/fresh_check.sh)
 
 PY := .venv/bin/python
 HEADLESS ?= 0
 WINDOW ?= 1280x800
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: setup demo test lint bench hub clean
+.PHONY: setup demo test lint bench hub clean fresh-check
 
 setup:
 	@bash scripts/setup.sh
@@ -29,6 +30,10 @@ test: lint
 
 bench: setup
 	$(PY) -m bench
+
+# Not after setup: it needs nothing of this machine's set-up, only git and root.
+fresh-check:
+	@bash scripts/fresh_check.sh $(FRESH_CHECK_ARGS)
 
 clean:
 	rm -rf var artifacts .pytest_cache .mypy_cache .ruff_cache

@@ -107,7 +107,9 @@ def test_damaged_file_is_a_problem_not_a_crash(tmp_path: Path) -> None:
         j.append("service_step", {"n": n, "pad": "x" * 200})
     j.close()
     subprocess.run(
-        ["sqlite3", str(path), "PRAGMA wal_checkpoint(TRUNCATE);"], capture_output=True, check=True
+        [require_tool("sqlite3"), str(path), "PRAGMA wal_checkpoint(TRUNCATE);"],
+        capture_output=True,
+        check=True,
     )
     size = path.stat().st_size
     with path.open("r+b") as f:  # scribble over the middle of the b-tree
