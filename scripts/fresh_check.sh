@@ -15,7 +15,7 @@
 #   --setup-only  step 1 only: the set-up and its tool check (what CI runs)
 #   --drop PKG    after step 1, remove PKG (dpkg --force-depends, as a person's
 #                 apt-get remove would, without its dependants) and show that
-#                 scripts/setup.sh --check fails naming PKG and that make setup
+#                 scripts/setup.sh --check fails naming PKG and that the set-up
 #                 installs it again; steps 2 and 3 are not run
 #   --keep        leave the root on disk (its path is printed) instead of deleting it
 #   --out DIR     where the logs and the demo's screenshots are copied

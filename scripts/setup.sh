@@ -18,7 +18,7 @@ LIST=scripts/debian-packages.txt
 SEARCH_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
 usage() {
-  sed -n '9,12p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '8,12p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 mode=install
