@@ -3,13 +3,14 @@
 #   make test   lint, type check and the whole test suite
 #   make audit  the accessibility audit (python -m tools.audit; the suite runs it too)
 # Both install what is missing first (scripts/setup.sh).
+#   make fresh-check   both, rehearsed in a clean Debian 12 root (scripts/fresh_check.sh)
 
 PY := .venv/bin/python
 HEADLESS ?= 0
 WINDOW ?= 1280x800
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: setup demo test lint audit bench hub clean
+.PHONY: setup demo test lint audit bench hub clean fresh-check
 
 setup:
 	@bash scripts/setup.sh
@@ -33,6 +34,10 @@ audit: setup
 
 bench: setup
 	$(PY) -m bench
+
+# Not after setup: it needs nothing of this machine's set-up, only git and root.
+fresh-check:
+	@bash scripts/fresh_check.sh $(FRESH_CHECK_ARGS)
 
 clean:
 	rm -rf var artifacts .pytest_cache .mypy_cache .ruff_cache

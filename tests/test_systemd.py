@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.tools import require_tool
+
 REPO = Path(__file__).resolve().parent.parent
 SYSTEMD = REPO / "systemd"
 UNITS = ("huimin-kiosk.service", "huimin-hub.service")
@@ -53,6 +55,7 @@ def values(path: Path, key: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def fake_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    require_tool("systemd-analyze")  # package systemd, which also ships DIST_UNITS
     root = tmp_path_factory.mktemp("root")
     shutil.copytree(DIST_UNITS, root / DIST_UNITS.relative_to("/"), symlinks=True)
     for standin in STANDINS:
@@ -77,7 +80,7 @@ def installed(fake_root: Path) -> Iterator[Path]:
 def verify(root: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [
-            "systemd-analyze",
+            require_tool("systemd-analyze"),
             "verify",
             f"--root={root}",
             *(f"/etc/systemd/system/{unit}" for unit in UNITS),
@@ -118,7 +121,7 @@ def test_verify_reports_a_missing_executable(fake_root: Path, installed: Path) -
 def test_security_exposure_is_low(fake_root: Path, installed: Path, unit: str) -> None:
     done = subprocess.run(
         [
-            "systemd-analyze",
+            require_tool("systemd-analyze"),
             "security",
             "--offline=true",
             f"--root={fake_root}",
@@ -258,16 +261,18 @@ def test_udev_names_are_the_ones_the_config_uses() -> None:
 def test_udevadm_parses_the_rules_without_complaint(tmp_path: Path) -> None:
     """udevadm (systemd 252 has no `udevadm verify`) loads /etc/udev/rules.d; in a private
     mount namespace we put only our file there and let `udevadm test` parse it."""
+    udevadm, mount = require_tool("udevadm"), require_tool("mount")
+    system_rules = require_tool("/etc/udev/rules.d")
     rules_dir = tmp_path / "rules.d"
     rules_dir.mkdir()
     shutil.copyfile(RULES, rules_dir / RULES.name)
     (rules_dir / "98-typo.rules").write_text('SUBSYSTEM=="tty", SYMLIINK+="x"\n')
     script = (
-        f"mount --bind {rules_dir} /etc/udev/rules.d && "
-        "udevadm test --action=add /sys/class/tty/tty1"
+        f"{mount} --bind {rules_dir} {system_rules} && "
+        f"{udevadm} test --action=add /sys/class/tty/tty1"
     )
     done = subprocess.run(
-        ["unshare", "--mount", "--propagation", "private", "sh", "-c", script],
+        [require_tool("unshare"), "--mount", "--propagation", "private", "sh", "-c", script],
         capture_output=True,
         text=True,
         timeout=60,

@@ -8,10 +8,14 @@ check both what it prints and that nothing was touched.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
+
+from tests.tools import require_tool
 
 REPO = Path(__file__).resolve().parent.parent
 SCRIPT = REPO / "systemd" / "install.sh"
@@ -127,13 +131,26 @@ def test_real_run_refuses_without_root(tmp_path: Path) -> None:
     if os.geteuid() != 0:
         done = run_install(tmp_path)
     else:
-        # Drop to nobody for this one run.
-        done = subprocess.run(
-            ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "bash", str(SCRIPT)],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        # Drop to nobody for this one run, on a copy in a directory nobody can read:
+        # the clone itself may not be (a clone in /root, mode 0700, as in make fresh-check).
+        with tempfile.TemporaryDirectory() as tmp:
+            Path(tmp).chmod(0o755)
+            copy = Path(tmp) / "install.sh"
+            shutil.copy(SCRIPT, copy)
+            done = subprocess.run(
+                [
+                    require_tool("setpriv"),
+                    "--reuid=65534",
+                    "--regid=65534",
+                    "--clear-groups",
+                    "bash",
+                    str(copy),
+                ],
+                cwd=tmp,
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=False,
+            )
     assert done.returncode == 1
     assert "must run as root" in done.stderr

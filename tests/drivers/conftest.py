@@ -8,7 +8,6 @@ attached to end B and the driver on end A, as specs/test-peers.md describes.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -19,6 +18,7 @@ import pytest
 from drivers.sim.demo_cards import SimCard, extra_test_cards, load_demo_cards
 from drivers.sim.idcard_reader import IdCardSimulator
 from drivers.sim.scanner import ScannerSimulator
+from tests.tools import require_tool
 
 
 class SocatPair:
@@ -30,9 +30,7 @@ class SocatPair:
         self._proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        exe = shutil.which("socat")
-        if exe is None:
-            pytest.fail("socat is not installed (apt-get install socat); see specs/test-peers.md")
+        exe = require_tool("socat")
         self._proc = subprocess.Popen(
             [exe, f"pty,raw,echo=0,link={self.a}", f"pty,raw,echo=0,link={self.b}"],
             stdout=subprocess.DEVNULL,

@@ -18,6 +18,7 @@ import pytest
 
 from drivers.speech import EspeakCli, NullSpeech, Speech, SpeechService
 from protocol.devices import DeviceHealth, DeviceState
+from tests.tools import require_tool
 
 LONG = "请把身份证放在读卡区，听到提示音后取回证件。"  # ~6 s of audio
 OTHER = "您的社保缴费记录查询成功，请核对后打印回单。"
@@ -63,6 +64,12 @@ class Recorder:
 @pytest.fixture(autouse=True)
 def dummy_audio(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SDL_AUDIODRIVER", "dummy")
+
+
+@pytest.fixture(autouse=True, scope="module")
+def espeak_ng() -> None:
+    """The real engine; without it every test here would fail on a SynthesisError."""
+    require_tool("espeak-ng")
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ import pytest
 
 from drivers.speech import EspeakCli, SynthesisError, espeak_rate_for_cpm
 from drivers.speech.rate import MAX_CPM, MIN_CPM, RATE_STEPS_CPM
+from tests.tools import require_tool
 
 VOICE = "cmn-latn-pinyin"
 # Exactly 20 Hanzi plus punctuation: the prompt length the speech figures are quoted for.
@@ -21,6 +22,11 @@ HANZI = re.compile(r"[\u4e00-\u9fff]")
 # punctuation while still failing if the cpm → espeak mapping is wrong (-s 190 taken
 # literally would be ~17 % fast).
 RATE_TOLERANCE = 0.15
+
+
+@pytest.fixture(autouse=True, scope="module")
+def espeak_ng() -> None:
+    require_tool("espeak-ng")
 
 
 def wav_seconds(path: Path) -> float:
@@ -39,7 +45,9 @@ def test_wav_duration_matches_configured_rate(tmp_path: Path, cpm: int) -> None:
     expected = 20 / cpm * 60
     assert abs(seconds - expected) / expected < RATE_TOLERANCE, (seconds, expected)
     # Cross-check the header-derived duration with sox's own reading of the file.
-    soxi = subprocess.run(["soxi", "-D", str(out)], capture_output=True, check=True, timeout=10)
+    soxi = subprocess.run(
+        [require_tool("soxi"), "-D", str(out)], capture_output=True, check=True, timeout=10
+    )
     assert float(soxi.stdout) == pytest.approx(seconds, abs=0.01)
 
 

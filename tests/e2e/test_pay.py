@@ -22,6 +22,7 @@ from kiosk.journal import find_personal_data
 from kiosk.payments import PaymentsApi
 from protocol.devices import PaperState
 from tests.e2e.conftest import Kiosk, MakeKiosk, assert_few_options
+from tests.tools import require_tool
 
 WANG_FANG_ID = "410225198511203020"
 GOOD_CODE = "134567890123456789"  # WeChat Pay-shaped; the sandbox customer pays after 4 s
@@ -98,7 +99,7 @@ def test_qr_payment_for_family_by_keypad(make_kiosk: MakeKiosk) -> None:
         k.app.draw()
         pygame.image.save(k.app.surface, png.name)
         out = subprocess.run(
-            ["zbarimg", "-q", "--raw", png.name],
+            [require_tool("zbarimg"), "-q", "--raw", png.name],
             check=False,
             capture_output=True,
             text=True,

@@ -37,6 +37,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine
 
 from hub.settings import HubSettings
+from tests.tools import require_tool
 
 REPO = Path(__file__).resolve().parents[2]
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
@@ -51,7 +52,7 @@ def free_port() -> int:
 
 def _as_postgres(args: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        ["runuser", "-u", "postgres", "--", *args],
+        [require_tool("runuser"), "-u", "postgres", "--", *args],
         check=True,
         capture_output=True,
         text=True,
@@ -63,15 +64,14 @@ def _as_postgres(args: list[str], **kwargs: Any) -> subprocess.CompletedProcess[
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[str]:
     """A PostgreSQL 15 cluster in a temp dir; yields its base URL (no database)."""
-    if not (PG_BIN / "initdb").exists():
-        pytest.fail(f"PostgreSQL binaries missing in {PG_BIN} (apt-get install postgresql)")
+    initdb, pg_ctl = require_tool(str(PG_BIN / "initdb")), require_tool(str(PG_BIN / "pg_ctl"))
     root = Path(tempfile.mkdtemp(prefix="huimin-pg-"))
     data = root / "data"
     shutil.chown(root, "postgres", "postgres")
     port = free_port()
     _as_postgres(
         [
-            str(PG_BIN / "initdb"),
+            initdb,
             "-D",
             str(data),
             "-U",
@@ -90,7 +90,7 @@ def pg_server() -> Iterator[str]:
     )
     _as_postgres(
         [
-            str(PG_BIN / "pg_ctl"),
+            pg_ctl,
             "-D",
             str(data),
             "-o",

@@ -21,6 +21,7 @@ from kiosk.journal import (
     row_json,
 )
 from kiosk.sealed import Sealer
+from tests.tools import require_tool
 
 
 @pytest.fixture
@@ -106,7 +107,9 @@ def test_damaged_file_is_a_problem_not_a_crash(tmp_path: Path) -> None:
         j.append("service_step", {"n": n, "pad": "x" * 200})
     j.close()
     subprocess.run(
-        ["sqlite3", str(path), "PRAGMA wal_checkpoint(TRUNCATE);"], capture_output=True, check=True
+        [require_tool("sqlite3"), str(path), "PRAGMA wal_checkpoint(TRUNCATE);"],
+        capture_output=True,
+        check=True,
     )
     size = path.stat().st_size
     with path.open("r+b") as f:  # scribble over the middle of the b-tree
@@ -177,8 +180,9 @@ def test_quota_raises_journal_full_and_keeps_every_row(tmp_path: Path) -> None:
 def test_full_disk_raises_journal_full_and_keeps_the_file_intact(tmp_path: Path) -> None:
     mount = tmp_path / "small"
     mount.mkdir()
+    umount = require_tool("umount")
     done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(mount)],
+        [require_tool("mount"), "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(mount)],
         capture_output=True,
         check=False,
     )
@@ -199,7 +203,7 @@ def test_full_disk_raises_journal_full_and_keeps_the_file_intact(tmp_path: Path)
             j.append("print", {"n": 0})
         j.close()
     finally:
-        subprocess.run(["umount", "-l", str(mount)], check=False)
+        subprocess.run([umount, "-l", str(mount)], check=False)
 
 
 def test_retention_purges_only_old_delivered_rows_and_the_chain_still_verifies(

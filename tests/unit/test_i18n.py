@@ -7,7 +7,6 @@ added to the code without an English translation fails here with its file and li
 from __future__ import annotations
 
 import importlib.util
-import shutil
 import string
 import subprocess
 from pathlib import Path
@@ -18,6 +17,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 
 from kiosk.i18n import LANGUAGES, LOCALE_DIR, Translator
+from tests.tools import require_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 EN_PO = LOCALE_DIR / "en" / "LC_MESSAGES" / "huimin.po"
@@ -138,8 +138,7 @@ def test_english_translations_are_english() -> None:
 
 @pytest.mark.parametrize("po", [EN_PO, ZH_PO], ids=["en", "zh_CN"])
 def test_msgfmt_check_passes(po: Path, tmp_path: Path) -> None:
-    msgfmt = shutil.which("msgfmt")
-    assert msgfmt is not None, "Debian package gettext provides msgfmt"
+    msgfmt = require_tool("msgfmt")
     result = subprocess.run(
         [msgfmt, "--check", "-o", str(tmp_path / "out.mo"), str(po)],
         capture_output=True,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -11,14 +10,13 @@ import pytest
 
 from drivers.printer import Receipt, layout_receipt, render_receipt_bytes
 from drivers.sim.escpos_decode import decode, render_png
+from tests.tools import require_tool
 
 
 def zbar(path: Path) -> list[str]:
     """QR payloads zbarimg reads from an image file."""
-    if shutil.which("zbarimg") is None:
-        pytest.fail("zbarimg missing: apt-get install zbar-tools")
     result = subprocess.run(
-        ["zbarimg", "--quiet", "--raw", str(path)],
+        [require_tool("zbarimg"), "--quiet", "--raw", str(path)],
         check=False,  # exit 4 = no code found: the caller asserts on the output
         capture_output=True,
         text=True,

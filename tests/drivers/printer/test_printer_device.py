@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import socket
 import subprocess
 import time
@@ -23,6 +22,7 @@ from drivers.printer import (
 from drivers.sim.escpos_decode import decode
 from drivers.sim.printer import VirtualPrinter
 from protocol.devices import DeviceState, PaperState
+from tests.tools import require_tool
 
 STATUS_QUERIES = b"\x10\x04\x01\x10\x04\x02\x10\x04\x04"
 
@@ -142,13 +142,12 @@ def test_missing_serial_port_is_nodevice() -> None:
 
 def test_serial_printer_through_a_pty(tmp_path: Path, typical_receipt: Receipt) -> None:
     """The serial transport against the virtual printer, bridged by socat (pty ↔ TCP)."""
-    if shutil.which("socat") is None:
-        pytest.fail("socat missing: apt-get install socat")
+    socat = require_tool("socat")
     virtual = VirtualPrinter()
     port = virtual.start()
     link = tmp_path / "ttyPRN"
     bridge = subprocess.Popen(
-        ["socat", f"pty,raw,echo=0,link={link},ignoreeof", f"tcp:127.0.0.1:{port}"],
+        [socat, f"pty,raw,echo=0,link={link},ignoreeof", f"tcp:127.0.0.1:{port}"],
         stderr=subprocess.DEVNULL,
     )
     try:

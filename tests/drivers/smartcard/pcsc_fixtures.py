@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -23,9 +22,15 @@ from pathlib import Path
 
 import pytest
 
+from tests.tools import require_tool
+
 REPO = Path(__file__).resolve().parents[3]
 READER = "Virtual PCD 00 00"
 VPCD_PORT = 35963
+VPCD_DRIVER = "/usr/lib/pcsc/drivers/serial/libifdvpcd.so"
+VIRTUALSMARTCARD = (
+    "/usr/lib/python3/site-packages/virtualsmartcard/virtualsmartcard/VirtualSmartcard.py"
+)
 START_TIMEOUT = 15.0
 LOCK_FILE = Path(tempfile.gettempdir()) / f"huimin-vpcd-{VPCD_PORT}.lock"
 LOCK_TIMEOUT = 300.0
@@ -70,11 +75,11 @@ class Pcscd:
         self.owned = False
 
     def start(self) -> None:
-        if shutil.which("pcscd") is None:
-            pytest.fail("pcscd is not installed: apt-get install pcscd vsmartcard-vpcd")
+        pcscd = require_tool("pcscd")
+        require_tool(VPCD_DRIVER)  # without it pcscd runs but no reader ever appears
         Path("/run/pcscd").mkdir(parents=True, exist_ok=True)
         self.proc = subprocess.Popen(
-            ["pcscd", "--foreground"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+            [pcscd, "--foreground"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
         )
         self.owned = True
         deadline = time.monotonic() + START_TIMEOUT
@@ -173,6 +178,7 @@ class CardProcess:
 @pytest.fixture
 def vpcd_card(pcscd: Pcscd) -> Iterator[Callable[..., CardProcess]]:
     """``vpcd_card("ss", "zhang_xiulan", "--sw-mode", "61xx")`` inserts a card."""
+    require_tool(VIRTUALSMARTCARD)  # the card emulation drivers.sim.vpcd_card serves
     started: list[CardProcess] = []
 
     def insert(card: str, citizen: str = "zhang_xiulan", *extra: str) -> CardProcess:

@@ -25,17 +25,15 @@ from selenium.webdriver.support.ui import WebDriverWait
 from hub.settings import HubSettings
 from tests.hub.conftest import ADMIN_PASSWORD, LiveHub
 from tests.hub.fleet.helpers import enrol, heartbeat_body
+from tests.tools import require_tool
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
 
 
 @pytest.fixture
 def browser(tmp_path: Path) -> Iterator[webdriver.Chrome]:
     options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
+    options.binary_location = require_tool("chromium")
     for flag in (
         "--headless=new",
         "--no-sandbox",
@@ -50,7 +48,7 @@ def browser(tmp_path: Path) -> Iterator[webdriver.Chrome]:
     ):
         options.add_argument(flag)
     try:
-        driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+        driver = webdriver.Chrome(service=Service(require_tool("chromedriver")), options=options)
     except WebDriverException as exc:
         pytest.fail(f"chromium did not start: {exc.msg}")
     driver.set_page_load_timeout(30)
