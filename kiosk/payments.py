@@ -112,15 +112,25 @@ class PaymentFlow:
     ) -> None:
         self.order = PaymentOrder(api.payments, record, item, payer_count, method)
 
-    key = property(lambda self: self.order.key)
-    item = property(lambda self: self.order.item)
-    method = property(lambda self: self.order.method)
-    order_no = property(lambda self: self.order.order_no)
-    status = property(lambda self: self.order.status)
-    final = property(lambda self: self.order.final)
-    limit_s = property(lambda self: self.order.limit_s)
-    started_at = property(lambda self: self.order.started_at)
-    cancel_sent = property(lambda self: self.order.cancel_sent)
+    @property
+    def key(self) -> str:
+        return self.order.key
+
+    @property
+    def order_no(self) -> str | None:
+        return self.order.order_no
+
+    @property
+    def status(self) -> str:
+        return self.order.status
+
+    @property
+    def final(self) -> bool:
+        return self.order.final
+
+    @property
+    def cancel_sent(self) -> bool:
+        return self.order.cancel_sent
 
     @property
     def last_query_at(self) -> float:
