@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from drivers.printer.settings import PrinterSettings
+from kiosk.hub_client.policy import validate_hub
 
 
 class ConfigError(Exception):
@@ -57,6 +58,16 @@ class HubSection(_Section):
         if value != "embedded" and not value.startswith(("http://", "https://")):
             raise ValueError("must be 'embedded' or start with http:// or https://")
         return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _tls_policy(self) -> HubSection:
+        # The hub client's policy, checked at load so it is reported with the other
+        # problems: plain http only to loopback, https only with the hub's CA. The
+        # CA file's presence is checked when the client is built (it may be
+        # provisioned after the config is written).
+        if self.url != "embedded":
+            validate_hub(self.url, self.ca_file, check_file=False)
+        return self
 
 
 class PlaceSection(_Section):

@@ -26,6 +26,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+# Re-exported: the agent and its tests know the hub errors from here.
+from kiosk.hub_client.errors import HubRefused, HubUnavailable
 from kiosk.journal import HUB_CURSOR, Journal, JournalRecord, canonical_json
 from protocol.events import EVENTS_PATH, JOURNAL_PATH, Event
 
@@ -36,16 +38,8 @@ MAX_BATCH_BYTES = 768 * 1024
 ``kiosk.journal.MAX_DATA_BYTES``, so one record always fits)."""
 
 
-class HubUnavailable(Exception):
-    """The hub could not be reached or did not acknowledge; retry later."""
-
-
-class HubRefused(Exception):
-    """The hub refused this terminal's credential (HTTP 401); do not retry."""
-
-
 class Transport(Protocol):
-    """What the outbox needs from a hub client (``kiosk.agent.HubTransport``)."""
+    """What the outbox needs from a hub client (:class:`kiosk.hub_client.HubClient`)."""
 
     def post_json(self, path: str, body: dict[str, Any]) -> Any:
         """POST ``body``; return the decoded JSON reply.

@@ -25,12 +25,13 @@ from kiosk.app import App
 from kiosk.config import KioskConfig
 from kiosk.devices import DeviceHub
 from kiosk.events import UiQueue
+from kiosk.flows.offline_cache import OfflineCache
+from kiosk.flows.payment_recovery import start_recovery
+from kiosk.hub_client import HubClient, HubError, HubUnavailable
 from kiosk.i18n import Translator
 from kiosk.journal import Journal, JournalError
-from kiosk.offline_cache import OfflineCache
-from kiosk.payments import start_recovery
 from kiosk.recording import Recorder
-from kiosk.services import HubClient, HubError, HubUnavailable, ServiceGateway
+from kiosk.services import ServiceGateway
 from kiosk.tasks import TaskRunner
 from kiosk.ui import ScreenSet
 from kiosk.ui.pacing import wake
@@ -185,6 +186,7 @@ class Terminal:
         client = HubClient(
             base_url, token=self._token, ca_file=cfg.hub.ca_file, timeout_s=cfg.hub.timeout_s
         )
+        self._closers.append(client.close)
         gateway = self.gateway = ServiceGateway(
             client,
             terminal_name=cfg.terminal.name,
@@ -223,7 +225,9 @@ class Terminal:
         if journal is not None:
             self._check_journal(journal, recorder, app)
             # Orders a crash left open end now, not only by the hub's sweep (DESIGN §6).
-            self._closers.append(start_recovery(gateway, journal.records, recorder.record))
+            self._closers.append(
+                start_recovery(gateway.flows.payments, journal.records, recorder.record)
+            )
         else:
             app.service.journal_failed(JournalError.user_message)
         devices.start(app.events)

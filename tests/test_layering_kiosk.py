@@ -113,21 +113,8 @@ def test_kiosk_imports_no_screens_and_no_tools() -> None:
     assert wrong == []
 
 
-# The hub client (kiosk/services.py, renovated on its own branch) and its offline
-# copy import each other (the cache raises the client's HubUnavailable; the client's
-# type hints name the cache). That renovation moves the errors to kiosk/errors.py,
-# which ends the circle: this entry must go then (the test below fails if it stays).
-KNOWN_CIRCLES = [["kiosk.offline_cache", "kiosk.services"]]
-
-
 def test_no_import_circles() -> None:
-    assert [c for c in cycles(import_graph()) if c not in KNOWN_CIRCLES] == []
-
-
-def test_known_circles_still_exist() -> None:
-    """An allowance for a circle that has gone must be removed with it."""
-    found = cycles(import_graph())
-    assert [c for c in KNOWN_CIRCLES if c not in found] == []
+    assert cycles(import_graph()) == []
 
 
 def test_the_checks_can_fail(tmp_path: Path) -> None:

@@ -14,15 +14,19 @@ from kiosk.agent.commands import HOST_KINDS, CommandRunner
 from kiosk.agent.credential import Credential, CredentialError, CredentialStore, enrol
 from kiosk.agent.fleet import AgentState, FleetAgent
 from kiosk.agent.host import AgentHost
-from kiosk.agent.transport import (
-    AgentConfigError,
+from kiosk.hub_client import (
     EnrolmentRefused,
     HubCertificateError,
-    HubTransport,
+    HubClient,
+    HubConfigError,
+    HubRefused,
+    HubUnavailable,
     NotEnrolled,
     validate_hub,
 )
-from kiosk.outbox import HubRefused, HubUnavailable
+
+# The name the agent's callers know for a hub address or CA file that cannot be used.
+AgentConfigError = HubConfigError
 
 __all__ = [
     "HOST_KINDS",
@@ -36,8 +40,9 @@ __all__ = [
     "EnrolmentRefused",
     "FleetAgent",
     "HubCertificateError",
+    "HubClient",
+    "HubConfigError",
     "HubRefused",
-    "HubTransport",
     "HubUnavailable",
     "NotEnrolled",
     "enrol",

@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from kiosk.agent.host import AgentHost
-from kiosk.agent.transport import HubStatusError, HubTransport
+from kiosk.hub_client import HubClient, HubStatusError
 from kiosk.outbox import HubRefused, HubUnavailable
 from protocol.commands import (
     ACK_RESULT_KEPT,
@@ -85,7 +85,7 @@ class CommandRunner:
 
     def __init__(
         self,
-        transport: HubTransport,
+        transport: HubClient,
         host: AgentHost,
         halt: threading.Event,
         *,
@@ -237,9 +237,7 @@ class CommandRunner:
             if png is not None:
                 if not png.startswith(PNG_SIGNATURE):
                     return False, "screenshot: the app returned something that is not a PNG"
-                self.transport.request(
-                    "POST", SCREENSHOT_PATH, data=png, headers={"Content-Type": "image/png"}
-                )
+                self.transport.upload(SCREENSHOT_PATH, png, "image/png")
                 return True, f"screenshot uploaded ({len(png)} bytes)"
             if time.monotonic() >= deadline:
                 break

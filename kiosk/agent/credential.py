@@ -14,8 +14,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from kiosk.agent.transport import EnrolmentRefused, HubTransport, hub_detail
-from kiosk.outbox import HubUnavailable
+from kiosk.hub_client import EnrolmentRefused, HubClient, HubUnavailable, hub_detail
 from kiosk.sealed import write_private_file
 
 log = logging.getLogger(__name__)
@@ -69,7 +68,7 @@ class CredentialStore:
         write_private_file(self.path, body, replace=True)
 
 
-def enrol(transport: HubTransport, code: str, name: str, place: dict[str, str]) -> Credential:
+def enrol(transport: HubClient, code: str, name: str, place: dict[str, str]) -> Credential:
     """Exchange the one-time ``code`` for a credential (POST /api/v1/terminal/enrol).
 
     Raises :class:`EnrolmentRefused` when the hub rejects the code (4xx) and

@@ -19,7 +19,7 @@ from kiosk.agent.commands import CommandRunner
 from kiosk.agent.credential import CredentialError, CredentialStore, enrol
 from kiosk.agent.heartbeat import heartbeat_body
 from kiosk.agent.host import AgentHost
-from kiosk.agent.transport import EnrolmentRefused, HubTransport
+from kiosk.hub_client import EnrolmentRefused, HubClient
 from kiosk.journal import Journal
 from kiosk.outbox import (
     EVENTS_CHANNEL,
@@ -58,7 +58,7 @@ class FleetAgent:
     :meth:`post_event` are kept in ``events_path`` (default: beside the
     credential) until the hub acknowledges them.
 
-    Raises :class:`~kiosk.agent.transport.AgentConfigError` at construction for
+    Raises :class:`~kiosk.hub_client.HubConfigError` at construction for
     plain http to a host that is not loopback, or https without a CA file.
     """
 
@@ -84,7 +84,7 @@ class FleetAgent:
         screenshot_retry_s: float = 2.0,
         on_state_change: Callable[[AgentState], None] | None = None,
     ) -> None:
-        self.transport = HubTransport(hub_url, ca_file, timeout_s=timeout_s)
+        self.transport = HubClient(hub_url, ca_file, timeout_s=timeout_s)
         self.credentials = CredentialStore(credential_path)
         self.enrolment_code = enrolment_code
         self.terminal_name = terminal_name

@@ -32,6 +32,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from kiosk.errors import KioskError
 from kiosk.i18n import N_
 from kiosk.journal.personal import PersonalDataError, find_personal_data
 from kiosk.journal.records import (
@@ -72,7 +73,7 @@ BEGIN SELECT RAISE(ABORT, 'journal records are append-only'); END;
 """
 
 
-class JournalError(Exception):
+class JournalError(KioskError):
     """The journal cannot be written or read."""
 
     user_message = N_("本机暂时无法记录业务，暂停服务，请联系工作人员")

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from kiosk.agent.transport import HubTransport
+from kiosk.hub_client import HubClient
 from kiosk.journal import Journal
 from kiosk.outbox import EVENTS_CHANNEL, Backoff, HubRefused, Outbox
 from kiosk.sealed import Sealer
@@ -33,8 +33,8 @@ def journal(tmp_path: Path) -> Iterator[Journal]:
     j.close()
 
 
-def _transport(hub: FakeHub) -> HubTransport:
-    transport = HubTransport(hub.url, None, timeout_s=5)
+def _transport(hub: FakeHub) -> HubClient:
+    transport = HubClient(hub.url, None, timeout_s=5)
     transport.set_token(TOKEN)
     return transport
 
@@ -160,7 +160,7 @@ def test_flush_without_thread_delivers_inline(hub: FakeHub, journal: Journal) ->
 
 def test_flush_without_thread_reports_refusal(hub: FakeHub, journal: Journal) -> None:
     journal.append("service_step", {"n": 1})
-    transport = HubTransport(hub.url, None, timeout_s=5)
+    transport = HubClient(hub.url, None, timeout_s=5)
     transport.set_token("wrong")
     outbox = Outbox(journal, transport)
     assert not outbox.flush(2)

@@ -29,11 +29,11 @@ TOKEN = "crash-token"
 
 CHILD = """
 import sys, time
-from kiosk.agent.transport import HubTransport
+from kiosk.hub_client import HubClient
 from kiosk.journal import Journal
 from kiosk.outbox import Outbox
 journal = Journal(sys.argv[1])
-transport = HubTransport(sys.argv[2], None, timeout_s=5)
+transport = HubClient(sys.argv[2], None, timeout_s=5)
 transport.set_token(sys.argv[3])
 outbox = Outbox(journal, transport, batch=10, backoff_cap_s=0.2)
 outbox.start()

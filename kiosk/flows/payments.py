@@ -1,0 +1,99 @@
+"""The hub's payment routes, by purpose (specs/payments-and-privacy.md §Payments).
+
+The hub does the provider protocol (hub/services/payments/service.py); the
+terminal asks for a quote, creates an order with an idempotency key, and
+follows it: ``GET /payments/orders/{no}`` steps an order one step towards a
+final state. The order's life at the terminal is :mod:`kiosk.flows.payment_order`;
+start-up recovery is :mod:`kiosk.flows.payment_recovery`.
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from typing import Any, Literal
+
+from kiosk.flows.api import service_path
+from kiosk.hub_client import HubClient, HubUnavailable
+from kiosk.hub_client.models import Order, Quote, SandboxPayment, TopicList
+from kiosk.i18n import N_
+
+FINAL_STATUSES = frozenset({"PAID", "CLOSED", "REVOKED", "REFUNDED", "FAILED"})
+PayMethod = Literal["native", "micropay"]
+
+
+class PaymentNotStarted(HubUnavailable):
+    """The hub did not answer before the order was sent: nothing was created or charged."""
+
+    user_message = N_(
+        "暂时无法连接服务中心，为保证资金安全，现在不能缴费。您没有被扣款，请稍后再试或到窗口缴费"
+    )
+
+
+def new_idempotency_key() -> str:
+    """24 base32 characters (120 random bits). Letters and 2–7 only, so the
+    journal's personal-data guard (16+ digit runs) can never mistake it."""
+    return "pay-" + base64.b32encode(secrets.token_bytes(15)).decode("ascii").lower()
+
+
+class Payments:
+    """Every call blocks (run it on a task) and raises
+    :class:`~kiosk.hub_client.HubUnavailable` (no answer: the outcome of a
+    create is then unknown) or :class:`~kiosk.hub_client.HubError` (refused,
+    with the hub's words)."""
+
+    def __init__(self, client: HubClient) -> None:
+        self.client = client
+
+    def check_reachable(self) -> None:
+        """Raise :class:`~kiosk.hub_client.HubUnavailable` unless the hub answers now
+        (no payment starts while it is unreachable)."""
+        self.client.call(TopicList, "GET", service_path("/catalogue/topics"))
+
+    def quote(self, id_numbers: list[str], item: str | None = None) -> Quote:
+        """The amount for the person (first) and family members; ``item`` defaults
+        to the hub's current payable (城乡居民医保 of the coming year)."""
+        body: dict[str, Any] = {"id_number": id_numbers[0], "family_id_numbers": id_numbers[1:]}
+        if item:
+            body["item"] = item
+        return self.client.call(Quote, "POST", service_path("/payments/quote"), body)
+
+    def create(
+        self,
+        *,
+        key: str,
+        item: str,
+        payer_id_numbers: list[str],
+        method: PayMethod | str,
+        auth_code: str | None,
+    ) -> Order:
+        """Create an order (once per ``key``: the same key replays the first answer).
+        ``auth_code`` is the scanned payment code for ``micropay``; never logged."""
+        body = {
+            "idempotency_key": key,
+            "item": item,
+            "payer_id_numbers": payer_id_numbers,
+            "method": method,
+            "auth_code": auth_code,
+        }
+        return self.client.call(Order, "POST", service_path("/payments/orders"), body)
+
+    def lookup(self, key: str) -> Order:
+        """The order the hub created with idempotency key ``key``; HubError 404 if
+        the create never reached it. A read: the order is not stepped."""
+        body = {"idempotency_key": key}
+        return self.client.call(Order, "POST", service_path("/payments/orders/lookup"), body)
+
+    def order(self, order_no: str) -> Order:
+        """The order now (the hub queries the provider and moves it on)."""
+        return self.client.call(Order, "GET", service_path("/payments/orders", order_no))
+
+    def cancel(self, order_no: str) -> Order:
+        """Cancel (close, or reverse a micropay); HubError 409 if it got paid meanwhile."""
+        path = service_path("/payments/orders", order_no, "cancel")
+        return self.client.call(Order, "POST", path, {})
+
+    def sandbox_pay(self, order_no: str) -> SandboxPayment:
+        """Demo only: the hub's sandbox provider plays the customer's phone."""
+        path = service_path("/payments/sandbox/pay", order_no)
+        return self.client.call(SandboxPayment, "POST", path, {})

@@ -1,0 +1,101 @@
+"""The flows against the real hub application, served by uvicorn on a
+loopback port (tests/hub/conftest.py's LiveHub), enrolled like a terminal
+through the same client. One hub for the whole package keeps it quick, so
+tests only rely on what they create themselves."""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+import pytest
+
+from hub.settings import HubSettings
+from kiosk.agent.credential import enrol
+from kiosk.flows import Flows, OfflineCache
+from kiosk.hub_client import HubClient
+from tests.hub.conftest import REPO, LiveHub, build_app
+
+SERVICE_POINT = "dbt-zhangzhuang"  # a village service point in config/catalogue.json
+ZHANG_XIULAN = "410225194103152422"  # 85, receives a pension, 2027 medical due
+LIU_GUIYING = "410225194609304067"  # 80, may apply for the 高龄津贴
+ZHAO_LEI = "410225200102145018"  # 25, may enrol in the resident pension
+WANG_FANG = "410225198511203020"  # 41, pays into the resident pension
+MA_WENHUA = "410225197205081016"  # nothing to pay
+
+
+T = TypeVar("T")
+
+
+def eventually(read: Callable[[], T], done: Callable[[T], bool], timeout: float = 5.0) -> T:
+    """``read()`` until ``done`` holds of it. The hub commits a request's
+    transaction after it has answered (hub/deps.py get_db: FastAPI runs a
+    dependency's exit after the response), so what a call wrote may show a
+    moment later to the next call."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = read()
+        if done(value) or time.monotonic() > deadline:
+            return value
+        time.sleep(0.05)
+
+
+def valid_unknown_id() -> str:
+    """A well-formed ID number (GB 11643 check character) of nobody in the demo."""
+    body = "41022519990101123"
+    weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+    check = "10X98765432"[sum(int(d) * w for d, w in zip(body, weights, strict=True)) % 11]
+    return body + check
+
+
+@dataclass
+class RealHub:
+    url: str
+    token: str
+
+
+@pytest.fixture(scope="package")
+def real_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealHub]:
+    tmp = tmp_path_factory.mktemp("flows-hub")
+    settings = HubSettings(
+        database_url=f"sqlite:///{tmp / 'hub.db'}",
+        secret_key="flows-test-secret-0123456789",
+        demo_data=True,
+        catalogue_path=str(REPO / "config" / "catalogue.json"),
+    )
+    with LiveHub(build_app(settings)) as live:
+        enrolling = HubClient(live.url)
+        place = {"county": "兰考县", "town": "东坝头镇", "village": "张庄村", "branch": ""}
+        credential = enrol(enrolling, "DEMO-ENROL", "flows-test", place)
+        enrolling.close()
+        yield RealHub(live.url, credential.token)
+
+
+@pytest.fixture
+def client(real_hub: RealHub) -> Iterator[HubClient]:
+    client = HubClient(real_hub.url, token=lambda: real_hub.token, timeout_s=10.0)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def flows(client: HubClient, tmp_path: Path) -> Flows:
+    return Flows.over(client, service_point=SERVICE_POINT, offline=OfflineCache(tmp_path))
+
+
+def closed_port_url() -> str:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{s.getsockname()[1]}"
+
+
+@pytest.fixture
+def hub_down(tmp_path: Path) -> Iterator[Flows]:
+    """Flows over a hub that does not answer (nothing listens on its port)."""
+    client = HubClient(closed_port_url(), token=lambda: "token", timeout_s=2.0)
+    yield Flows.over(client, service_point=SERVICE_POINT, offline=OfflineCache(tmp_path))
+    client.close()
