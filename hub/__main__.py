@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import socket
 import sys
 
@@ -21,6 +22,8 @@ def main(argv: list[str] | None = None) -> int:
         "--port-file", help="write the port actually bound here once listening (for tests)"
     )
     args = parser.parse_args(argv)
+    # The hub's own messages (one line each) to stderr, i.e. the journal under systemd.
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
         settings = load_hub_settings(args.config)
     except HubConfigError as exc:
@@ -47,7 +50,18 @@ def main(argv: list[str] | None = None) -> int:
         import os
 
         os.replace(args.port_file + ".tmp", args.port_file)
-    config = uvicorn.Config(app, log_level="warning", access_log=False)
+    from hub.server import server_options
+
+    config = uvicorn.Config(
+        app,
+        log_level="warning",
+        access_log=False,
+        **server_options(
+            header_timeout_s=settings.header_timeout_s,
+            body_timeout_s=settings.body_timeout_s,
+            keep_alive_timeout_s=settings.keep_alive_timeout_s,
+        ),
+    )
     server = uvicorn.Server(config)
     server.run(sockets=[sock])
     return 0

@@ -14,6 +14,7 @@ import hub.fleet
 import hub.services
 from hub import schema
 from hub.db import make_engine, make_sessionmaker
+from hub.limits import RequestGuard
 from hub.settings import HubSettings
 
 
@@ -41,4 +42,6 @@ def create_app(settings: HubSettings | None = None) -> FastAPI:
 
     hub.fleet.setup(app, settings)
     hub.services.setup(app, settings, dependencies=[Depends(current_terminal)])
+    # Body caps, the NUL rule and quiet client disconnects, for every route.
+    app.add_middleware(RequestGuard)
     return app

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import tomllib
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
@@ -53,6 +54,17 @@ class HubSettings(_Strict):
     # The address citizens' phones reach the hub at (https://hub.lankao.example):
     # printed in certificate QR codes. Unset: the address the terminal used.
     public_url: str | None = None
+    # Slow clients (hub/server.py): a request's head must arrive within
+    # header_timeout_s; a body may pause at most body_timeout_s between chunks;
+    # an idle kept-alive connection is closed after keep_alive_timeout_s.
+    header_timeout_s: float = Field(10.0, gt=0, le=300)
+    body_timeout_s: float = Field(30.0, gt=0, le=600)
+    keep_alive_timeout_s: int = Field(5, ge=1, le=300)
+    # Data at rest (hub/crypto.py): the key that encrypts contact data, kept
+    # OUTSIDE the database (created at first start only in demo mode), and the
+    # algorithms: "standard" (SHA-256, AES-256-GCM) or "gm" (国密 SM3, SM4-GCM).
+    data_key_file: str = "var/hub-data.key"
+    crypto: Literal["standard", "gm"] = "standard"
 
     @field_validator("payment_provider")
     @classmethod
