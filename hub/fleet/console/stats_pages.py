@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, timedelta
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from hub.csv_export import csv_text
 from hub.fleet.clock import utcnow
 from hub.fleet.console.security import Db, Viewer
 from hub.fleet.console.views import render
@@ -49,12 +48,10 @@ def stats_csv(
     request: Request, user: Viewer, db: Db, start: date | None = None, end: date | None = None
 ) -> Response:
     first, last = _range(start, end)
-    buffer = io.StringIO()
     stats = compute(db.connection(), first, last, _visits_of(request))
-    csv.writer(buffer).writerows(csv_rows(stats))
-    # UTF-8 with BOM so that Excel on an office PC shows the Chinese headers.
+    # Formula-safe cells (a terminal may be named "=HYPERLINK(…)"), UTF-8 with BOM.
     return Response(
-        "\ufeff" + buffer.getvalue(),
+        csv_text(csv_rows(stats)),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="huimin-stats-{first}-{last}.csv"'},
     )
