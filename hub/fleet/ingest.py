@@ -14,9 +14,9 @@ import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 from sqlalchemy import Engine, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -52,6 +52,16 @@ class Place(BaseModel):
     branch: str | None = Field(None, max_length=100)
 
 
+# What a terminal may say about its hardware at enrolment: a flat table of short
+# facts (model, serial, screen size…), shown on its console page. Bounded in
+# shape and size so that it is stored whole; it used to be cut at 8,000
+# characters, and the cut JSON made the terminal's page answer 500.
+HARDWARE_MAX_ENTRIES = 32
+HARDWARE_MAX_JSON = 4000
+HardwareKey = Annotated[str, StringConstraints(min_length=1, max_length=40)]
+HardwareValue = Annotated[str, StringConstraints(max_length=200)] | int | float | bool | None
+
+
 class EnrolIn(BaseModel):
     """Body of ``POST /api/v1/terminal/enrol``."""
 
@@ -60,7 +70,21 @@ class EnrolIn(BaseModel):
     code: str = Field(min_length=1, max_length=40)
     name: str = Field(min_length=1, max_length=100)
     place: Place
-    hardware: dict[str, Any] = Field(default_factory=dict)
+    hardware: dict[HardwareKey, HardwareValue] = Field(
+        default_factory=dict, max_length=HARDWARE_MAX_ENTRIES
+    )
+
+    @field_validator("hardware")
+    @classmethod
+    def _small_enough(cls, value: dict[str, Any]) -> dict[str, Any]:
+        if len(hardware_json(value)) > HARDWARE_MAX_JSON:
+            raise ValueError(f"hardware facts over {HARDWARE_MAX_JSON} characters of JSON")
+        return value
+
+
+def hardware_json(hardware: dict[str, Any]) -> str:
+    """How the hardware facts are stored (``Terminal.hardware_json``)."""
+    return json.dumps(hardware, ensure_ascii=False)
 
 
 @dataclass(frozen=True)
@@ -93,7 +117,7 @@ def enrol(engine: Engine, body: EnrolIn) -> Enrolled:
             )
             if claimed.rowcount != 1:
                 raise EnrolmentRefused("code already used")
-        hardware = json.dumps(body.hardware, ensure_ascii=False)[:8000]
+        hardware = hardware_json(body.hardware)  # bounded by EnrolIn: stored whole
         terminal_id = conn.execute(
             insert(Terminal)
             .values(

@@ -285,8 +285,21 @@ def _detail_context(request: Request, db: Session, terminal_id: RowId) -> dict[s
         # Kinds, labels and argument ranges come from the schemas (protocol.commands):
         # the form offers exactly what the hub and the kiosk accept.
         "command_specs": list(COMMANDS.values()),
-        "hardware": json.loads(terminal.hardware_json or "{}"),
+        "hardware": readable_hardware(terminal.hardware_json),
     }
+
+
+def readable_hardware(stored: str | None) -> dict[str, str]:
+    """The hardware facts of a terminal for its page, whatever was stored: a row
+    written before enrolment bodies were bounded may hold cut JSON, and the
+    page (with its revoke button) must still open."""
+    try:
+        facts = json.loads(stored or "{}")
+    except ValueError:
+        return {"?": (stored or "")[:200]}
+    if not isinstance(facts, dict):
+        return {"?": str(facts)[:200]}
+    return {str(k)[:40]: str(v)[:200] for k, v in list(facts.items())[:32]}
 
 
 @router.get("/terminals/{terminal_id}")
