@@ -138,8 +138,16 @@ class App:
             display=display,
             check_service=lambda: self.service.check(),  # noqa: PLW0108 - late-bound
         )
+        local_clock = LocalClock(config.terminal.timezone, today)
         self.service = ServiceState(
-            session, devices, recorder, nav=nav, lifecycle=lifecycle, terminal=self.terminal
+            session,
+            devices,
+            recorder,
+            nav=nav,
+            lifecycle=lifecycle,
+            terminal=self.terminal,
+            clock=clock,
+            local_now=local_clock.local_now,
         )
         modes = self.modes = ModesController(
             config,
@@ -190,7 +198,7 @@ class App:
             devices=ScreenDevices(
                 devices, session, recorder=recorder, runner=tasks, faults=self.faults
             ),
-            clock=LocalClock(config.terminal.timezone, today),
+            clock=local_clock,
             terminal=self.terminal,
             services=lambda: self.gateway,
             record=recorder.record,
@@ -248,6 +256,7 @@ class App:
             self._supervised(self.ui.drain, 1)
             self.display.dirty = True
         self._supervised(self.lifecycle.tick)
+        self._supervised(self.service.tick)  # an announcement's time may be over
         if self.display.dirty:
             self.draw()
 

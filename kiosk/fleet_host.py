@@ -166,7 +166,7 @@ class FleetHost:
 
     def _announcement(self, args: AnnouncementArgs, timeout_s: float) -> tuple[bool, str]:
         app = self.app
-        self._on_ui(lambda: app.service.set_announcement(args.text), timeout_s)
+        self._on_ui(lambda: app.service.set_announcement(args.text, args.until), timeout_s)
         return True, "announcement shown"
 
     def _set_volume(self, args: VolumeArgs, timeout_s: float) -> tuple[bool, str]:

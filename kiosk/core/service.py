@@ -2,6 +2,12 @@
 cannot be written, or a device the services need in error (DESIGN.md §3:
 ``OUT_OF_SERVICE``), and the announcement operators show on the attract screen.
 
+An announcement is at most :data:`~protocol.commands.ANNOUNCEMENT_TEXT_MAX`
+characters whatever arrives (wrapping a million characters took 0.7 s on the
+UI thread), and it is dropped at its ``until``: the wall-clock time is turned
+into a deadline on the app loop's clock when it arrives, and :meth:`tick`
+(every loop pass) takes it down then.
+
 A person being served is never cut off by a device fault: the check is made
 again when their visit ends. Operators' maintenance ends the visit at once.
 The out-of-service screen is entered (``on_enter``, read out) and the
@@ -10,11 +16,16 @@ The out-of-service screen is entered (``on_enter``, read out) and the
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from datetime import datetime
+
 from kiosk.core.lifecycle import SessionLifecycle
 from kiosk.core.navigator import Navigator
 from kiosk.ports import Devices, Recorder
 from kiosk.session import Session, SessionState
 from kiosk.ui import TerminalInfo
+from protocol.commands import ANNOUNCEMENT_TEXT_MAX
 from protocol.events import EventKind
 
 
@@ -28,6 +39,8 @@ class ServiceState:
         nav: Navigator,
         lifecycle: SessionLifecycle,
         terminal: TerminalInfo,
+        clock: Callable[[], float] = time.monotonic,
+        local_now: Callable[[], datetime] | None = None,
     ) -> None:
         self.session = session
         self.devices = devices
@@ -37,6 +50,9 @@ class ServiceState:
         self.terminal = terminal
         self.maintenance_message: str | None = None
         self._shown_reason: str | None = None  # the reason on the out-of-service screen
+        self.clock = clock  # the app loop's clock (seconds)
+        self.local_now = local_now or (lambda: datetime.now().astimezone())
+        self._announcement_ends_at: float | None = None  # on self.clock
 
     def set_maintenance(self, message: str | None) -> None:
         """Operators' maintenance on (``message`` shown) or off (None)."""
@@ -51,9 +67,29 @@ class ServiceState:
         self.maintenance_message = message
         self.check()
 
-    def set_announcement(self, text: str | None) -> None:
-        self.terminal.announcement = text
+    def set_announcement(self, text: str | None, until: datetime | None = None) -> None:
+        """Show ``text`` on the attract screen (None: take it down) until ``until``
+        (a naive time is the terminal's local time), or until replaced."""
+        self._announcement_ends_at = None
+        if text is not None:
+            text = text[:ANNOUNCEMENT_TEXT_MAX]
+            if until is not None:
+                now = self.local_now()
+                if until.tzinfo is None:
+                    until = until.replace(tzinfo=now.tzinfo)
+                left_s = (until - now).total_seconds()
+                if left_s <= 0:
+                    text = None  # over before it arrived
+                else:
+                    self._announcement_ends_at = self.clock() + left_s
+        self.terminal.announcement = text or None
         self.nav.new_attract()
+
+    def tick(self) -> None:
+        """Take the announcement down once its time is over (called every loop pass)."""
+        ends = self._announcement_ends_at
+        if ends is not None and self.clock() >= ends:
+            self.set_announcement(None)
 
     def check(self) -> None:
         """Go out of service, or back into service, as the reasons now say."""
