@@ -13,6 +13,11 @@ from hub.settings import HubConfigError, load_hub_settings
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if any(arg in ("audit", "data-key") for arg in argv):  # hub/trust_cli.py
+        from hub.trust_cli import main as trust_main
+
+        return trust_main(argv)
     parser = argparse.ArgumentParser(prog="python -m hub", description="Huimin county hub")
     parser.add_argument("--config", help="hub TOML file (default: built-in demo settings)")
     parser.add_argument("--host", help="override hub.host")
@@ -39,8 +44,13 @@ def main(argv: list[str] | None = None) -> int:
     settings = settings.model_copy(update=overrides)
 
     from hub.app import create_app  # imported after validation: it opens the database
+    from hub.crypto import DataKeyError
 
-    app = create_app(settings)
+    try:
+        app = create_app(settings)
+    except DataKeyError as exc:
+        print(f"hub refuses to start: {exc}", file=sys.stderr)
+        return 2
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((settings.host, settings.port))

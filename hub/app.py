@@ -13,7 +13,9 @@ from fastapi import Depends, FastAPI
 import hub.fleet
 import hub.services
 from hub import schema
+from hub.crypto import digest_alg, load_data_cipher
 from hub.db import make_engine, make_sessionmaker
+from hub.fleet import audit_chain
 from hub.limits import RequestGuard
 from hub.settings import HubSettings
 
@@ -25,11 +27,17 @@ def create_app(settings: HubSettings | None = None) -> FastAPI:
         version="0.1.0",
         description="惠民 county hub: service gateway for terminals and fleet console.",
     )
+    # The data key is read (or, in demo mode, created) before the database is
+    # touched: a hub without it refuses to start (hub.crypto.DataKeyError).
+    data_cipher = load_data_cipher(settings)
     engine = make_engine(settings.database_url)
-    schema.upgrade(engine)
+    schema.upgrade(engine, data_cipher)
+    with engine.begin() as conn:
+        audit_chain.set_algorithm(conn, digest_alg(settings.crypto))
     app.state.settings = settings
     app.state.engine = engine
-    app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.data_cipher = data_cipher
+    app.state.sessionmaker = make_sessionmaker(engine, data_cipher)
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:

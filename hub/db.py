@@ -41,8 +41,11 @@ def make_engine(database_url: str) -> Engine:
     return engine
 
 
-def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+def make_sessionmaker(engine: Engine, data_cipher: Any = None) -> sessionmaker[Session]:
+    """Sessions of the hub. ``data_cipher`` (hub.crypto.DataCipher) rides in each
+    session's ``info`` for the code that seals and opens personal data
+    (hub/services/contact.py), wherever it is called from."""
+    return sessionmaker(engine, expire_on_commit=False, info={"data_cipher": data_cipher})
 
 
 def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:

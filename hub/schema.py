@@ -7,6 +7,7 @@ and on PostgreSQL an advisory lock keeps two processes from migrating at once.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -23,9 +24,12 @@ def alembic_config(engine: Engine) -> Config:
     return cfg
 
 
-def upgrade(engine: Engine) -> None:
-    """Apply every pending migration."""
+def upgrade(engine: Engine, data_cipher: Any = None) -> None:
+    """Apply every pending migration. ``data_cipher`` (hub.crypto.DataCipher)
+    lets a migration encrypt rows already stored; without it such a migration
+    stops on a database that has them."""
     cfg = alembic_config(engine)
+    cfg.attributes["data_cipher"] = data_cipher
     if engine.dialect.name == "postgresql":
         with engine.connect() as conn:
             conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _PG_MIGRATION_LOCK})

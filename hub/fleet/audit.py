@@ -1,16 +1,19 @@
 """The append-only audit log of operator actions (who, what, when, result).
 
 Only :func:`record` writes it; nothing in the hub updates or deletes an
-entry, and the ORM refuses to (see the listeners below).
+entry, and the ORM refuses to (see the listeners below). Every entry is
+chained to the one before (:mod:`hub.fleet.audit_chain`), so an entry changed
+or removed in the database is found by ``python -m hub audit verify``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, event, insert
+from sqlalchemy import Connection, event
 from sqlalchemy.orm import Mapper
 
+from hub.fleet import audit_chain
 from hub.fleet.clock import utcnow
 from hub.fleet.models import AuditEntry
 
@@ -30,6 +33,7 @@ ACTION_LABELS: dict[str, str] = {
     "enrolment_code": "生成注册码",
     "terminal_revoke": "注销终端",
     "terminal_enrol": "终端注册",
+    "terminal_enrol_failed": "终端注册失败",
     "denied": "越权访问",
 }
 
@@ -43,17 +47,19 @@ def record(
     result: str = "ok",
     client: str = "",
 ) -> None:
-    """Append one entry in the caller's transaction."""
-    conn.execute(
-        insert(AuditEntry).values(
-            at=utcnow(),
-            actor=actor[:60],
-            action=action[:40],
-            target=target[:120],
-            detail=detail[:1000],
-            result=result[:20],
-            client=client[:60],
-        )
+    """Append one entry in the caller's transaction (chained: it waits for any
+    other transaction writing the audit log to end, see audit_chain)."""
+    audit_chain.append(
+        conn,
+        {
+            "at": utcnow(),
+            "actor": actor[:60],
+            "action": action[:40],
+            "target": target[:120],
+            "detail": detail[:1000],
+            "result": result[:20],
+            "client": client[:60],
+        },
     )
 
 

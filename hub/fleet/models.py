@@ -217,9 +217,14 @@ class OperatorSession(Base):
 
 
 class AuditEntry(Base):
-    """Append-only record of an operator action (who, what, when, result)."""
+    """Append-only record of an operator action (who, what, when, result).
+
+    Tamper-evident (hub/fleet/audit_chain.py): ``seq`` numbers the rows 1, 2, 3…
+    and ``row_hash`` is the ``hash_alg`` digest of the row and of the previous
+    row's hash (``prev_hash``)."""
 
     __tablename__ = "fleet_audit_log"
+    __table_args__ = (UniqueConstraint("seq", name="uq_fleet_audit_log_seq"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime, index=True)
@@ -229,6 +234,22 @@ class AuditEntry(Base):
     detail: Mapped[str] = mapped_column(String(1000), default="")
     result: Mapped[str] = mapped_column(String(20), default="ok")
     client: Mapped[str] = mapped_column(String(60), default="")
+    seq: Mapped[int] = mapped_column(Integer)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    row_hash: Mapped[str] = mapped_column(String(64))
+    hash_alg: Mapped[str] = mapped_column(String(8))
+
+
+class AuditChainHead(Base):
+    """The one row (id 1) every audit writer locks first: the chain's last
+    ``seq`` and hash, and the digest new rows use (the hub's ``crypto``)."""
+
+    __tablename__ = "fleet_audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    last_hash: Mapped[str] = mapped_column(String(64))
+    alg: Mapped[str] = mapped_column(String(8))
 
 
 class Announcement(Base):

@@ -180,10 +180,11 @@ def build_app(settings: HubSettings) -> FastAPI:
 
 
 @pytest.fixture
-def make_settings(db_url: str) -> Callable[..., HubSettings]:
+def make_settings(db_url: str, tmp_path: Path) -> Callable[..., HubSettings]:
     def make(**overrides: Any) -> HubSettings:
         base = HubSettings(
             database_url=db_url,
+            data_key_file=str(tmp_path / "hub-data.key"),
             secret_key="test-secret-key-0123456789",
             demo_data=True,
             catalogue_path=str(REPO / "config" / "catalogue.json"),
