@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from hub.services.catalogue import CatalogueItem
 from hub.services.clock import db_time, from_db, local_date, local_text
+from hub.services.contact import phone_of, seal_address, seal_phone
 from hub.services.context import ServiceContext
 from hub.services.documents import record_document
 from hub.services.errors import BadRequest, Conflict, NotFound
@@ -170,10 +171,10 @@ def create_application(
         person_ref=person.person_ref,
         id_masked=mask_id(person.id_number),
         name_masked=mask_name(person.name),
-        contact_phone=form.phone,
+        contact_phone=seal_phone(session, form.phone),
         form=masked,
         delivery_method=delivery_method,
-        delivery_address=delivery_address,
+        delivery_address=seal_address(session, delivery_address),
         status="accepted",
         promised_days=item.time_limits.promised_days,
         created_at=db_time(now),
@@ -223,7 +224,7 @@ def _record(
         ApplicationEventRow(application_id=row.id, status=status, note=note, at=db_time(now))
     )
     text = sms_text(row.item_name, row.acceptance_no, status, row.promised_days)
-    notify_after_commit(session, notifier, row.contact_phone, text)
+    notify_after_commit(session, notifier, phone_of(session, row), text)
 
 
 def acceptance_printable(row: ApplicationRow) -> Printable:

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hub.services.applications import acceptance_number, record_acceptance_slip
 from hub.services.clock import Clock, db_time, local_date
+from hub.services.contact import seal_phone
 from hub.services.identity import mask_id, mask_name, mask_phone, person_ref
 from hub.services.models import (
     ApplicationEventRow,
@@ -249,7 +250,7 @@ def _seed_application(
         person_ref=ref,
         id_masked=mask_id(c["id_number"]),
         name_masked=mask_name(c["name"]),
-        contact_phone=c["phone"],
+        contact_phone=seal_phone(session, c["phone"]),
         form={"phone": mask_phone(c["phone"])},
         delivery_method="counter",
         delivery_address=None,

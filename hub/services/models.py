@@ -160,10 +160,10 @@ class ApplicationRow(Base):
     person_ref: Mapped[str] = mapped_column(String(32), index=True)
     id_masked: Mapped[str] = mapped_column(String(18))
     name_masked: Mapped[str] = mapped_column(String(32))
-    contact_phone: Mapped[str] = mapped_column(String(20))
+    contact_phone: Mapped[str] = mapped_column(String(200))  # sealed (hub/crypto.py)
     form: Mapped[dict[str, Any]] = mapped_column(JSON)  # masked values only
     delivery_method: Mapped[str] = mapped_column(String(8))
-    delivery_address: Mapped[str | None] = mapped_column(Text, nullable=True)
+    delivery_address: Mapped[str | None] = mapped_column(Text, nullable=True)  # sealed
     status: Mapped[str] = mapped_column(String(16))
     promised_days: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime)

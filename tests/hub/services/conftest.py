@@ -19,6 +19,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from hub.crypto import DataCipher, new_key_line, parse_key_file
 from hub.db import Base, make_engine, make_sessionmaker
 from hub.services import api
 from hub.services.clock import ManualClock
@@ -66,7 +67,8 @@ def build_services_app(
     Base.metadata.create_all(engine)
     app.state.settings = settings
     app.state.engine = engine
-    app.state.sessionmaker = make_sessionmaker(engine)
+    # A data key of the test's own (hub/crypto.py): applications seal contact data.
+    app.state.sessionmaker = make_sessionmaker(engine, DataCipher(parse_key_file(new_key_line())))
     app.include_router(api.router)
     api.on_startup(
         app, settings, clock=clock, payment_provider=provider, sweep_interval_s=sweep_interval_s

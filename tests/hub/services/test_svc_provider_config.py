@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from hub.__main__ import main as hub_main
+from hub.crypto import DataCipher, new_key_line, parse_key_file
 from hub.db import Base, make_engine, make_sessionmaker
 from hub.services import api
 from hub.services.clock import ManualClock
@@ -52,7 +53,7 @@ def app_with_real_channel(tmp_path: Path, clock: ManualClock) -> tuple[FastAPI, 
     engine = make_engine(settings.database_url)
     Base.metadata.create_all(engine)
     app.state.settings = settings
-    app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.sessionmaker = make_sessionmaker(engine, DataCipher(parse_key_file(new_key_line())))
     app.include_router(api.router)
     channel = RealChannel(clock)
     api.on_startup(app, settings, clock=clock, payment_provider=channel, sweep_interval_s=None)
