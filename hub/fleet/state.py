@@ -132,10 +132,12 @@ class FleetState:
         for payload in payloads:
             self.webhook.send(payload)
 
-    def audit_system(self, action: str, target: str, detail: str) -> None:
+    def audit_system(
+        self, action: str, target: str, detail: str, result: str = "ok", client: str = ""
+    ) -> None:
         """Audit an action taken by a terminal rather than an operator."""
         with self.engine.begin() as conn:
-            audit.record(conn, "终端", action, target, detail)
+            audit.record(conn, "终端", action, target, detail, result, client)
 
 
 async def get_fleet(request: Request) -> FleetState:

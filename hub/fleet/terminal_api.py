@@ -72,6 +72,16 @@ async def enrol(request: Request, fleet: Fleet) -> JSONResponse:
     try:
         enrolled = await run_in_threadpool(ingest.enrol, fleet.engine, body)
     except ingest.EnrolmentRefused as exc:
+        # Audited: a run of refusals is someone guessing codes (the code itself
+        # is not kept: it may be a real one mistyped).
+        await run_in_threadpool(
+            fleet.audit_system,
+            "terminal_enrol_failed",
+            "",
+            f"{exc}; {body.name} ({body.place.county}/{body.place.town}/{body.place.village})",
+            "failed",
+            request.client.host if request.client else "",
+        )
         raise HTTPException(403, detail=f"enrolment refused: {exc}") from None
     await run_in_threadpool(
         fleet.audit_system,

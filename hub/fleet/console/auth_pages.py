@@ -74,10 +74,10 @@ def login(
     if operator is None:
         db.commit()  # keep the failure count and the audit entry
         return render(request, "login.html", None, status_code=401, login_csrf=cookie, error=reason)
-    session = open_session(db, operator)
+    secret = open_session(request, db, operator)
     db.commit()  # before the redirect: the next request must find the session
     response = RedirectResponse("/console/", status_code=303)
-    _set_cookie(request, response, SESSION_COOKIE, sign_session(request, session.id))
+    _set_cookie(request, response, SESSION_COOKIE, sign_session(request, secret))
     response.delete_cookie(LOGIN_CSRF_COOKIE, path=_COOKIE_PATH)
     return response
 

@@ -3,8 +3,9 @@ an idle timeout, CSRF tokens and role checks.
 
 - Passwords: argon2id (argon2-cffi). 5 failed logins lock the account for
   15 minutes; an unknown user costs the same hash time as a known one.
-- Sessions live in ``fleet_operator_sessions``; the cookie carries the
-  session id signed with ``settings.secret_key`` (HttpOnly, SameSite=Strict,
+- Sessions live in ``fleet_operator_sessions`` under the digest of their
+  secret (hub.crypto.session_digest): the cookie carries the secret signed
+  with ``settings.secret_key``, the database only its digest (HttpOnly, SameSite=Strict,
   Secure over HTTPS). A session idle longer than
   ``settings.session_idle_minutes`` is deleted.
 - Every POST carries the session's CSRF token (form field ``csrf_token`` or
@@ -27,6 +28,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from hub.crypto import session_digest
 from hub.deps import get_db
 from hub.fleet import audit
 from hub.fleet.clock import utcnow
@@ -136,17 +138,20 @@ def attempt_login(
     return operator, ""
 
 
-def open_session(db: Session, operator: Operator) -> OperatorSession:
+def open_session(request: Request, db: Session, operator: Operator) -> str:
+    """Start a session; the secret for the cookie (the database keeps its digest)."""
     now = utcnow()
-    row = OperatorSession(
-        id=secrets.token_urlsafe(32),
-        operator_id=operator.id,
-        csrf_token=secrets.token_urlsafe(32),
-        created_at=now,
-        last_seen_at=now,
+    secret = secrets.token_urlsafe(32)
+    db.add(
+        OperatorSession(
+            id=session_digest(request.app.state.settings, secret),
+            operator_id=operator.id,
+            csrf_token=secrets.token_urlsafe(32),
+            created_at=now,
+            last_seen_at=now,
+        )
     )
-    db.add(row)
-    return row
+    return secret
 
 
 def close_sessions_of(db: Session, operator_id: int) -> None:
@@ -161,8 +166,10 @@ def load_user(request: Request, db: Session) -> ConsoleUser | None:
     if not cookie:
         return None
     try:
-        session_id = str(_serializer(request).loads(cookie))
-    except BadSignature:
+        session_id = session_digest(
+            request.app.state.settings, str(_serializer(request).loads(cookie))
+        )
+    except (BadSignature, UnicodeEncodeError):
         return None
     row = db.execute(
         select(OperatorSession, Operator)

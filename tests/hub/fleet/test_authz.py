@@ -79,6 +79,7 @@ def _settings(db: Path) -> HubSettings:
         secret_key="authz-secret-0123456789abcdef",
         catalogue_path=str(REPO / "config" / "catalogue.json"),
         bootstrap_password="authz-admin-password",
+        data_key_file=str(db.parent / "hub-data.key"),
     )
 
 
@@ -127,6 +128,8 @@ class World:
         """A fresh console session for the role's account: (cookie, csrf)."""
         from itsdangerous import URLSafeSerializer
 
+        from hub.crypto import session_digest
+
         session_id, csrf = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
         with self.app.state.engine.begin() as conn:
             operator_id = conn.execute(
@@ -134,7 +137,8 @@ class World:
             ).scalar_one()
             conn.execute(
                 insert(OperatorSession).values(
-                    id=session_id,
+                    # The database holds the digest of the secret the cookie carries.
+                    id=session_digest(self.app.state.settings, session_id),
                     operator_id=operator_id,
                     csrf_token=csrf,
                     created_at=utcnow(),
