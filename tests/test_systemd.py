@@ -205,6 +205,8 @@ def test_hub_unit_contract() -> None:
     assert values(unit, "ProtectSystem") == ["strict"]
     writable = " ".join(values(unit, "ReadWritePaths")).split()
     assert writable == ["/var/lib/huimin-hub", "/var/log/huimin-hub"]
+    # Descriptors for many connections at once (issue 13: 350 held open).
+    assert [int(v) for v in values(unit, "LimitNOFILE")] >= [4096]
 
 
 # --- udev rules -------------------------------------------------------------------------
