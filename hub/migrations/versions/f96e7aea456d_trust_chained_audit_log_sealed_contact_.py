@@ -43,6 +43,14 @@ def _canonical(seq: int, prev_hash: str, row: Any) -> bytes:
 
 def upgrade() -> None:
     bind = op.get_bind()
+    # Checked before any change: SQLite's DDL here is not rolled back on failure.
+    cipher = context.config.attributes.get("data_cipher")
+    has_contacts = bind.execute(sa.text("SELECT 1 FROM svc_applications LIMIT 1")).first()
+    if has_contacts is not None and cipher is None:
+        raise RuntimeError(
+            "svc_applications holds contact data to encrypt: run the hub (python -m hub) "
+            "with its data_key_file to migrate"
+        )
     op.create_table(
         "fleet_audit_head",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -104,26 +112,18 @@ def upgrade() -> None:
             type_=sa.String(length=200),
             existing_nullable=False,
         )
-    _seal_contact_data(bind)
+    if has_contacts is not None:
+        _seal_contact_data(bind, cipher)
 
 
-def _seal_contact_data(bind: Any) -> None:
+def _seal_contact_data(bind: Any, cipher: Any) -> None:
     apps = sa.table(
         "svc_applications",
         sa.column("id", sa.Integer),
         sa.column("contact_phone", sa.String),
         sa.column("delivery_address", sa.Text),
     )
-    rows = bind.execute(sa.select(apps)).all()
-    if not rows:
-        return
-    cipher = context.config.attributes.get("data_cipher")
-    if cipher is None:
-        raise RuntimeError(
-            "svc_applications holds contact data to encrypt: run the hub (python -m hub) "
-            "with its data_key_file to migrate"
-        )
-    for row in rows:
+    for row in bind.execute(sa.select(apps)).all():
         bind.execute(
             apps.update()
             .where(apps.c.id == row.id)

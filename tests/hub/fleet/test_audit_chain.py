@@ -5,7 +5,6 @@ still make one unbroken chain, and any change is named by row."""
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, delete, text, update
@@ -111,13 +110,12 @@ def test_sm3_rows_verify_and_differ_from_sha256(engine: Engine) -> None:
     assert again != rows[2]["row_hash"]
 
 
-def test_migration_chains_rows_written_before_it(tmp_path: Path) -> None:
+def test_migration_chains_rows_written_before_it(db_url: str) -> None:
     from alembic import command
 
     from hub.schema import alembic_config
 
-    url = f"sqlite:///{tmp_path / 'old.db'}"
-    engine = make_engine(url)
+    engine = make_engine(db_url)
     cfg = alembic_config(engine)
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
