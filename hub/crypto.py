@@ -157,7 +157,9 @@ def load_data_cipher(settings: HubSettings) -> DataCipher:
     problem = key_file_problem(settings)
     if problem is not None:
         raise DataKeyError(problem)
-    return DataCipher(parse_key_file(path.read_text(encoding="ascii")), settings.crypto)
+    return DataCipher(
+        parse_key_file(path.read_text(encoding="ascii")), settings.crypto, source=path
+    )
 
 
 # -- sealing --------------------------------------------------------------------------------
@@ -171,13 +173,25 @@ class DataCipher:
     copied into another column or row kind does not open there.
     """
 
-    def __init__(self, keys: Sequence[DataKey], suite: Suite = "standard") -> None:
+    def __init__(
+        self, keys: Sequence[DataKey], suite: Suite = "standard", source: Path | None = None
+    ) -> None:
         if not keys:
             raise DataKeyError("no data key")
-        self.keys = {k.key_id: k for k in keys}
-        self.current = keys[0]
+        self.source = source  # the key file, read again when a value names a newer key
+        self._use(keys)
         self.cipher_name = "sm4gcm" if suite == "gm" else "aes256gcm"
         self._subkeys: dict[tuple[str, str], bytes] = {}
+
+    def _use(self, keys: Sequence[DataKey]) -> None:
+        self.keys = {k.key_id: k for k in keys}
+        self.current = keys[0]
+
+    def _reload(self) -> None:
+        """Another hub process rotated the key (``data-key rotate``): take the file's
+        keys, and seal with its new first key from now on too."""
+        if self.source is not None:
+            self._use(parse_key_file(self.source.read_text(encoding="ascii"), str(self.source)))
 
     def _key(self, cipher_name: str, key: DataKey) -> bytes:
         found = self._subkeys.get((cipher_name, key.key_id))
@@ -200,6 +214,8 @@ class DataCipher:
             raw = base64.b64decode(blob, validate=True)
         except (ValueError, binascii.Error):
             raise DataKeyError("not a sealed value") from None
+        if key_id not in self.keys:
+            self._reload()
         key = self.keys.get(key_id)
         if prefix != _SEALED_PREFIX or key is None:
             raise DataKeyError(f"sealed with key {key_id!r}, which the key file does not hold")

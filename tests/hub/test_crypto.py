@@ -114,7 +114,12 @@ def test_rotation_reseals_every_row_and_keeps_old_lines(tmp_path: Path) -> None:
     lines = key_file.read_text().splitlines()
     assert len(lines) == 2 and lines[1].startswith(old.current.key_id + ":")
     assert (key_file.stat().st_mode & 0o777) == 0o600
+    # A hub process started before the rotation reads the file again for the new key.
+    running = DataCipher(parse_key_file(lines[1]), source=key_file)
     new = DataCipher(parse_key_file(key_file.read_text()))
+    with make_sessionmaker(make_engine(url), running)() as s:
+        assert phone_of(s, s.scalars(select(ApplicationRow)).one()) == "13912345678"
+    assert running.current.key_id == new.current.key_id
     factory = make_sessionmaker(make_engine(url), new)
     with factory() as s:
         row = s.scalars(select(ApplicationRow)).one()
