@@ -29,6 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     # The hub's own messages (one line each) to stderr, i.e. the journal under systemd.
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # its plugin list at every start
     try:
         settings = load_hub_settings(args.config)
     except HubConfigError as exc:
