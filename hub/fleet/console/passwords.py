@@ -2,9 +2,9 @@
 
 A password is accepted when it is 12 to 200 characters long, mixes at least
 three of the four character classes (lower case, upper case, digits, other),
-does not contain the account name, and is neither one of the demo's published
-passwords nor the configured bootstrap password (which sits in a config file,
-so it is never a secret for long). GB/T 22239-2019 8.1.4.1 a) asks for
+does not contain the account name, and neither is nor contains one of the
+demo's published passwords or the configured bootstrap password (which sits in
+a config file, so it is never a secret for long). GB/T 22239-2019 8.1.4.1 a) asks for
 complexity and periodic change; the length and classes follow the usual
 reading of it by assessors.
 """
@@ -17,7 +17,7 @@ import string
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from hub.production import is_demo_password
+from hub.production import DEMO_PASSWORDS, is_demo_password
 
 MIN_LENGTH = 12
 MAX_LENGTH = 200
@@ -63,7 +63,10 @@ def _problem(password: str, username: str, forbidden: tuple[str, ...]) -> str | 
         return "classes"
     if len(username) >= 3 and username.casefold() in password.casefold():
         return "name"
-    if is_demo_password(password) or password in forbidden:
+    folded = password.casefold()
+    if is_demo_password(password) or any(
+        value.casefold() in folded for value in (*DEMO_PASSWORDS, *forbidden) if value
+    ):
         return "bootstrap"
     return None
 
