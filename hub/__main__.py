@@ -59,6 +59,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         print("hub configuration is valid" + (" (demo mode)" if settings.demo_data else ""))
         return 0
+    if settings.demo_data:
+        print(
+            "hub: demo mode (demo_data = true): demo citizens, DEMO-ENROL, the sandbox and the "
+            "published passwords are on; never use it for real people's data",
+            file=sys.stderr,
+        )
 
     from hub.app import create_app  # imported after validation: it opens the database
 

@@ -147,6 +147,18 @@ def login(
 ) -> Response:
     username = username.strip()
     if not _csrf_ok(request, csrf_token):
+        # A refused operation like any 403: audited (a forged cross-site login, or
+        # a form left open too long).
+        audit.record(
+            db.connection(),
+            username or "?",
+            "login_failed",
+            "",
+            "CSRF 校验失败",
+            "denied",
+            client_of(request),
+        )
+        db.commit()
         return _page(request, "login.html", status_code=403, error="页面已过期，请重新登录")
     operator = steps.check_password(
         db, username, password, client_of(request), _device(request, username)

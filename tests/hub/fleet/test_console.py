@@ -64,7 +64,7 @@ def test_login_sets_strict_httponly_cookie_and_logout_ends_session(
     assert "login" in actions and "logout" in actions
 
 
-def test_login_form_needs_its_csrf_token(client: TestClient) -> None:
+def test_login_form_needs_its_csrf_token(client: TestClient, hub_app: FastAPI) -> None:
     client.get("/console/login")
     reply = client.post(
         "/console/login",
@@ -72,6 +72,7 @@ def test_login_form_needs_its_csrf_token(client: TestClient) -> None:
     )
     assert reply.status_code == 403
     assert client.get("/console/whoami").status_code == 401
+    assert ("admin", "login_failed", "denied") in audit_actions(hub_app)  # refusals are audited
 
 
 def test_failures_slow_logins_down_without_locking_and_all_read_alike(
