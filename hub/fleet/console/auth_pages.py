@@ -132,8 +132,9 @@ def _device(request: Request, username: str) -> bool:
 
 @router.get("/login")
 def login_form(request: Request, db: Db) -> Response:
-    if load_user(request, db) is not None:
-        return RedirectResponse("/console/", status_code=303)
+    user = load_user(request, db)
+    if user is not None:
+        return RedirectResponse(user.home, status_code=303)
     return _page(request, "login.html")
 
 
