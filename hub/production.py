@@ -21,34 +21,18 @@ and :func:`hub.app.create_app` raises for any other launcher.
 
 from __future__ import annotations
 
+from hub.fleet.console.passwords import password_problem_en
+from hub.published import DEMO_SECRET_KEYS, is_demo_password, is_placeholder
 from hub.settings import HubSettings
 
-# The values the demo ships with (hub/settings.py defaults, config/hub.toml,
-# the README): public, so never a secret.
-DEMO_SECRET_KEYS = frozenset({"dev-secret-change-me"})
-DEMO_PASSWORDS = frozenset({"huimin-demo"})
-# config/hub.production.example.toml's placeholders all start with this.
-PLACEHOLDER_MARK = "SET-ME"
 MIN_SECRET_KEY = 32
 _MAKE_KEY = "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
-
-
-def is_placeholder(value: str) -> bool:
-    """Whether ``value`` is one of the example config's placeholders."""
-    return value.strip().upper().startswith(PLACEHOLDER_MARK)
-
-
-def is_demo_password(value: str) -> bool:
-    """The demo's published passwords and the example's placeholders."""
-    return value in DEMO_PASSWORDS or is_placeholder(value)
 
 
 def refusals(settings: HubSettings) -> list[str]:
     """Why this hub must not start; empty in demo mode or when all is set."""
     if settings.demo_data:
         return []
-    from hub.fleet.console.passwords import password_problem_en
-
     problems: list[str] = []
     key = settings.secret_key
     if key in DEMO_SECRET_KEYS or is_placeholder(key):

@@ -17,7 +17,7 @@ import string
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from hub.production import DEMO_PASSWORDS, is_demo_password
+from hub.published import DEMO_PASSWORDS, is_demo_password
 
 MIN_LENGTH = 12
 MAX_LENGTH = 200
