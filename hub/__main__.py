@@ -1,4 +1,9 @@
-"""``python -m hub --config config/hub.toml``: run the hub standalone."""
+"""``python -m hub --config config/hub.toml``: run the hub standalone.
+
+``python -m hub --config … --check`` only checks the configuration;
+``python -m hub --config … operators list|unlock|reset-password|reset-totp|create``
+is the break-glass on the hub host (``hub/operators_cli.py``).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,8 @@ import sys
 
 import uvicorn
 
+from hub import production
+from hub.operators_cli import add_operator_commands, run_operator_command
 from hub.settings import HubConfigError, load_hub_settings
 
 
@@ -26,6 +33,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--port-file", help="write the port actually bound here once listening (for tests)"
     )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="check the configuration (and the production refusals), then exit",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    add_operator_commands(commands)
     args = parser.parse_args(argv)
     # The hub's own messages (one line each) to stderr, i.e. the journal under systemd.
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
@@ -43,6 +57,23 @@ def main(argv: list[str] | None = None) -> int:
         if v is not None
     }
     settings = settings.model_copy(update=overrides)
+    if args.command == "operators":
+        return run_operator_command(args, settings)
+    # Outside demo mode: one line per well-known secret or unsafe setting, naming its key.
+    refused = production.refusals(settings)
+    for problem in refused:
+        print(f"hub refuses to start: {problem}", file=sys.stderr)
+    if refused:
+        return 2
+    if args.check:
+        print("hub configuration is valid" + (" (demo mode)" if settings.demo_data else ""))
+        return 0
+    if settings.demo_data:
+        print(
+            "hub: demo mode (demo_data = true): demo citizens, DEMO-ENROL, the sandbox and the "
+            "published passwords are on; never use it for real people's data",
+            file=sys.stderr,
+        )
 
     from hub.app import create_app  # imported after validation: it opens the database
     from hub.crypto import DataKeyError

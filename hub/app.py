@@ -12,20 +12,30 @@ from fastapi import Depends, FastAPI
 
 import hub.fleet
 import hub.services
-from hub import schema
+from hub import production, schema
 from hub.crypto import digest_alg, load_data_cipher
 from hub.db import make_engine, make_sessionmaker
 from hub.fleet import audit_chain
 from hub.limits import RequestGuard
-from hub.settings import HubSettings
+from hub.settings import HubConfigError, HubSettings
 
 
 def create_app(settings: HubSettings | None = None) -> FastAPI:
     settings = settings or HubSettings()
+    refused = production.refusals(settings)
+    if refused:
+        raise HubConfigError(refused)
+    # The interactive docs are for developers: off outside demo mode, and the
+    # schema with them (it maps every route for a visitor; the demo keeps it for
+    # the schema-driven tests and tools, and it is in the source anyway).
+    demo = settings.demo_data
     app = FastAPI(
         title="Huimin hub",
         version="0.1.0",
         description="惠民 county hub: service gateway for terminals and fleet console.",
+        docs_url="/docs" if demo else None,
+        redoc_url="/redoc" if demo else None,
+        openapi_url="/openapi.json" if demo else None,
     )
     # The data key is read (or, in demo mode, created) before the database is
     # touched: a hub without it refuses to start (hub.crypto.DataKeyError).

@@ -17,6 +17,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 # the sandbox so far: a real channel (WeChat Pay, Alipay, a bank) joins this list
 # with its adapter, so a config naming one that does not exist stops the hub.
 PAYMENT_PROVIDERS = ("sandbox",)
+# payment_provider = "none": this hub takes no payments; the terminals hide 缴费
+# and tell people where to pay instead (pay_elsewhere_notice).
+PAYMENTS_OFF = "none"
 _URL = re.compile(r"^https?://[^\s/?#]+(/[^\s?#]*)?$")
 
 
@@ -48,9 +51,19 @@ class HubSettings(_Strict):
     # A console login created at start when no operator exists (demo only).
     bootstrap_admin: str | None = "admin"
     bootstrap_password: str | None = "huimin-demo"
-    # The payment channel (one of PAYMENT_PROVIDERS). Unset: the sandbox when
-    # demo_data is on; a hub without demo data must name its provider.
+    # The payment channel (one of PAYMENT_PROVIDERS, or PAYMENTS_OFF). Unset: the
+    # sandbox when demo_data is on; a hub without demo data must name it.
     payment_provider: str | None = Field(None, validate_default=True)
+    # Said by the terminals instead of offering 缴费 while payments are off.
+    pay_elsewhere_notice: str = Field(
+        "请到村便民服务站窗口或通过微信/支付宝医保小程序缴费", min_length=1, max_length=200
+    )
+    pay_elsewhere_notice_en: str = Field(
+        "Please pay at the village service point's counter, or in the medical insurance"
+        " mini-program of WeChat or Alipay.",
+        min_length=1,
+        max_length=300,
+    )
     # The address citizens' phones reach the hub at (https://hub.lankao.example):
     # printed in certificate QR codes. Unset: the address the terminal used.
     public_url: str | None = None
@@ -69,14 +82,19 @@ class HubSettings(_Strict):
     @field_validator("payment_provider")
     @classmethod
     def _known_provider(cls, value: str | None, info: ValidationInfo) -> str:
-        choices = ", ".join(PAYMENT_PROVIDERS)
+        choices = ", ".join((PAYMENTS_OFF, *PAYMENT_PROVIDERS))
         if value is None:
             if info.data.get("demo_data", True):
                 return "sandbox"
             raise ValueError(f"required when demo_data is false (choices: {choices})")
-        if value not in PAYMENT_PROVIDERS:
+        if value != PAYMENTS_OFF and value not in PAYMENT_PROVIDERS:
             raise ValueError(f"no payment adapter {value!r} (choices: {choices})")
         return value
+
+    @property
+    def payments_enabled(self) -> bool:
+        """Whether this hub takes payments (a channel is configured)."""
+        return self.payment_provider != PAYMENTS_OFF
 
     @field_validator("public_url")
     @classmethod

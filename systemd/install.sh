@@ -7,10 +7,12 @@
 #   --hub       also install and enable the county hub (huimin-hub.service)
 #   --no-kiosk  do not install/enable the kiosk unit (a hub-only server)
 #   --start     start (or restart) the enabled units at the end instead of at next boot
+#               (the hub only once its config passes its own check: exit 1 otherwise)
 #
 # Idempotent: run it again after updating the source to update the box. It creates
 # the service users, /var/lib/huimin, /var/log/huimin and /etc/huimin (config copied
-# from config/ only if absent, so local edits survive), installs the app and its
+# from config/*.production.example.toml only if absent, so local edits survive; the
+# hub's has secrets to set before it starts), installs the app and its
 # virtualenv under /opt/huimin, the units and the udev rules, then reloads systemd
 # and enables the units.
 #
@@ -136,6 +138,40 @@ install_config() {
   note "config $target: no template in config/ ($*); write it before starting" >&2
 }
 
+# The hub's config comes only from the production template: falling back to the
+# demo's config/hub.toml would install demo data, a reusable enrolment code, the
+# sandbox payment channel and published secrets as production.
+install_hub_config() {
+  local target="$ETC_DIR/hub.toml" template=config/hub.production.example.toml
+  if [ -e "$target" ]; then
+    note "config $target: exists, kept"
+    return
+  fi
+  if [ ! -f "$SRC/$template" ]; then
+    echo "install.sh: $template is missing from the source tree; refusing to install" \
+      "the hub without its production config (the demo's config/hub.toml is not one)" >&2
+    exit 1
+  fi
+  run install -m 0640 -o root -g "$HUB_USER" "$SRC/$template" "$target"
+  note "config $target: installed from $template; set secret_key, bootstrap_password and" \
+    "public_url in it: the hub refuses to start until then"
+}
+
+# Before (re)starting the hub: its own check of the config, which prints one line
+# per unset secret or demo value. A refused config is not started.
+check_hub_config() {
+  local python="$PREFIX/.venv/bin/python"
+  if [ "$DRY_RUN" -eq 1 ]; then
+    run "$python" -m hub --config "$ETC_DIR/hub.toml" --check
+    return 0
+  fi
+  if ! (cd "$PREFIX" && "$python" -m hub --config "$ETC_DIR/hub.toml" --check); then
+    echo "install.sh: huimin-hub.service is installed and enabled but not started: fix" \
+      "$ETC_DIR/hub.toml as said above, then: systemctl start huimin-hub.service" >&2
+    return 1
+  fi
+}
+
 install_app() {
   local item
   run install -d -m 0755 -o root -g root "$PREFIX"
@@ -192,8 +228,7 @@ fi
 if [ "$HUB" -eq 1 ]; then
   ensure_user "$HUB_USER" /var/lib/huimin-hub
   run install -d -m 0750 -o "$HUB_USER" -g "$HUB_USER" /var/lib/huimin-hub /var/log/huimin-hub
-  install_config "$ETC_DIR/hub.toml" "$HUB_USER" \
-    config/hub.production.example.toml config/hub.toml
+  install_hub_config
 fi
 
 install_app
@@ -217,7 +252,14 @@ fi
 run systemctl daemon-reload || note "systemd not running: units load at next boot"
 run systemctl enable "${units[@]}"
 if [ "$START" -eq 1 ]; then
-  run systemctl restart "${units[@]}"
+  start_units=()
+  refused=0
+  [ "$KIOSK" -eq 1 ] && start_units+=(huimin-kiosk.service)
+  if [ "$HUB" -eq 1 ]; then
+    if check_hub_config; then start_units+=(huimin-hub.service); else refused=1; fi
+  fi
+  [ ${#start_units[@]} -gt 0 ] && run systemctl restart "${start_units[@]}"
+  exit "$refused"
 else
   note "enabled ${units[*]}; they start at next boot (or run: systemctl start ${units[*]})"
 fi

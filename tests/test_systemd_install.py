@@ -154,3 +154,20 @@ def test_real_run_refuses_without_root(tmp_path: Path) -> None:
             )
     assert done.returncode == 1
     assert "must run as root" in done.stderr
+
+
+def test_hub_gets_the_production_template_and_is_checked_before_start(tmp_path: Path) -> None:
+    done = run_install(tmp_path, "--dry-run", "--hub", "--no-kiosk", "--start")
+    assert done.returncode == 0, done.stderr
+    cmds = commands(done.stdout)
+    etc = tmp_path / "etc" / "huimin"
+    prefix = tmp_path / "opt" / "huimin"
+    placed = (
+        f"install -m 0640 -o root -g huimin-hub {REPO}/config/hub.production.example.toml "
+        f"{etc}/hub.toml"
+    )
+    assert placed in cmds
+    assert not any(c.endswith(f"{REPO}/config/hub.toml") or " config/hub.toml" in c for c in cmds)
+    check = f"{prefix}/.venv/bin/python -m hub --config {etc}/hub.toml --check"
+    assert cmds.index(check) < cmds.index("systemctl restart huimin-hub.service")
+    assert "the hub refuses to start until then" in done.stdout

@@ -7,9 +7,12 @@ terminal bearer-token dependency) and :data:`hub.fleet.state.DEMO_ENROL_CODE`.
 Demo mode (``demo_data = true``): the hub seeds the reusable enrolment code
 ``DEMO-ENROL`` so ``make demo`` enrols the embedded terminal without an
 operator; production hubs (``demo_data = false``) only accept one-time codes
-made on the console's 注册码 page. The console is at ``/console/``; the
-bootstrap admin comes from ``bootstrap_admin`` / ``bootstrap_password``
-(demo: admin / huimin-demo) and is created only while no operator exists.
+made on the console's 注册码 page. The console is at ``/console/``; its first
+account comes from ``bootstrap_admin`` / ``bootstrap_password``: outside demo
+mode a security administrator created only while no operator exists, whose
+password must be replaced at the first login; in demo mode the system
+administrator admin / huimin-demo with the demo's ``security`` and ``auditor``
+(see :meth:`hub.fleet.state.FleetState.seed`).
 """
 
 from __future__ import annotations

@@ -188,20 +188,48 @@ class Alert(Base):
 
 
 class Operator(Base):
-    """A console account. ``role`` is one of admin, operator, viewer."""
+    """A console account. ``role`` is one of ``hub.fleet.console.roles.ROLES``.
+
+    Failed logins are not counted here but in :class:`LoginThrottle` (by
+    account name, source address and both), so an account that does not exist
+    is throttled exactly like one that does.
+    """
 
     __tablename__ = "fleet_operators"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(60), unique=True)
     display_name: Mapped[str] = mapped_column(String(60), default="")
-    role: Mapped[str] = mapped_column(String(12))
+    role: Mapped[str] = mapped_column(String(20))
     password_hash: Mapped[str] = mapped_column(String(200))
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # Set for a bootstrap, one-time or administrator-set password: the next
+    # login must choose a new one before anything else.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The TOTP secret, sealed with a key derived from the hub's secret_key
+    # (hub/fleet/console/totp.py); None until enrolled.
+    totp_secret: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    # The last TOTP time step accepted: a code is never accepted twice.
+    totp_last_step: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Seeded by demo mode with a published password: exempt from the second
+    # factor and the forced password change, but only while demo_data is on.
+    demo_account: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class LoginThrottle(Base):
+    """Failed console logins of one key: ``acct:<name>``, ``src:<address>`` or
+    ``pair:<name>|<address>``. After a few failures every further attempt on
+    the key must wait a growing delay (``blocked_until``); nothing is locked
+    for good (hub/fleet/console/throttle.py)."""
+
+    __tablename__ = "fleet_login_throttle"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    blocked_until: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 class OperatorSession(Base):

@@ -12,10 +12,11 @@ import logging
 import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from datetime import datetime
 from typing import Any
 
 from fastapi import FastAPI, Request
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Connection, Engine, func, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -23,6 +24,7 @@ from hub.fleet import audit
 from hub.fleet.auth import TokenCache
 from hub.fleet.clock import utcnow
 from hub.fleet.commands import CommandBus
+from hub.fleet.console.roles import AUDITOR, SECURITY_ADMIN, SYSTEM_ADMIN
 from hub.fleet.fastpath import HeartbeatFastPath
 from hub.fleet.models import EnrolmentCode, Operator
 from hub.fleet.webhook import WebhookSender
@@ -32,6 +34,9 @@ log = logging.getLogger(__name__)
 
 # Reusable code seeded in demo mode so `make demo` enrols the embedded terminal.
 DEMO_ENROL_CODE = "DEMO-ENROL"
+# The demo's security administrator and auditor, beside the bootstrap admin.
+DEMO_SECURITY_ADMIN = "security"
+DEMO_AUDITOR = "auditor"
 
 
 class FleetState:
@@ -72,31 +77,27 @@ class FleetState:
         self.fast_heartbeat.close()
 
     def seed(self) -> None:
-        """Create the bootstrap admin (when no operator exists) and, in demo
-        mode, the reusable demo enrolment code. Safe to race between processes."""
-        from hub.fleet.console.security import hash_password
+        """Create the bootstrap account (when no operator exists), the demo's
+        accounts and the reusable demo enrolment code in demo mode. Safe to race
+        between processes.
 
+        Outside demo mode the bootstrap account is a security administrator
+        (三权分立: it creates the system administrator and auditor accounts) whose
+        password must be replaced at the first login. In demo mode it is the
+        system administrator ``admin``, with ``security`` and ``auditor`` beside
+        it, all with the published demo password and exempt from the second
+        factor (``Operator.demo_account``, honoured only in demo mode).
+        """
         s = self.settings
         now = utcnow()
         with self.engine.begin() as conn:
             has_operator = conn.execute(select(func.count()).select_from(Operator)).scalar_one()
-            if not has_operator and s.bootstrap_admin and s.bootstrap_password:
-                try:
-                    with conn.begin_nested():
-                        conn.execute(
-                            insert(Operator).values(
-                                username=s.bootstrap_admin,
-                                display_name="管理员",
-                                role="admin",
-                                password_hash=hash_password(s.bootstrap_password),
-                                created_at=now,
-                            )
-                        )
-                        audit.record(
-                            conn, "系统", "operator_create", s.bootstrap_admin, "初始管理员"
-                        )
-                except IntegrityError:
-                    pass
+            if s.demo_data:
+                self._seed_demo_accounts(conn, now)
+            elif not has_operator and s.bootstrap_admin and s.bootstrap_password:
+                self._add_operator(
+                    conn, s.bootstrap_admin, "安全管理员", SECURITY_ADMIN, s.bootstrap_password, now
+                )
             if s.demo_data:
                 exists = conn.execute(
                     select(EnrolmentCode.code).where(EnrolmentCode.code == DEMO_ENROL_CODE)
@@ -115,6 +116,57 @@ class FleetState:
                             )
                     except IntegrityError:
                         pass
+
+    def _seed_demo_accounts(self, conn: Connection, now: datetime) -> None:
+        s = self.settings
+        if not (s.bootstrap_admin and s.bootstrap_password):
+            return
+        for username, display, role in (
+            (s.bootstrap_admin, "管理员", SYSTEM_ADMIN),
+            (DEMO_SECURITY_ADMIN, "安全管理员", SECURITY_ADMIN),
+            (DEMO_AUDITOR, "审计管理员", AUDITOR),
+        ):
+            found = conn.execute(
+                select(Operator.id, Operator.demo_account).where(Operator.username == username)
+            ).first()
+            if found is None:
+                self._add_operator(conn, username, display, role, s.bootstrap_password, now, True)
+            elif not found.demo_account and username == s.bootstrap_admin:
+                # A demo database from before the roles were split: its admin is the demo's.
+                conn.execute(
+                    update(Operator).where(Operator.id == found.id).values(demo_account=True)
+                )
+
+    @staticmethod
+    def _add_operator(
+        conn: Connection,
+        username: str,
+        display_name: str,
+        role: str,
+        password: str,
+        now: datetime,
+        demo: bool = False,
+    ) -> None:
+        from hub.fleet.console.passwords import hash_password
+
+        try:
+            with conn.begin_nested():
+                conn.execute(
+                    insert(Operator).values(
+                        username=username,
+                        display_name=display_name,
+                        role=role,
+                        password_hash=hash_password(password),
+                        created_at=now,
+                        must_change_password=not demo,
+                        demo_account=demo,
+                    )
+                )
+                audit.record(
+                    conn, "系统", "operator_create", username, "演示账号" if demo else "初始账号"
+                )
+        except IntegrityError:
+            pass  # another hub process created it first
 
     def _sweep_loop(self) -> None:
         from hub.fleet.ingest import sweep_offline

@@ -24,6 +24,7 @@ from hub.services import (
     documents_api,
     queries_api,
     ratings,
+    terminal_settings,
     tickets,
 )
 from hub.services.catalogue import load_catalogue
@@ -34,6 +35,7 @@ from hub.services.demo_provider import DemoCitizenProvider, resolve_path, seed_d
 from hub.services.errors import ERROR_RESPONSES, ServiceRoute, install_error_handler
 from hub.services.notifier import Notifier, RecordingNotifier
 from hub.services.payments import api as payments_api
+from hub.services.payments.off import NoPaymentChannel
 from hub.services.payments.provider import PaymentProvider
 from hub.services.payments.sandbox import SandboxPaymentProvider
 from hub.services.payments.service import PaymentService
@@ -55,6 +57,7 @@ for _module in (
     documents_api,
     ratings,
     tickets,
+    terminal_settings,
 ):
     router.include_router(_module.router)
 router.include_router(payments_api.router)
@@ -135,6 +138,8 @@ def _payment_provider(settings: HubSettings, clock: Clock) -> PaymentProvider:
     """The adapter ``settings.payment_provider`` names (validated in hub.settings)."""
     if settings.payment_provider == "sandbox":
         return SandboxPaymentProvider(clock)
+    if not settings.payments_enabled:
+        return NoPaymentChannel()
     # HubSettings rejects names without an adapter; reaching here is a programming error.
     raise ValueError(f"no payment adapter for {settings.payment_provider!r}")
 

@@ -1,24 +1,36 @@
-"""Admin pages: enrolment codes, terminal revocation, operator accounts and
-the audit log (admin only; a viewer or operator gets 403)."""
+"""Administration pages, one role each (三权分立, see ``roles``):
+
+- enrolment codes and terminal revocation: the system administrator;
+- operator accounts (create, role, disable, password and TOTP resets,
+  unlock): the security administrator;
+- the audit log and its CSV export: the auditor (read only: no route
+  changes or deletes an entry).
+
+Any other role gets 403, audited."""
 
 from __future__ import annotations
 
+import csv
+import io
 import secrets
 from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 
 from hub.fleet import audit
 from hub.fleet.clock import utcnow
+from hub.fleet.console import throttle
+from hub.fleet.console.roles import ROLES
 from hub.fleet.console.security import (
-    ROLE_RANK,
-    Admin,
+    Auditor,
     Db,
     RowId,
+    SecurityAdmin,
+    SystemAdmin,
     client_of,
     close_sessions_of,
     hash_password,
@@ -38,7 +50,7 @@ def new_enrolment_code() -> str:
 
 
 @router.get("/enrolment")
-def enrolment_page(request: Request, user: Admin, db: Db) -> HTMLResponse:
+def enrolment_page(request: Request, user: SystemAdmin, db: Db) -> HTMLResponse:
     codes = (
         db.execute(select(EnrolmentCode).order_by(EnrolmentCode.created_at.desc()).limit(100))
         .scalars()
@@ -50,7 +62,7 @@ def enrolment_page(request: Request, user: Admin, db: Db) -> HTMLResponse:
 @router.post("/enrolment")
 def create_enrolment_code(
     request: Request,
-    user: Admin,
+    user: SystemAdmin,
     db: Db,
     hours: Annotated[int, Form(ge=1, le=24 * 30)] = 72,
     note: Annotated[str, Form(max_length=200)] = "",
@@ -79,7 +91,7 @@ def create_enrolment_code(
 
 
 @router.post("/terminals/{terminal_id}/revoke")
-def revoke_terminal(request: Request, terminal_id: RowId, user: Admin, db: Db) -> Response:
+def revoke_terminal(request: Request, terminal_id: RowId, user: SystemAdmin, db: Db) -> Response:
     terminal = db.get(Terminal, terminal_id)
     if terminal is None:
         raise HTTPException(404, detail="终端不存在")
@@ -100,22 +112,32 @@ def revoke_terminal(request: Request, terminal_id: RowId, user: Admin, db: Db) -
 
 
 @router.get("/operators")
-def operators_page(request: Request, user: Admin, db: Db) -> HTMLResponse:
+def operators_page(request: Request, user: SecurityAdmin, db: Db) -> HTMLResponse:
     operators = db.execute(select(Operator).order_by(Operator.username)).scalars().all()
-    return render(request, "operators.html", user, operators=operators, now=utcnow())
+    delayed = {o.id: throttle.delayed_until(db, o.username) for o in operators}
+    return render(
+        request, "operators.html", user, operators=operators, delayed=delayed, now=utcnow()
+    )
+
+
+def _bootstrap_values(request: Request) -> tuple[str, ...]:
+    value = request.app.state.settings.bootstrap_password
+    return (value,) if value else ()
 
 
 @router.post("/operators")
 def create_operator(
     request: Request,
-    user: Admin,
+    user: SecurityAdmin,
     db: Db,
     username: Annotated[str, Form(min_length=2, max_length=60, pattern=r"^[A-Za-z0-9_.-]+$")],
     password: Annotated[str, Form(max_length=200)],
-    role: Annotated[str, Form(max_length=12)],
+    role: Annotated[str, Form(max_length=20)],
     display_name: Annotated[str, Form(max_length=60)] = "",
 ) -> Response:
-    problem = password_problem(password) or (None if role in ROLE_RANK else "角色无效")
+    problem = password_problem(password, username, _bootstrap_values(request)) or (
+        None if role in ROLES else "角色无效"
+    )
     if problem:
         audit.record(
             db.connection(),
@@ -137,6 +159,9 @@ def create_operator(
                     role=role,
                     password_hash=hash_password(password),
                     created_at=utcnow(),
+                    # The security administrator knows this password: the owner
+                    # replaces it at the first login.
+                    must_change_password=True,
                 )
             )
     except IntegrityError:
@@ -160,25 +185,32 @@ def create_operator(
         "ok",
         client_of(request),
     )
-    return see_other(db, f"/console/operators?msg=已创建账号 {username}")
+    return see_other(db, f"/console/operators?msg=已创建账号 {username}（首次登录须设置新密码）")
 
 
 @router.post("/operators/{operator_id}")
 def update_operator(
     request: Request,
     operator_id: RowId,
-    user: Admin,
+    user: SecurityAdmin,
     db: Db,
-    role: Annotated[str, Form(max_length=12)] = "",
+    role: Annotated[str, Form(max_length=20)] = "",
     disabled: Annotated[str, Form(max_length=5)] = "",
     password: Annotated[str, Form(max_length=200)] = "",
     unlock: Annotated[str, Form(max_length=5)] = "",
+    reset_totp: Annotated[str, Form(max_length=5)] = "",
 ) -> Response:
     operator = db.get(Operator, operator_id)
     if operator is None:
         raise HTTPException(404, detail="账号不存在")
     changes, problem = _apply_operator_form(
-        operator, user.operator_id, role=role, disabled=disabled, password=password, unlock=unlock
+        operator,
+        user.operator_id,
+        role=role,
+        disabled=disabled,
+        password=password,
+        bootstrap=_bootstrap_values(request),
+        reset_totp=reset_totp == "1",
     )
     if problem:
         db.rollback()
@@ -193,7 +225,10 @@ def update_operator(
         )
         db.commit()
         return see_other(db, f"/console/operators?err={problem}")
-    if operator.disabled or "重置密码" in changes or any(c.startswith("角色") for c in changes):
+    if unlock == "1":
+        throttle.clear_account(db, operator.username)
+        changes.append("解除登录限制")
+    if operator.disabled or any(c.startswith(("角色", "重置")) for c in changes):
         close_sessions_of(db, operator.id)
     audit.record(
         db.connection(),
@@ -208,15 +243,22 @@ def update_operator(
 
 
 def _apply_operator_form(
-    operator: Operator, own_id: int, *, role: str, disabled: str, password: str, unlock: str
+    operator: Operator,
+    own_id: int,
+    *,
+    role: str,
+    disabled: str,
+    password: str,
+    bootstrap: tuple[str, ...],
+    reset_totp: bool,
 ) -> tuple[list[str], str | None]:
     """Apply the edit form to ``operator`` (in the session, not yet committed);
     (what changed, for the audit log; the problem that refuses the edit, if any).
-    An admin cannot change their own role or disable themselves."""
+    Nobody changes their own role or disables themselves."""
     changes: list[str] = []
     problem = None
     if role and role != operator.role:
-        if role not in ROLE_RANK:
+        if role not in ROLES:
             problem = "角色无效"
         elif operator.id == own_id:
             problem = "不能修改自己的角色"
@@ -231,29 +273,85 @@ def _apply_operator_form(
             operator.disabled = want_disabled
             changes.append("停用" if want_disabled else "启用")
     if password:
-        problem = problem or password_problem(password)
-        if not password_problem(password):
+        weak = password_problem(password, operator.username, bootstrap)
+        problem = problem or weak
+        if not weak:
             operator.password_hash = hash_password(password)
+            # A password someone else chose: the owner replaces it at the next login.
+            operator.must_change_password = True
             changes.append("重置密码")
-    if unlock == "1":
-        operator.locked_until = None
-        operator.failed_logins = 0
-        changes.append("解锁")
+    if reset_totp and operator.totp_secret is not None:
+        operator.totp_secret = None
+        operator.totp_last_step = None
+        changes.append("重置动态口令")
     return changes, problem
 
 
 @router.get("/audit")
 def audit_page(
     request: Request,
-    user: Admin,
+    user: Auditor,
     db: Db,
     actor: Annotated[str, Query(max_length=60)] = "",
     action: Annotated[str, Query(max_length=40)] = "",
 ) -> HTMLResponse:
-    query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(300)
+    entries = db.execute(_audit_query(actor, action).limit(300)).scalars().all()
+    return render(request, "audit.html", user, entries=entries, f_actor=actor, f_action=action)
+
+
+def _audit_query(actor: str, action: str) -> Select[AuditEntry]:
+    query = select(AuditEntry).order_by(AuditEntry.id.desc())
     if actor:
         query = query.where(AuditEntry.actor == actor)
     if action:
         query = query.where(AuditEntry.action == action)
-    entries = db.execute(query).scalars().all()
-    return render(request, "audit.html", user, entries=entries, f_actor=actor, f_action=action)
+    return query
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: object) -> str:
+    """A CSV cell a spreadsheet will not run: text starting like a formula
+    gets a leading apostrophe (OWASP CSV injection)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+@router.get("/audit.csv")
+def audit_export(
+    request: Request,
+    user: Auditor,
+    db: Db,
+    actor: Annotated[str, Query(max_length=60)] = "",
+    action: Annotated[str, Query(max_length=40)] = "",
+) -> Response:
+    """The audit log (filtered like the page, every entry) as CSV; the export is audited."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["id", "时间 (UTC)", "操作人", "操作", "对象", "详情", "结果", "来源"])
+    for e in db.execute(_audit_query(actor, action)).scalars():
+        writer.writerow(
+            [
+                _cell(v)
+                for v in (e.id, e.at, e.actor, e.action, e.target, e.detail, e.result, e.client)
+            ]
+        )
+    audit.record(
+        db.connection(),
+        user.username,
+        "audit_export",
+        "",
+        f"操作人={actor} 操作={action}",
+        "ok",
+        client_of(request),
+    )
+    db.commit()
+    return Response(
+        "\ufeff" + buffer.getvalue(),  # BOM: Excel reads the Chinese as UTF-8
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": 'attachment; filename="audit.csv"',
+            "Cache-Control": "no-store",
+        },
+    )

@@ -1,16 +1,20 @@
-"""Console security: argon2 passwords, lockout, signed session cookies with
-an idle timeout, CSRF tokens and role checks.
+"""Console security: signed session cookies with an idle timeout, CSRF
+tokens and permission checks.
 
-- Passwords: argon2id (argon2-cffi). 5 failed logins lock the account for
-  15 minutes; an unknown user costs the same hash time as a known one.
+- Passwords, the policy and hashing: :mod:`hub.fleet.console.passwords`;
+  throttling of failed logins: :mod:`hub.fleet.console.throttle`; the login
+  steps (password, forced change, TOTP): :mod:`hub.fleet.console.login`.
 - Sessions live in ``fleet_operator_sessions`` under the digest of their
-  secret (hub.crypto.session_digest): the cookie carries the secret signed
-  with ``settings.secret_key``, the database only its digest (HttpOnly, SameSite=Strict,
+  secret (:func:`hub.crypto.session_digest`): the cookie carries the secret
+  signed with ``settings.secret_key``, the database only its digest, so a
+  copy of the database opens no session (HttpOnly, SameSite=Strict,
   Secure over HTTPS). A session idle longer than
-  ``settings.session_idle_minutes`` is deleted.
+  ``settings.session_idle_minutes`` is deleted. A session exists only once
+  every login step is done.
 - Every POST carries the session's CSRF token (form field ``csrf_token`` or
-  header ``X-CSRF-Token``); the login form uses a double-submit cookie.
-- Roles: viewer < operator < admin (:data:`ROLE_RANK`).
+  header ``X-CSRF-Token``); the login forms use a double-submit cookie.
+- Roles and permissions (三权分立): :mod:`hub.fleet.console.roles`. A
+  refusal (wrong role, bad CSRF token) is a 403 and is audited.
 """
 
 from __future__ import annotations
@@ -21,8 +25,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from fastapi import Depends, HTTPException, Path, Request
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import delete, select, update
@@ -32,40 +34,22 @@ from hub.crypto import session_digest
 from hub.deps import get_db
 from hub.fleet import audit
 from hub.fleet.clock import utcnow
+from hub.fleet.console import roles
+from hub.fleet.console.passwords import hash_password, password_problem, verify_password
+from hub.fleet.console.roles import ROLE_LABELS, ROLES
 from hub.fleet.models import Operator, OperatorSession
 
-ROLES = ("viewer", "operator", "admin")
-ROLE_RANK = {role: rank for rank, role in enumerate(ROLES)}
-ROLE_LABELS = {"viewer": "只读", "operator": "运维", "admin": "管理员"}
+__all__ = [
+    "ROLES",
+    "ROLE_LABELS",
+    "hash_password",
+    "password_problem",
+    "verify_password",
+]
 
-MAX_FAILED_LOGINS = 5
-LOCKOUT = timedelta(minutes=15)
 SESSION_COOKIE = "huimin_console"
 LOGIN_CSRF_COOKIE = "huimin_login_csrf"
 _TOUCH_EVERY = timedelta(seconds=20)  # limit last_seen writes to one per 20 s per session
-
-_hasher = PasswordHasher()
-_DUMMY_HASH = _hasher.hash("timing-equaliser")
-
-
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
-
-
-def verify_password(password_hash: str, password: str) -> bool:
-    try:
-        return _hasher.verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
-
-
-def password_problem(password: str) -> str | None:
-    """Why ``password`` is unacceptable for an operator account, or None."""
-    if len(password) < 10:
-        return "密码至少 10 位"
-    if len(password) > 200:
-        return "密码过长"
-    return None
 
 
 def client_of(request: Request) -> str:
@@ -83,8 +67,13 @@ class ConsoleUser:
     csrf_token: str
     session_id: str
 
-    def can(self, role: str) -> bool:
-        return ROLE_RANK[self.role] >= ROLE_RANK[role]
+    def can(self, permission: str) -> bool:
+        """Whether this operator's role holds ``permission`` (see roles.PERMISSIONS)."""
+        return roles.allowed(self.role, permission)
+
+    @property
+    def home(self) -> str:
+        return roles.landing_page(self.role)
 
 
 class LoginRequired(Exception):
@@ -97,45 +86,6 @@ def _serializer(request: Request) -> URLSafeSerializer:
 
 def sign_session(request: Request, session_id: str) -> str:
     return _serializer(request).dumps(session_id)
-
-
-def attempt_login(
-    db: Session, username: str, password: str, client: str
-) -> tuple[Operator | None, str]:
-    """Check credentials with lockout; (operator, "") or (None, Chinese reason).
-    Audits the attempt in ``db``'s transaction."""
-    now = utcnow()
-    operator = db.execute(
-        select(Operator).where(Operator.username == username)
-    ).scalar_one_or_none()
-    if operator is None:
-        verify_password(_DUMMY_HASH, password)
-        audit.record(
-            db.connection(), username or "?", "login_failed", "", "无此账号", "failed", client
-        )
-        return None, "用户名或密码错误"
-    if operator.disabled:
-        audit.record(db.connection(), username, "login_failed", "", "账号已停用", "failed", client)
-        return None, "账号已停用"
-    if operator.locked_until is not None and operator.locked_until > now:
-        audit.record(db.connection(), username, "login_failed", "", "账号锁定中", "failed", client)
-        return None, "登录失败次数过多，账号已锁定 15 分钟"
-    if not verify_password(operator.password_hash, password):
-        operator.failed_logins += 1
-        detail = f"密码错误（第 {operator.failed_logins} 次）"
-        if operator.failed_logins >= MAX_FAILED_LOGINS:
-            operator.locked_until = now + LOCKOUT
-            operator.failed_logins = 0
-            detail += "，账号锁定 15 分钟"
-        audit.record(db.connection(), username, "login_failed", "", detail, "failed", client)
-        if operator.locked_until is not None and operator.locked_until > now:
-            return None, "登录失败次数过多，账号已锁定 15 分钟"
-        return None, "用户名或密码错误"
-    operator.failed_logins = 0
-    operator.locked_until = None
-    operator.last_login_at = now
-    audit.record(db.connection(), username, "login", "", "", "ok", client)
-    return operator, ""
 
 
 def open_session(request: Request, db: Session, operator: Operator) -> str:
@@ -214,15 +164,32 @@ async def submitted_csrf(request: Request) -> str:
     return ""
 
 
-class Require:
-    """Dependency: a console user with at least ``role``; POSTs must carry
-    the session's CSRF token. Anonymous → :class:`LoginRequired`; lower role
-    or bad CSRF token → 403 (audited)."""
+def refuse(
+    db: Session, request: Request, user: ConsoleUser, detail: str, reply: str = "权限不足"
+) -> HTTPException:
+    """Audit a refused console operation (in its own commit) and build its 403."""
+    audit.record(
+        db.connection(),
+        user.username,
+        "denied",
+        f"{request.method} {request.url.path}"[:120],
+        detail,
+        "denied",
+        client_of(request),
+    )
+    db.commit()
+    return HTTPException(403, detail=reply)
 
-    def __init__(self, role: str) -> None:
-        if role not in ROLE_RANK:
-            raise ValueError(role)
-        self.role = role
+
+class Require:
+    """Dependency: a console user whose role holds ``permission``; POSTs must
+    carry the session's CSRF token. Anonymous → :class:`LoginRequired`; a role
+    without the permission or a bad CSRF token → 403, audited."""
+
+    def __init__(self, permission: str) -> None:
+        if permission not in roles.ALL_PERMISSIONS:
+            raise ValueError(permission)
+        self.permission = permission
 
     async def __call__(
         self, request: Request, db: Annotated[Session, Depends(get_db)]
@@ -230,32 +197,29 @@ class Require:
         user = load_user(request, db)
         if user is None:
             raise LoginRequired
-        if not user.can(self.role):
-            audit.record(
-                db.connection(),
-                user.username,
-                "denied",
-                f"{request.method} {request.url.path}",
-                f"需要角色 {self.role}",
-                "denied",
-                client_of(request),
-            )
-            db.commit()
-            raise HTTPException(403, detail="权限不足")
+        if not user.can(self.permission):
+            raise refuse(db, request, user, f"需要权限 {self.permission}")
         if request.method == "POST":
             token = await submitted_csrf(request)
             if not token or not hmac.compare_digest(token, user.csrf_token):
-                raise HTTPException(403, detail="CSRF 校验失败，请刷新页面后重试")
+                message = "CSRF 校验失败，请刷新页面后重试"
+                raise refuse(db, request, user, "CSRF 校验失败", message)
         return user
 
 
-require_viewer = Require("viewer")
-require_operator = Require("operator")
-require_admin = Require("admin")
+require_logged_in = Require(roles.LOGGED_IN)
+require_viewer = Require(roles.VIEW)
+require_operator = Require(roles.OPERATE)
+require_system_admin = Require(roles.ADMINISTER)
+require_security_admin = Require(roles.ACCOUNTS)
+require_auditor = Require(roles.AUDIT)
 
+LoggedIn = Annotated[ConsoleUser, Depends(require_logged_in)]
 Viewer = Annotated[ConsoleUser, Depends(require_viewer)]
 OperatorUser = Annotated[ConsoleUser, Depends(require_operator)]
-Admin = Annotated[ConsoleUser, Depends(require_admin)]
+SystemAdmin = Annotated[ConsoleUser, Depends(require_system_admin)]
+SecurityAdmin = Annotated[ConsoleUser, Depends(require_security_admin)]
+Auditor = Annotated[ConsoleUser, Depends(require_auditor)]
 Db = Annotated[Session, Depends(get_db)]
 # A row id in a URL: bounded so a huge number is a 422, not a database overflow.
 RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]

@@ -15,10 +15,20 @@ from hub.fleet.alerts import ALERT_LABELS
 from hub.fleet.audit import ACTION_LABELS
 from hub.fleet.clock import utcnow
 from hub.fleet.commands import STATE_LABELS
-from hub.fleet.console.security import ROLE_LABELS, ConsoleUser
+from hub.fleet.console.roles import ROLE_LABELS
+from hub.fleet.console.security import ConsoleUser
 from hub.fleet.health import DEVICE_STATE_LABELS, PAPER_LABELS, STATUS_LABELS
 from protocol.commands import COMMANDS
 from protocol.events import EventKind
+
+# Audit actions of the login steps, the break-glass command and the audit
+# export, beside the audit module's own labels.
+CONSOLE_ACTION_LABELS: dict[str, str] = {
+    "password_change": "修改密码",
+    "totp_enrol": "绑定动态口令",
+    "audit_export": "导出审计日志",
+    "breakglass": "主机命令行操作",
+}
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
@@ -52,7 +62,7 @@ def make_templates() -> Jinja2Templates:
         PAPER_LABELS=PAPER_LABELS,
         DEVICE_STATE_LABELS=DEVICE_STATE_LABELS,
         ALERT_LABELS=ALERT_LABELS,
-        ACTION_LABELS=ACTION_LABELS,
+        ACTION_LABELS={**ACTION_LABELS, **CONSOLE_ACTION_LABELS},
         COMMAND_LABELS={kind.value: spec.label for kind, spec in COMMANDS.items()},
         COMMAND_STATE_LABELS=STATE_LABELS,
         ROLE_LABELS=ROLE_LABELS,

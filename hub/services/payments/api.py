@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, status
+from fastapi import APIRouter, Depends, Path, status
 from pydantic import BaseModel, Field
 
 from hub.services.context import Ctx
@@ -19,6 +19,7 @@ from hub.services.payments.sandbox import SandboxPaymentProvider
 from hub.services.payments.service import MAX_PAYERS, OrderRequest
 from hub.services.payments.views import OrderOut, QuoteOut
 from hub.services.schemas import IdNumber
+from hub.services.terminal_settings import require_payments
 from protocol.i18n import N_
 
 router = APIRouter(route_class=ServiceRoute, prefix="/payments", tags=["payments"])
@@ -52,7 +53,14 @@ class SandboxPayOut(BaseModel):
     trade_state: str
 
 
-@router.post("/quote", response_model=QuoteOut, summary="Amount per person")
+# While payment_provider = "none", starting a payment is refused (409, with the
+# sentence saying where to pay); orders that exist can still be followed.
+_PAYMENTS_ON = [Depends(require_payments)]
+
+
+@router.post(
+    "/quote", response_model=QuoteOut, summary="Amount per person", dependencies=_PAYMENTS_ON
+)
 def quote(body: QuoteIn, ctx: Ctx) -> QuoteOut:
     return ctx.payments.quote(body.item, [body.id_number, *body.family_id_numbers])
 
@@ -62,6 +70,7 @@ def quote(body: QuoteIn, ctx: Ctx) -> QuoteOut:
     response_model=OrderOut,
     status_code=status.HTTP_201_CREATED,
     summary="Create an order; the same idempotency_key replays the first response",
+    dependencies=_PAYMENTS_ON,
 )
 def create_order(body: OrderIn, ctx: Ctx) -> Any:
     return ctx.payments.create_order(

@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 import httpx
+import pyotp
 from fastapi.testclient import TestClient
 
 from hub.fleet.state import DEMO_ENROL_CODE
@@ -72,18 +73,41 @@ def heartbeat_body(
     }
 
 
-def login(client: Client, username: str, password: str) -> str:
-    """Log in through the form; the session's CSRF token."""
+def login(
+    client: Client,
+    username: str,
+    password: str,
+    *,
+    new_password: str | None = None,
+    totp_secret: str | None = None,
+) -> str:
+    """Log in through the forms; the session's CSRF token.
+
+    ``new_password`` answers a forced password change, ``totp_secret`` the
+    second-factor step (a code made from it now).
+    """
     page = client.get("/console/login")
     assert page.status_code == 200, page.text
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
     assert token is not None
+    csrf = token.group(1)
     response = client.post(
         "/console/login",
-        data={"username": username, "password": password, "csrf_token": token.group(1)},
+        data={"username": username, "password": password, "csrf_token": csrf},
         follow_redirects=False,
     )
     assert response.status_code == 303, response.text
+    while (location := response.headers["location"]).startswith("/console/login/"):
+        if location == "/console/login/password":
+            assert new_password is not None, "a new password is asked for"
+            form = {"new_password": new_password, "confirm": new_password}
+        elif location == "/console/login/totp":
+            assert totp_secret is not None, "a TOTP code is asked for"
+            form = {"code": pyotp.TOTP(totp_secret).now()}
+        else:
+            raise AssertionError(f"unexpected login step {location}")
+        response = client.post(location, data={**form, "csrf_token": csrf}, follow_redirects=False)
+        assert response.status_code == 303, response.text
     who = client.get("/console/whoami")
     assert who.status_code == 200, who.text
     return str(who.json()["csrf_token"])

@@ -19,46 +19,69 @@ from fastapi.testclient import TestClient
 from sqlalchemy import insert, select
 
 from hub.fleet.clock import utcnow
+from hub.fleet.console.roles import (
+    ACCOUNTS,
+    ADMINISTER,
+    AUDIT,
+    LOGGED_IN,
+    OPERATE,
+    ROLES,
+    VIEW,
+    VIEWER,
+    allowed,
+)
 from hub.fleet.console.security import SESSION_COOKIE, hash_password
 from hub.fleet.models import Alert, Announcement, Command, Operator, OperatorSession
 from hub.settings import HubSettings
 from tests.hub.conftest import REPO, build_app
 from tests.hub.fleet.helpers import enrol, heartbeat_body
 
-PUBLIC, TERMINAL, VIEWER, OPERATOR, ADMIN = "public", "terminal", "viewer", "operator", "admin"
-CALLERS = ("anonymous", TERMINAL, VIEWER, OPERATOR, ADMIN)
-CONSOLE_RANK = {VIEWER: 1, OPERATOR: 2, ADMIN: 3}
+PUBLIC, TERMINAL = "public", "terminal"
+# Console callers: one account per role. What each may do is the roles module's
+# permission table; this matrix checks every route against it, both ways.
+ROLE_CALLERS = ROLES
+CALLERS = ("anonymous", TERMINAL, *ROLE_CALLERS)
 
-# (method, path) → who may call it. Console: the lowest role; API: terminal.
+# (method, path) → who may call it. Console: the permission; API: terminal.
 EXPECTED: dict[tuple[str, str], str] = {
     ("GET", "/console/login"): PUBLIC,
     ("POST", "/console/login"): PUBLIC,
-    ("POST", "/console/logout"): VIEWER,
-    ("GET", "/console/whoami"): VIEWER,
-    ("GET", "/console/"): VIEWER,
-    ("GET", "/console/fragments/overview"): VIEWER,
-    ("GET", "/console/alerts"): VIEWER,
-    ("GET", "/console/fragments/alerts"): VIEWER,
-    ("POST", "/console/alerts/{alert_id}/ack"): OPERATOR,
-    ("POST", "/console/alerts/{alert_id}/resolve"): OPERATOR,
-    ("GET", "/console/terminals/{terminal_id}"): VIEWER,
-    ("GET", "/console/fragments/terminals/{terminal_id}"): VIEWER,
-    ("GET", "/console/terminals/{terminal_id}/screenshot.png"): VIEWER,
-    ("POST", "/console/terminals/{terminal_id}/commands"): OPERATOR,
-    ("GET", "/console/content"): VIEWER,
-    ("POST", "/console/content/announcements"): OPERATOR,
-    ("POST", "/console/content/announcements/{announcement_id}/withdraw"): OPERATOR,
-    ("POST", "/console/content/catalogue"): OPERATOR,
-    ("GET", "/console/stats"): VIEWER,
-    ("GET", "/console/stats.csv"): VIEWER,
-    ("GET", "/console/notifications"): VIEWER,
-    ("GET", "/console/enrolment"): ADMIN,
-    ("POST", "/console/enrolment"): ADMIN,
-    ("POST", "/console/terminals/{terminal_id}/revoke"): ADMIN,
-    ("GET", "/console/operators"): ADMIN,
-    ("POST", "/console/operators"): ADMIN,
-    ("POST", "/console/operators/{operator_id}"): ADMIN,
-    ("GET", "/console/audit"): ADMIN,
+    # The login steps: reachable only with the step cookie a right password gives.
+    ("GET", "/console/login/password"): PUBLIC,
+    ("POST", "/console/login/password"): PUBLIC,
+    ("GET", "/console/login/totp-enrol"): PUBLIC,
+    ("POST", "/console/login/totp-enrol"): PUBLIC,
+    ("GET", "/console/login/totp"): PUBLIC,
+    ("POST", "/console/login/totp"): PUBLIC,
+    ("POST", "/console/logout"): LOGGED_IN,
+    ("GET", "/console/whoami"): LOGGED_IN,
+    ("GET", "/console/account"): LOGGED_IN,
+    ("POST", "/console/account/password"): LOGGED_IN,
+    ("GET", "/console/"): VIEW,
+    ("GET", "/console/fragments/overview"): VIEW,
+    ("GET", "/console/alerts"): VIEW,
+    ("GET", "/console/fragments/alerts"): VIEW,
+    ("POST", "/console/alerts/{alert_id}/ack"): OPERATE,
+    ("POST", "/console/alerts/{alert_id}/resolve"): OPERATE,
+    ("GET", "/console/terminals/{terminal_id}"): VIEW,
+    ("GET", "/console/fragments/terminals/{terminal_id}"): VIEW,
+    ("GET", "/console/terminals/{terminal_id}/screenshot.png"): VIEW,
+    ("POST", "/console/terminals/{terminal_id}/commands"): OPERATE,
+    ("GET", "/console/content"): VIEW,
+    ("POST", "/console/content/announcements"): OPERATE,
+    ("POST", "/console/content/announcements/{announcement_id}/withdraw"): OPERATE,
+    ("POST", "/console/content/catalogue"): OPERATE,
+    ("GET", "/console/stats"): VIEW,
+    ("GET", "/console/stats.csv"): VIEW,
+    ("GET", "/console/notifications"): VIEW,
+    ("GET", "/console/enrolment"): ADMINISTER,
+    ("POST", "/console/enrolment"): ADMINISTER,
+    ("POST", "/console/terminals/{terminal_id}/revoke"): ADMINISTER,
+    ("GET", "/console/operators"): ACCOUNTS,
+    ("POST", "/console/operators"): ACCOUNTS,
+    ("POST", "/console/operators/{operator_id}"): ACCOUNTS,
+    ("GET", "/console/audit"): AUDIT,
+    ("GET", "/console/audit.csv"): AUDIT,
     ("POST", "/api/v1/terminal/enrol"): PUBLIC,
     ("POST", "/api/v1/terminal/heartbeat"): TERMINAL,
     ("GET", "/api/v1/terminal/commands"): TERMINAL,
@@ -158,7 +181,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         client.post("/api/v1/terminal/heartbeat", json=heartbeat_body(paper="out"), headers=auth)
         now = utcnow()
         with app.state.engine.begin() as conn:
-            for role in (VIEWER, OPERATOR, ADMIN, "target"):
+            for role in (*ROLE_CALLERS, "target"):
                 conn.execute(
                     insert(Operator).values(
                         username=f"u_{role}",
@@ -205,6 +228,7 @@ FORMS: dict[str, dict[str, str]] = {
     "/console/terminals/{terminal_id}/commands": {"kind": "test_print"},
     "/console/enrolment": {"hours": "1"},
     "/console/operators": {"password": "long-password-1", "role": VIEWER},
+    "/console/account/password": {"password": "wrong-password-1"},
     "/console/operators/{operator_id}": {"role": VIEWER},
     "/console/content/announcements": {"text": "矩阵测试"},
     "/console/content/catalogue": {"service_id": "rsi_contribution_query", "enabled": "1"},
@@ -224,7 +248,7 @@ def _request(world: World, method: str, path: str, caller: str, with_csrf: bool 
         data["username"] = "n" + secrets.token_hex(4)
     if caller == TERMINAL:
         headers.update(world.auth)
-    elif caller in CONSOLE_RANK:
+    elif caller in ROLE_CALLERS:
         cookie, csrf = world.session_cookie(caller)
         client.cookies.set(SESSION_COOKIE, cookie, path="/console")
         if with_csrf:
@@ -259,7 +283,7 @@ def _allowed(required: str, caller: str) -> bool:
         return True
     if required == TERMINAL:
         return caller == TERMINAL
-    return caller in CONSOLE_RANK and CONSOLE_RANK[caller] >= CONSOLE_RANK[required]
+    return caller in ROLE_CALLERS and allowed(caller, required)
 
 
 @pytest.mark.parametrize("caller", CALLERS)
@@ -275,7 +299,7 @@ def test_access_matrix(world: World, method: str, path: str, caller: str) -> Non
     else:
         # A console login means nothing to the terminal API (401 there); on the
         # console a lower role gets 403 and no login 401.
-        expected = 403 if caller in CONSOLE_RANK and required != TERMINAL else 401
+        expected = 403 if caller in ROLE_CALLERS and required != TERMINAL else 401
         assert reply.status_code == expected, (
             f"{caller} got {reply.status_code}: {reply.text[:200]}"
         )
@@ -284,9 +308,66 @@ def test_access_matrix(world: World, method: str, path: str, caller: str) -> Non
 @pytest.mark.parametrize(
     "path",
     sorted(
-        p for m, p in _ROUTES if m == "POST" and p.startswith("/console") and p != "/console/login"
+        p
+        for m, p in _ROUTES
+        if m == "POST" and p.startswith("/console") and EXPECTED[(m, p)] != PUBLIC
     ),
 )
 def test_console_posts_need_csrf(world: World, path: str) -> None:
-    reply = _request(world, "POST", path, ADMIN, with_csrf=False)
+    caller = next(role for role in ROLE_CALLERS if allowed(role, EXPECTED[("POST", path)]))
+    reply = _request(world, "POST", path, caller, with_csrf=False)
     assert reply.status_code == 403, reply.text[:200]
+
+
+@pytest.mark.parametrize("caller", ROLE_CALLERS)
+def test_every_refusal_is_audited(world: World, caller: str) -> None:
+    """Each role is refused somewhere (三权分立: no role holds every permission),
+    and each refusal leaves a ``denied`` row naming the caller and the route."""
+    refused = [
+        (m, p)
+        for m, p in _ROUTES
+        if p.startswith("/console")
+        and EXPECTED[(m, p)] not in (PUBLIC, LOGGED_IN)
+        and not allowed(caller, EXPECTED[(m, p)])
+    ]
+    assert refused, f"{caller} may do everything"
+    method, path = refused[0]
+    before = _denied_rows(world, caller)
+    assert _request(world, method, path, caller).status_code == 403
+    rows = _denied_rows(world, caller)
+    assert len(rows) == len(before) + 1
+    assert rows[-1].startswith(f"{method} /console/")
+
+
+def _denied_rows(world: World, caller: str) -> list[str]:
+    from hub.fleet.models import AuditEntry
+
+    with world.app.state.engine.connect() as conn:
+        return list(
+            conn.execute(
+                select(AuditEntry.target)
+                .where(AuditEntry.actor == f"u_{caller}", AuditEntry.action == "denied")
+                .order_by(AuditEntry.id)
+            ).scalars()
+        )
+
+
+def test_no_role_holds_two_administrations() -> None:
+    """三权分立: running the fleet, managing accounts and reading the audit log
+    are held by three different roles, and no role holds two of them."""
+    for role in ROLE_CALLERS:
+        held = [p for p in (ADMINISTER, ACCOUNTS, AUDIT) if allowed(role, p)]
+        assert len(held) <= 1, f"{role} holds {held}"
+    assert {r for r in ROLE_CALLERS if allowed(r, AUDIT)} == {"auditor"}
+    assert {r for r in ROLE_CALLERS if allowed(r, ACCOUNTS)} == {"security_admin"}
+
+
+def test_no_route_edits_or_deletes_the_audit_log(tmp_path: Path) -> None:
+    """The audit log has readers only: no route of the whole hub takes PUT,
+    PATCH or DELETE, and no POST route lives under /console/audit."""
+    app = build_app(_settings(tmp_path / "hub.db"))
+    for path, methods in all_routes(app):
+        assert not methods & {"PUT", "PATCH", "DELETE"}, (path, methods)
+        if path.startswith("/console/audit"):
+            assert methods <= {"GET", "HEAD"}, (path, methods)
+    app.state.engine.dispose()

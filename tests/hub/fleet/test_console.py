@@ -13,7 +13,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import insert, select, update
 
 from hub.fleet.clock import utcnow
-from hub.fleet.models import AuditEntry, Operator, OperatorSession
+from hub.fleet.console.login import FAILURE
+from hub.fleet.models import AuditEntry, LoginThrottle, Operator, OperatorSession
+from hub.fleet.state import DEMO_SECURITY_ADMIN
 from tests.hub.conftest import ADMIN_PASSWORD
 from tests.hub.fleet.helpers import enrol, heartbeat_body, login
 
@@ -50,7 +52,7 @@ def test_login_sets_strict_httponly_cookie_and_logout_ends_session(
         and "SameSite=strict" in cookie.replace("Strict", "strict")
     )
     who = client.get("/console/whoami").json()
-    assert who["username"] == "admin" and who["role"] == "admin"
+    assert who["username"] == "admin" and who["role"] == "system_admin"
     out = client.post(
         "/console/logout", data={"csrf_token": who["csrf_token"]}, follow_redirects=False
     )
@@ -62,7 +64,7 @@ def test_login_sets_strict_httponly_cookie_and_logout_ends_session(
     assert "login" in actions and "logout" in actions
 
 
-def test_login_form_needs_its_csrf_token(client: TestClient) -> None:
+def test_login_form_needs_its_csrf_token(client: TestClient, hub_app: FastAPI) -> None:
     client.get("/console/login")
     reply = client.post(
         "/console/login",
@@ -70,9 +72,17 @@ def test_login_form_needs_its_csrf_token(client: TestClient) -> None:
     )
     assert reply.status_code == 403
     assert client.get("/console/whoami").status_code == 401
+    assert ("admin", "login_failed", "denied") in audit_actions(hub_app)  # refusals are audited
 
 
-def test_lockout_after_five_failures(client: TestClient, hub_app: FastAPI) -> None:
+def test_failures_slow_logins_down_without_locking_and_all_read_alike(
+    client: TestClient, hub_app: FastAPI
+) -> None:
+    """Five wrong passwords: no lock, but the next attempt must wait a growing
+    delay (issue 13, item 4). While it waits, even the right password gets the
+    same reply as any failure, as does an unknown account; after the delay the
+    right password works."""
+    replies = []
     for _ in range(5):
         token = _login_form_token(client)
         reply = client.post(
@@ -80,19 +90,31 @@ def test_lockout_after_five_failures(client: TestClient, hub_app: FastAPI) -> No
             data={"username": "admin", "password": "wrong-password", "csrf_token": token},
         )
         assert reply.status_code == 401
+        replies.append(_error_of(reply.text))
     token = _login_form_token(client)
-    locked = client.post(
+    delayed = client.post(
         "/console/login",
         data={"username": "admin", "password": ADMIN_PASSWORD, "csrf_token": token},
     )
-    assert locked.status_code == 401 and "锁定" in locked.text
-    failures = [r for r in audit_actions(hub_app) if r[1] == "login_failed"]
-    assert len(failures) == 6 and all(r == ("admin", "login_failed", "failed") for r in failures)
+    assert delayed.status_code == 401 and "锁定" not in delayed.text
     token = _login_form_token(client)
     unknown = client.post(
         "/console/login", data={"username": "ghost", "password": "x", "csrf_token": token}
     )
-    assert unknown.status_code == 401 and "用户名或密码错误" in unknown.text
+    assert unknown.status_code == 401
+    assert {*replies, _error_of(delayed.text), _error_of(unknown.text)} == {FAILURE}
+    failures = [r for r in audit_actions(hub_app) if r[1] == "login_failed"]
+    assert len(failures) == 7 and all(r[2] == "failed" for r in failures)
+    # The delay passes (moved into the past here rather than waited for).
+    with hub_app.state.engine.begin() as conn:
+        conn.execute(update(LoginThrottle).values(blocked_until=utcnow() - timedelta(seconds=1)))
+    login(client, "admin", ADMIN_PASSWORD)
+
+
+def _error_of(page: str) -> str:
+    found = re.search(r'<div class="error">([^<]*)</div>', page)
+    assert found is not None, page[:500]
+    return found.group(1)
 
 
 def test_post_without_csrf_token_is_refused(client: TestClient, hub_app: FastAPI) -> None:
@@ -248,12 +270,13 @@ def test_statistics_from_session_summaries_ratings_and_csv(
 
 
 def test_operator_accounts_roles_and_disable(client: TestClient, hub_app: FastAPI) -> None:
-    csrf = login(client, "admin", ADMIN_PASSWORD)
+    # Accounts are the security administrator's (三权分立), the demo's "security".
+    csrf = login(client, DEMO_SECURITY_ADMIN, ADMIN_PASSWORD)
     weak = client.post(
         "/console/operators",
         data={"username": "li", "password": "short", "role": "viewer", "csrf_token": csrf},
     )
-    assert "密码至少 10 位" in weak.text
+    assert "密码至少 12 位" in weak.text
     made = client.post(
         "/console/operators",
         data={
@@ -276,7 +299,8 @@ def test_operator_accounts_roles_and_disable(client: TestClient, hub_app: FastAP
     )
     assert "用户名已存在" in dup.text
     with TestClient(hub_app) as other:
-        login(other, "wang", "operator-pass-1")
+        # The password the security administrator chose is replaced at the first login.
+        login(other, "wang", "operator-pass-1", new_password="Li-Ming-pass-22")
         assert other.get("/console/operators").status_code == 403
         with hub_app.state.engine.connect() as conn:
             wang_id = conn.execute(

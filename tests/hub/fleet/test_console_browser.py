@@ -22,6 +22,7 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
+from hub.fleet.state import DEMO_AUDITOR
 from hub.settings import HubSettings
 from tests.hub.conftest import ADMIN_PASSWORD, LiveHub
 from tests.hub.fleet.helpers import enrol, heartbeat_body
@@ -209,7 +210,16 @@ def test_operator_sees_offline_sends_maintenance_acks_alert(
     wait_for(browser, lambda d: "已确认告警" in d.page_source, 10, "ack confirmation")
     assert "admin ·" in text(browser, offline)
 
+    # 三权分立: the system administrator cannot read the audit log; the auditor can.
     browser.get(f"{hub.url}/console/audit")
+    assert "权限不足" in browser.page_source
+    browser.get(f"{hub.url}/console/account")
+    browser.find_element(By.ID, "logout").click()
+    wait_for(browser, lambda d: d.current_url.endswith("/console/login"), 10, "logged out")
+    browser.find_element(By.ID, "username").send_keys(DEMO_AUDITOR)
+    browser.find_element(By.ID, "password").send_keys(ADMIN_PASSWORD)
+    browser.find_element(By.ID, "login").click()
+    wait_for(browser, lambda d: d.current_url.endswith("/console/audit"), 10, "auditor lands")
     actions = [
         e.get_attribute("data-action")
         for e in browser.find_elements(By.CSS_SELECTOR, "#audit tr[data-action]")
