@@ -133,14 +133,20 @@ def key_file_problem(settings: HubSettings) -> str | None:
     return None
 
 
-def create_key_file(path: Path) -> bool:
+def create_key_file(path: Path, owner: tuple[int, int] | None = None) -> bool:
     """Write a new key file at ``path`` (mode 0600) unless one exists; whether it
-    was created. Safe against two processes starting at once (O_EXCL)."""
+    was created. Safe against two processes starting at once (O_EXCL).
+
+    ``owner`` (uid, gid): hand the file to the hub's service user, for root
+    creating it at install time (the hub reads it as that user); chowned before
+    the key is written."""
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
         return False
+    if owner is not None:
+        os.fchown(fd, *owner)
     with os.fdopen(fd, "w", encoding="ascii") as f:
         f.write(new_key_line() + "\n")
         f.flush()

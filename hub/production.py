@@ -12,7 +12,10 @@ while any of those well-known values would protect real people's data:
   the console's password policy;
 - ``public_url`` is unset (certificate QR codes would carry whatever Host a
   client sent);
-- the sandbox payment channel is configured (it marks orders paid without money).
+- the sandbox payment channel is configured (it marks orders paid without money);
+- the data key file (``data_key_file``) is missing, unreadable, readable by
+  others or malformed (:func:`hub.crypto.key_file_problem`): contact data is
+  sealed with it, and only a demo hub makes its own.
 
 :func:`refusals` lists every problem as one line naming the key;
 ``python -m hub`` prints them and exits with status 2 (``hub/__main__.py``),
@@ -21,6 +24,7 @@ and :func:`hub.app.create_app` raises for any other launcher.
 
 from __future__ import annotations
 
+from hub.crypto import key_file_problem
 from hub.fleet.console.passwords import password_problem_en
 from hub.published import DEMO_SECRET_KEYS, is_demo_password, is_placeholder
 from hub.settings import HubSettings
@@ -67,4 +71,7 @@ def refusals(settings: HubSettings) -> list[str]:
             'without money: set "none" (the terminals tell people where to pay) until a '
             "real channel's adapter is installed"
         )
+    key_problem = key_file_problem(settings)
+    if key_problem is not None:
+        problems.append(key_problem)
     return problems

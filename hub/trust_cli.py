@@ -2,7 +2,7 @@
 
     python -m hub audit verify [--config hub.toml]
     python -m hub audit export --out FILE [--format jsonl|csv] [--config hub.toml]
-    python -m hub data-key create [--config hub.toml]
+    python -m hub data-key create [--config hub.toml] [--owner USER]
     python -m hub data-key rotate [--config hub.toml]
 
 ``audit verify`` walks the hash chain and names the first row that does not
@@ -11,8 +11,10 @@ that hash somewhere else, and a later rewrite of the whole chain shows too.
 ``audit export`` writes every row with its hashes, as JSON lines or as a
 formula-safe CSV (hub/csv_export.py), and verifies the chain as it does.
 ``data-key create`` makes the key file hub.toml names (mode 0600) if there is
-none; ``data-key rotate`` puts a new key first in it (the old ones stay, for
-the backups that need them) and re-seals every stored row with the new key.
+none (``--owner``: root hands it to the hub's service user, as install.sh
+does); ``data-key rotate`` puts a new key first in it (the old ones stay, for
+the backups that need them) and re-seals every stored row with the new key,
+keeping the file's owner (run as root, it must not lock the hub out of it).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import pwd
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -67,7 +70,8 @@ def main(argv: list[str]) -> int:
     export.add_argument("--format", choices=("jsonl", "csv"), help="default: from --out's suffix")
     key = topics.add_parser("data-key", help="the key that encrypts personal data at rest")
     key_cmds = key.add_subparsers(dest="command", required=True)
-    key_cmds.add_parser("create", help="create the key file if there is none")
+    create = key_cmds.add_parser("create", help="create the key file if there is none")
+    create.add_argument("--owner", help="the user (and its group) to own the file, e.g. huimin-hub")
     key_cmds.add_parser("rotate", help="put a new key first and re-seal every row with it")
     args = parser.parse_args(_config_first(argv))
     try:
@@ -81,7 +85,7 @@ def main(argv: list[str]) -> int:
     try:
         if args.topic == "audit":
             return _audit(settings, args)
-        return _data_key(settings, args.command)
+        return _data_key(settings, args.command, getattr(args, "owner", None))
     except DataKeyError as exc:
         print(exc, file=sys.stderr)
         return 2
@@ -143,10 +147,18 @@ def _export(rows: Any, out: Path, fmt: str) -> int:
     return len(records)
 
 
-def _data_key(settings: HubSettings, command: str) -> int:
+def _data_key(settings: HubSettings, command: str, owner_name: str | None = None) -> int:
     path = Path(settings.data_key_file)
     if command == "create":
-        if create_key_file(path):
+        owner = None
+        if owner_name:
+            try:
+                user = pwd.getpwnam(owner_name)
+            except KeyError:
+                print(f"data-key create: no user {owner_name!r}", file=sys.stderr)
+                return 2
+            owner = (user.pw_uid, user.pw_gid)
+        if create_key_file(path, owner):
             print(f"created {path} (mode 0600): back it up apart from the database")
             return 0
         problem = key_file_problem(settings)
@@ -164,8 +176,13 @@ def _data_key(settings: HubSettings, command: str) -> int:
 
 
 def _write_private(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` atomically, mode 0600 and the same owner:
+    rotated by root, the file must stay readable by the hub's service user."""
+    before = path.stat()
     tmp = path.with_name(path.name + ".new")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    if (before.st_uid, before.st_gid) != (os.geteuid(), os.getegid()):
+        os.fchown(fd, before.st_uid, before.st_gid)
     with os.fdopen(fd, "w", encoding="ascii") as f:
         f.write(text)
         f.flush()

@@ -13,8 +13,8 @@
 # the service users, /var/lib/huimin, /var/log/huimin and /etc/huimin (config copied
 # from config/*.production.example.toml only if absent, so local edits survive; the
 # hub's has secrets to set before it starts), installs the app and its
-# virtualenv under /opt/huimin, the units and the udev rules, then reloads systemd
-# and enables the units.
+# virtualenv under /opt/huimin, the hub's data key (only if absent), the units and
+# the udev rules, then reloads systemd and enables the units.
 #
 # The directory constants can be overridden through HUIMIN_* environment variables
 # (for packaging and for the tests of this script); the defaults are what the units use.
@@ -27,6 +27,8 @@ UNIT_DIR="${HUIMIN_UNIT_DIR:-/etc/systemd/system}"
 UDEV_DIR="${HUIMIN_UDEV_DIR:-/etc/udev/rules.d}"
 KIOSK_USER=huimin
 HUB_USER=huimin-hub
+# The hub unit's WorkingDirectory (its state: SQLite, the data key).
+HUB_STATE_DIR=/var/lib/huimin-hub
 NOLOGIN=/usr/sbin/nologin
 
 # What goes to /opt/huimin: code and data the app reads, nothing from development.
@@ -157,6 +159,16 @@ install_hub_config() {
     "public_url in it: the hub refuses to start until then"
 }
 
+# The key that seals personal data at rest (hub/crypto.py), made once by the hub's
+# own command, from the unit's working directory so that a relative data_key_file
+# lands where the hub will look, and handed to the hub's user (mode 0600). Never
+# replaced: a lost key loses the data it sealed. An existing one is kept.
+create_data_key() {
+  local python="$PREFIX/.venv/bin/python"
+  run env -C "$HUB_STATE_DIR" PYTHONPATH="$PREFIX" "$python" -m hub \
+    --config "$ETC_DIR/hub.toml" data-key create --owner "$HUB_USER"
+}
+
 # Before (re)starting the hub: its own check of the config, which prints one line
 # per unset secret or demo value. A refused config is not started.
 check_hub_config() {
@@ -226,12 +238,13 @@ if [ "$KIOSK" -eq 1 ]; then
     config/kiosk.production.example.toml config/kiosk.toml
 fi
 if [ "$HUB" -eq 1 ]; then
-  ensure_user "$HUB_USER" /var/lib/huimin-hub
-  run install -d -m 0750 -o "$HUB_USER" -g "$HUB_USER" /var/lib/huimin-hub /var/log/huimin-hub
+  ensure_user "$HUB_USER" "$HUB_STATE_DIR"
+  run install -d -m 0750 -o "$HUB_USER" -g "$HUB_USER" "$HUB_STATE_DIR" /var/log/huimin-hub
   install_hub_config
 fi
 
 install_app
+[ "$HUB" -eq 1 ] && create_data_key
 
 units=()
 if [ "$KIOSK" -eq 1 ]; then

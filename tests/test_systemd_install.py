@@ -171,3 +171,14 @@ def test_hub_gets_the_production_template_and_is_checked_before_start(tmp_path: 
     check = f"{prefix}/.venv/bin/python -m hub --config {etc}/hub.toml --check"
     assert cmds.index(check) < cmds.index("systemctl restart huimin-hub.service")
     assert "the hub refuses to start until then" in done.stdout
+    # The data key, made by the hub's own command once the app is installed, from the
+    # unit's working directory, and handed to the hub's user; before the check.
+    unit = (REPO / "systemd" / "huimin-hub.service").read_text(encoding="utf-8")
+    workdir = unit.split("\nWorkingDirectory=", 1)[1].split("\n", 1)[0]
+    make_key = (
+        f"env -C {workdir} PYTHONPATH={prefix} {prefix}/.venv/bin/python -m hub "
+        f"--config {etc}/hub.toml data-key create --owner huimin-hub"
+    )
+    pip = next(c for c in cmds if c.startswith(f"{prefix}/.venv/bin/pip install"))
+    assert cmds.index(pip) < cmds.index(make_key) < cmds.index(check)
+    assert cmds.index(make_key) < cmds.index("systemctl enable huimin-hub.service")

@@ -174,3 +174,29 @@ def test_the_migration_seals_rows_stored_in_clear(tmp_path: Path) -> None:
     assert cipher.open(phone, PHONE) == "13912345678"
     assert cipher.open(address, ADDRESS) == "张庄村8号"
     assert session_id == digest("sha256", b"clear-session-id")
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="handing a file to another user needs root")
+def test_root_makes_and_rotates_the_key_for_the_hubs_user(tmp_path: Path) -> None:
+    """install.sh runs ``data-key create --owner huimin-hub`` as root, and an
+    administrator may run ``data-key rotate`` as root: the hub's user must
+    still own (and so read) the file after either."""
+    from hub.trust_cli import main as trust_main
+
+    tmp_path.chmod(0o755)
+    key_file = tmp_path / "hub-data.key"
+    config = tmp_path / "hub.toml"
+    url = f"sqlite:///{tmp_path / 'hub.db'}"
+    config.write_text(f'[hub]\ndatabase_url = "{url}"\ndata_key_file = "{key_file}"\n')
+    assert trust_main(["--config", str(config), "data-key", "create", "--owner", "nobody"]) == 0
+    nobody = key_file.stat()
+    assert nobody.st_uid != 0 and (nobody.st_mode & 0o777) == 0o600
+    assert trust_main(["--config", str(config), "data-key", "create", "--owner", "no-such"]) == 2
+    from tests.hub.conftest import prepare_schema
+
+    prepare_schema(url)
+    assert trust_main(["--config", str(config), "data-key", "rotate"]) == 0
+    rotated = key_file.stat()
+    assert len(key_file.read_text().splitlines()) == 2
+    assert (rotated.st_uid, rotated.st_gid) == (nobody.st_uid, nobody.st_gid)
+    assert (rotated.st_mode & 0o777) == 0o600

@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from hub.__main__ import main as hub_main
+from hub.crypto import create_key_file
 from hub.production import refusals
 from hub.settings import HubConfigError, HubSettings, load_hub_settings
 from tests.hub.conftest import REPO, build_app, prepare_schema
@@ -30,10 +31,14 @@ GOOD = {
 
 
 def settings(tmp_path: Path, **overrides: object) -> HubSettings:
+    """A complete production config, with its data key made (install.sh's job)."""
+    key_file = tmp_path / "hub-data.key"
+    create_key_file(key_file)
     values = {
         **GOOD,
         "database_url": f"sqlite:///{tmp_path / 'hub.db'}",
         "catalogue_path": str(REPO / "config" / "catalogue.json"),
+        "data_key_file": str(key_file),
         **overrides,
     }
     return HubSettings.model_validate(values)
@@ -55,6 +60,7 @@ def test_demo_mode_refuses_nothing() -> None:
         ({"bootstrap_password": "alllowercase-x"}, "hub.bootstrap_password is too weak"),
         ({"public_url": None}, "hub.public_url is not set"),
         ({"payment_provider": "sandbox"}, 'hub.payment_provider is "sandbox"'),
+        ({"data_key_file": "/nonexistent/hub-data.key"}, "hub.data_key_file: /nonexistent"),
     ],
 )
 def test_each_unsafe_value_is_refused_naming_its_key(
@@ -76,22 +82,34 @@ def test_the_example_is_refused_until_its_secrets_are_set(
     example = load_hub_settings(EXAMPLE)
     assert not example.demo_data and example.payment_provider == "none"
     found = refusals(example)
-    assert [line.split(" ", 1)[0] for line in found] == [
+    # The data key too, unless this machine has the installed hub's.
+    key_missing = not Path(example.data_key_file).exists()
+    assert [line.split(" ", 1)[0].rstrip(":") for line in found] == [
         "hub.secret_key",
         "hub.bootstrap_password",
         "hub.public_url",
-    ]
+    ] + (["hub.data_key_file"] if key_missing else [])
     assert hub_main(["--config", str(EXAMPLE), "--check"]) == 2
     err = capsys.readouterr().err.splitlines()
     assert err == [f"hub refuses to start: {line}" for line in found]
     filled = tmp_path / "hub.toml"
+    key_file = tmp_path / "hub-data.key"
+    text = EXAMPLE.read_text(encoding="utf-8")
+    assert f'data_key_file = "{example.data_key_file}"' in text
     filled.write_text(
-        EXAMPLE.read_text(encoding="utf-8")
-        .replace('"SET-ME: 32+ random characters"', '"' + "s" * 43 + '"')
+        text.replace('"SET-ME: 32+ random characters"', '"' + "s" * 43 + '"')
         .replace('"SET-ME: a one-time password"', '"Boot-strap-pass-1"')
-        .replace('# public_url = "https', 'public_url = "https'),
+        .replace('# public_url = "https', 'public_url = "https')
+        .replace(f'data_key_file = "{example.data_key_file}"', f'data_key_file = "{key_file}"'),
         encoding="utf-8",
     )
+    assert hub_main(["--config", str(filled), "--check"]) == 2  # the key is still missing
+    assert capsys.readouterr().err.splitlines() == [
+        f"hub refuses to start: hub.data_key_file: {key_file} does not exist "
+        "(python -m hub data-key create)"
+    ]
+    assert hub_main(["--config", str(filled), "data-key", "create"]) == 0
+    capsys.readouterr()
     assert hub_main(["--config", str(filled), "--check"]) == 0
     assert "valid" in capsys.readouterr().out
 

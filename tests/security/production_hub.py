@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 
+from hub.crypto import create_key_file
 from tests.hub.conftest import REPO, start_hub_process, stop_process
 
 BOOTSTRAP_ADMIN = "secadmin"
@@ -21,8 +22,13 @@ BOOTSTRAP_PASSWORD = "Boot-strap-pass-1"
 SECRET_KEY = "attack-suite-secret-key-0123456789abcdef"
 
 
-def production_config(**overrides: str) -> str:
+def production_config(workdir: Path, **overrides: str) -> str:
+    """A complete production hub.toml (values as TOML literals); its data key is
+    made in ``workdir`` (install.sh's job on a real box)."""
+    key_file = workdir / "hub-data.key"
+    create_key_file(key_file)
     values = {
+        "data_key_file": f'"{key_file}"',
         "secret_key": f'"{SECRET_KEY}"',
         "demo_data": "false",
         "catalogue_path": f'"{REPO / "config" / "catalogue.json"}"',
@@ -58,7 +64,9 @@ class RunningHub:
 @contextmanager
 def production_hub(workdir: Path, **overrides: str) -> Iterator[RunningHub]:
     db_path = workdir / "hub.db"
-    proc, url = start_hub_process(f"sqlite:///{db_path}", workdir, production_config(**overrides))
+    proc, url = start_hub_process(
+        f"sqlite:///{db_path}", workdir, production_config(workdir, **overrides)
+    )
     try:
         yield RunningHub(url, db_path)
     finally:

@@ -8,6 +8,8 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -19,7 +21,9 @@ from hub.fleet.console.security import SESSION_COOKIE
 from hub.fleet.models import OperatorSession
 from hub.services.models import ApplicationRow, SmsRow
 from hub.settings import HubSettings
+from tests.hub.conftest import REPO
 from tests.security.attacked_hub import attacked_hub
+from tests.security.production_hub import production_config
 
 SECRET = "attack-suite-secret-0123456789"
 PHONE, ADDRESS = "13912345678", "河南省兰考县东坝头镇张庄村幸福路8号"
@@ -83,19 +87,46 @@ def test_contact_data_is_sealed_and_still_used(tmp_path: Path) -> None:
 
 
 def test_a_hub_outside_demo_mode_refuses_to_start_without_its_key(tmp_path: Path) -> None:
-    from hub.app import create_app
-
-    settings = HubSettings(
-        database_url=f"sqlite:///{tmp_path / 'hub.db'}",
-        demo_data=False,
-        payment_provider="sandbox",
-        data_key_file=str(tmp_path / "missing.key"),
-    )
-    with pytest.raises(DataKeyError, match=r"hub\.data_key_file: .*does not exist"):
-        create_app(settings)
-    assert not (tmp_path / "missing.key").exists()
+    """A real ``python -m hub``, configured for production but for its key file:
+    refused with the one line naming hub.data_key_file, exit status 2, before
+    the database is touched; a key file others can read is refused the same way."""
+    missing = tmp_path / "missing.key"
     loose = tmp_path / "loose.key"
     loose.write_text("k1:" + "A" * 44 + "\n")
     os.chmod(loose, 0o644)
+    for key_file, problem in (
+        (missing, f"hub.data_key_file: {missing} does not exist"),
+        (loose, f"hub.data_key_file: {loose} is readable by others"),
+    ):
+        config = tmp_path / "hub.toml"
+        config.write_text(
+            production_config(tmp_path, data_key_file=f'"{key_file}"'), encoding="utf-8"
+        )
+        done = subprocess.run(
+            [sys.executable, "-m", "hub", "--config", str(config), "--port", "0"],
+            cwd=REPO,
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert done.returncode == 2, done.stderr
+        lines = done.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith(f"hub refuses to start: {problem}"), lines
+    assert not missing.exists()
+    assert not (tmp_path / "hub.db").exists()
+
+
+def test_a_demo_hub_refuses_a_key_file_others_can_read(tmp_path: Path) -> None:
+    """A demo hub makes its key when there is none, but never uses a loose one."""
+    from hub.app import create_app
+
+    loose = tmp_path / "loose.key"
+    loose.write_text("k1:" + "A" * 44 + "\n")
+    os.chmod(loose, 0o644)
+    settings = HubSettings(
+        database_url=f"sqlite:///{tmp_path / 'hub.db'}", data_key_file=str(loose)
+    )
     with pytest.raises(DataKeyError, match="readable by others"):
-        create_app(settings.model_copy(update={"data_key_file": str(loose)}))
+        create_app(settings)

@@ -154,6 +154,10 @@ def test_clean_root_install_refuses_until_the_secrets_are_set(clean_root: Path) 
     assert config.read_bytes() == EXAMPLE.read_bytes()
     assert config.stat().st_mode & 0o777 == 0o640
     assert (clean_root / "opt" / "huimin" / "hub" / "production.py").is_file()
+    # The data key, made by the install for the hub's user alone.
+    key_file = clean_root / "varlib" / "huimin-hub" / "hub-data.key"
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    assert key_file.stat().st_uid == _uid_in(clean_root, "huimin-hub") != 0
 
     # As installed: refused, one line per key, exit status 2; nothing listens.
     refused = run_installed_hub(clean_root)
@@ -198,6 +202,15 @@ def test_clean_root_install_refuses_until_the_secrets_are_set(clean_root: Path) 
         conn.close()
 
 
+def _uid_in(root: Path, user: str) -> int:
+    """The uid of ``user`` in the scratch root's /etc/passwd (where install.sh made it)."""
+    for line in (root / "etc" / "passwd").read_text(encoding="utf-8").splitlines():
+        fields = line.split(":")
+        if fields[0] == user:
+            return int(fields[2])
+    raise AssertionError(f"no user {user} in the installed /etc/passwd")
+
+
 def _wait_for(url: str, proc: subprocess.Popen[str]) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -239,7 +252,8 @@ def test_demo_defaults_with_demo_data_off_are_refused(tmp_path: Path) -> None:
     config = tmp_path / "hub.toml"
     config.write_text(
         '[hub]\ndemo_data = false\npayment_provider = "sandbox"\n'
-        f'catalogue_path = "{REPO / "config" / "catalogue.json"}"\n',
+        f'catalogue_path = "{REPO / "config" / "catalogue.json"}"\n'
+        f'data_key_file = "{tmp_path / "hub-data.key"}"\n',
         encoding="utf-8",
     )
     done = subprocess.run(
@@ -262,18 +276,22 @@ def test_demo_defaults_with_demo_data_off_are_refused(tmp_path: Path) -> None:
         check=False,
     )
     assert done.returncode == 2
-    keys = [line.split(" ")[4] for line in done.stderr.strip().splitlines()]
+    keys = [line.split(" ")[4].rstrip(":") for line in done.stderr.strip().splitlines()]
     assert keys == [
         "hub.secret_key",
         "hub.bootstrap_password",
         "hub.public_url",
         "hub.payment_provider",
+        "hub.data_key_file",  # only a demo hub makes its own key
     ], done.stderr
     assert not (tmp_path / "hub.db").exists()  # refused before touching the database
+    assert not (tmp_path / "hub-data.key").exists()
 
 
 def test_a_configured_production_hub_serves_no_demo(tmp_path: Path) -> None:
-    proc, url = start_hub_process(f"sqlite:///{tmp_path / 'hub.db'}", tmp_path, production_config())
+    proc, url = start_hub_process(
+        f"sqlite:///{tmp_path / 'hub.db'}", tmp_path, production_config(tmp_path)
+    )
     try:
         with httpx.Client(base_url=url, timeout=10) as client:
             _assert_no_demo(client)
@@ -285,7 +303,7 @@ def test_no_listener_is_left_by_a_refused_start(tmp_path: Path) -> None:
     """A refused hub binds nothing (the port stays free for the fixed config)."""
     port = free_port()
     config = tmp_path / "hub.toml"
-    config.write_text(production_config(public_url='"not a url"'), encoding="utf-8")
+    config.write_text(production_config(tmp_path, public_url='"not a url"'), encoding="utf-8")
     done = subprocess.run(
         [sys.executable, "-m", "hub", "--config", str(config), "--port", str(port)],
         cwd=REPO,

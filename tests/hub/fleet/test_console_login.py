@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import insert, select, text, update
 
 from hub.__main__ import main as hub_main
+from hub.crypto import create_key_file
 from hub.fleet.clock import utcnow
 from hub.fleet.console import throttle
 from hub.fleet.console.login import FAILURE
@@ -31,7 +32,10 @@ BOOTSTRAP = "Boot-strap-pass-1"
 
 
 def production_settings(db: Path, **overrides: object) -> HubSettings:
+    key_file = db.parent / "hub-data.key"
+    create_key_file(key_file)  # install.sh's job on a real box
     return HubSettings(
+        data_key_file=str(key_file),
         database_url=f"sqlite:///{db}",
         secret_key="production-test-secret-0123456789abcdef",
         demo_data=False,
