@@ -41,6 +41,30 @@ def upgrade(engine: Engine, data_cipher: Any = None) -> None:
                 conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _PG_MIGRATION_LOCK})
                 conn.commit()
     else:
-        with engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "head")
+        _upgrade_sqlite(engine, cfg)
+
+
+def _upgrade_sqlite(engine: Engine, cfg: Config) -> None:
+    """SQLite alters a table by rebuilding it (Alembic's batch mode): with
+    foreign keys enforced (hub.db turns them on), dropping the old copy of a
+    referenced table deletes the rows that refer to it (ON DELETE CASCADE: an
+    application's events) or fails outright (an operator's sessions). So the
+    keys are off while migrating, as SQLite's own procedure for altering
+    tables says, and every reference is checked before the commit."""
+    with engine.connect() as conn:
+        # Only takes effect outside a transaction: run and commit on its own.
+        conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        conn.commit()
+        try:
+            with conn.begin():
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
+                broken = conn.exec_driver_sql("PRAGMA foreign_key_check").all()
+                if broken:
+                    raise RuntimeError(
+                        f"migration left {len(broken)} broken references "
+                        f"(first: table {broken[0][0]}, row {broken[0][1]}); rolled back"
+                    )
+        finally:
+            conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+            conn.commit()
