@@ -10,7 +10,8 @@ project's cryptography does. What uses them:
 
 - :func:`digest` — the audit chain (:mod:`hub.fleet.audit_chain`) and console
   session ids, stored only as digests (the cookie carries the secret);
-- :class:`DataCipher` — contact phone and postal address of applications.
+- :class:`DataCipher` — contact phone and postal address of applications, and
+  the console operators' TOTP secrets.
 
 **The data key lives outside the database**, in the file ``data_key_file``
 names (mode 0600), so that a copy of the database (a backup, a dump, a
@@ -42,6 +43,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from hub.settings import HubSettings
 
 Suite = Literal["standard", "gm"]
@@ -166,6 +169,16 @@ def load_data_cipher(settings: HubSettings) -> DataCipher:
     return DataCipher(
         parse_key_file(path.read_text(encoding="ascii")), settings.crypto, source=path
     )
+
+
+def cipher_of(session: Session) -> DataCipher:
+    """The hub's :class:`DataCipher`, which rides in every hub session's ``info``
+    (:func:`hub.db.make_sessionmaker`), so whatever code holds a session can
+    seal and open."""
+    cipher = session.info.get("data_cipher")
+    if not isinstance(cipher, DataCipher):
+        raise RuntimeError("this session has no data key (hub.db.make_sessionmaker)")
+    return cipher
 
 
 # -- sealing --------------------------------------------------------------------------------

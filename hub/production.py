@@ -14,8 +14,8 @@ while any of those well-known values would protect real people's data:
   client sent);
 - the sandbox payment channel is configured (it marks orders paid without money);
 - the data key file (``data_key_file``) is missing, unreadable, readable by
-  others or malformed (:func:`hub.crypto.key_file_problem`): contact data is
-  sealed with it, and only a demo hub makes its own.
+  others or malformed (:func:`hub.crypto.key_file_problem`): contact data and
+  TOTP secrets are sealed with it, and only a demo hub makes its own.
 
 :func:`refusals` lists every problem as one line naming the key;
 ``python -m hub`` prints them and exits with status 2 (``hub/__main__.py``),

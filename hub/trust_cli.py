@@ -13,8 +13,9 @@ formula-safe CSV (hub/csv_export.py), and verifies the chain as it does.
 ``data-key create`` makes the key file hub.toml names (mode 0600) if there is
 none (``--owner``: root hands it to the hub's service user, as install.sh
 does); ``data-key rotate`` puts a new key first in it (the old ones stay, for
-the backups that need them) and re-seals every stored row with the new key,
-keeping the file's owner (run as root, it must not lock the hub out of it).
+the backups that need them) and re-seals every stored row with the new key
+(contact data and the console's TOTP secrets), keeping the file's owner (run
+as root, it must not lock the hub out of it).
 """
 
 from __future__ import annotations
@@ -220,6 +221,25 @@ def _reseal(settings: HubSettings, old: DataCipher, new: DataCipher) -> int:
                     )
                 )
                 count += 1
+            count += _reseal_totp(conn, old, new)
     finally:
         engine.dispose()
+    return count
+
+
+def _reseal_totp(conn: Any, old: DataCipher, new: DataCipher) -> int:
+    """The console operators' TOTP secrets, sealed with the same key."""
+    from hub.fleet.console.totp import SEALED_COLUMN
+    from hub.fleet.models import Operator
+
+    count = 0
+    rows = conn.execute(
+        select(Operator.id, Operator.totp_secret).where(Operator.totp_secret.is_not(None))
+    ).all()
+    for row in rows:
+        if new.is_current(row.totp_secret):
+            continue
+        resealed = new.seal(old.open(row.totp_secret, SEALED_COLUMN), SEALED_COLUMN)
+        conn.execute(update(Operator).where(Operator.id == row.id).values(totp_secret=resealed))
+        count += 1
     return count

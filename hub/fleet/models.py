@@ -208,8 +208,8 @@ class Operator(Base):
     # Set for a bootstrap, one-time or administrator-set password: the next
     # login must choose a new one before anything else.
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
-    # The TOTP secret, sealed with a key derived from the hub's secret_key
-    # (hub/fleet/console/totp.py); None until enrolled.
+    # The TOTP secret, sealed with the hub's data key (hub/fleet/console/totp.py,
+    # hub/crypto.py); None until enrolled.
     totp_secret: Mapped[str | None] = mapped_column(String(200), nullable=True)
     # The last TOTP time step accepted: a code is never accepted twice.
     totp_last_step: Mapped[int | None] = mapped_column(Integer, nullable=True)

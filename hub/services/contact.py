@@ -11,18 +11,11 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from hub.crypto import DataCipher
+from hub.crypto import cipher_of
 from hub.services.models import ApplicationRow
 
 PHONE = "svc_applications.contact_phone"
 ADDRESS = "svc_applications.delivery_address"
-
-
-def cipher_of(session: Session) -> DataCipher:
-    cipher = session.info.get("data_cipher")
-    if not isinstance(cipher, DataCipher):
-        raise RuntimeError("this session has no data key (hub.db.make_sessionmaker)")
-    return cipher
 
 
 def seal_phone(session: Session, phone: str) -> str:

@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
+from hub.crypto import cipher_of
 from hub.fleet import audit
 from hub.fleet.console import login as steps
 from hub.fleet.console import totp
@@ -290,7 +291,7 @@ def totp_enrol(request: Request, db: Db, code: Code = "", csrf_token: Csrf = "")
             secret=token.enrol_secret,
             error="动态口令不正确，请核对手机时间后重新输入",
         )
-    operator.totp_secret = totp.seal(token.enrol_secret, settings.secret_key)
+    operator.totp_secret = totp.seal(token.enrol_secret, cipher_of(db))
     operator.totp_last_step = step  # the confirming code is used up too
     audit.record(
         db.connection(),
@@ -320,7 +321,7 @@ def totp_check(request: Request, db: Db, code: Code = "", csrf_token: Csrf = "")
     operator = _step_operator(request, db, steps.TOTP)
     if operator is None or not _csrf_ok(request, csrf_token):
         return _to_login()
-    settings, client = _settings(request), client_of(request)
+    client = client_of(request)
     device = _device(request, operator.username)
     if steps.throttle.throttled(db, operator.username, client, device):
         audit.record(
@@ -334,10 +335,10 @@ def totp_check(request: Request, db: Db, code: Code = "", csrf_token: Csrf = "")
             username=operator.username,
             error=steps.FAILURE,
         )
-    secret = totp.unseal(operator.totp_secret or "", settings.secret_key)
+    secret = totp.unseal(operator.totp_secret or "", cipher_of(db))
     step = totp.matching_step(secret, code) if secret else None
     if step is None or not totp.consume(db, operator.id, step):
-        reason = "动态口令错误或已使用" if secret else "动态口令无法解密（secret_key 已更换？）"
+        reason = "动态口令错误或已使用" if secret else "动态口令无法解密（缺少数据密钥？）"
         steps.fail(db, operator.username, client, reason, device)
         db.commit()
         return _page(

@@ -6,36 +6,32 @@
 - A code is accepted within one 30 s step of drift either way, and never twice:
   the step of the last accepted code is stored, and a compare-and-set on it
   makes a replay fail even across hub processes.
-- The secret is sealed with AES-GCM under a key derived (HKDF-SHA256) from the
-  hub's ``secret_key``, so a copy of the database alone does not give the
-  second factor. Rotating ``secret_key`` therefore voids every enrolment:
-  ``python -m hub operators reset-totp NAME`` lets each administrator enrol
-  again (see the README's Security section).
+- The secret is sealed with the hub's data key (:mod:`hub.crypto`: AES-256-GCM,
+  or SM4-GCM under ``crypto = "gm"``), bound to its column, like the other
+  secrets the database keeps: a copy of the database alone does not give the
+  second factor, ``python -m hub data-key rotate`` re-seals it with the
+  other rows, and rotating ``secret_key`` leaves every enrolment in place.
 """
 
 from __future__ import annotations
 
 import base64
-import binascii
 import hmac
 import io
-import os
 import time
 
 import pyotp
 import qrcode
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import or_, update
 from sqlalchemy.orm import Session
 
+from hub.crypto import DataCipher, DataKeyError
 from hub.fleet.models import Operator
 
 ISSUER = "惠民运维控制台"
 DRIFT_STEPS = 1  # accept the previous and the next 30 s step too (clock drift)
-_SEAL_PREFIX = "v1:"
+# The context a sealed secret is bound to (a value copied elsewhere does not open).
+SEALED_COLUMN = "fleet_operators.totp_secret"
 
 
 def new_secret() -> str:
@@ -55,26 +51,16 @@ def qr_data_uri(text: str) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def _key(secret_key: str) -> bytes:
-    return HKDF(
-        algorithm=hashes.SHA256(), length=32, salt=None, info=b"huimin console totp v1"
-    ).derive(secret_key.encode("utf-8"))
+def seal(secret: str, cipher: DataCipher) -> str:
+    return cipher.seal(secret, SEALED_COLUMN)
 
 
-def seal(secret: str, secret_key: str) -> str:
-    nonce = os.urandom(12)
-    sealed = AESGCM(_key(secret_key)).encrypt(nonce, secret.encode("ascii"), b"totp")
-    return _SEAL_PREFIX + base64.b64encode(nonce + sealed).decode("ascii")
-
-
-def unseal(stored: str, secret_key: str) -> str | None:
-    """The secret, or None when it was sealed under another key (or is damaged)."""
-    if not stored.startswith(_SEAL_PREFIX):
-        return None
+def unseal(stored: str, cipher: DataCipher) -> str | None:
+    """The secret, or None when the key file no longer holds its key (or the
+    value was altered)."""
     try:
-        raw = base64.b64decode(stored[len(_SEAL_PREFIX) :], validate=True)
-        return AESGCM(_key(secret_key)).decrypt(raw[:12], raw[12:], b"totp").decode("ascii")
-    except (InvalidTag, ValueError, binascii.Error):
+        return cipher.open(stored, SEALED_COLUMN)
+    except DataKeyError:
         return None
 
 

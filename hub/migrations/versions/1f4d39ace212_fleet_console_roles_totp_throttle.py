@@ -15,7 +15,8 @@ dropped.
 Written beside f96e7aea456d (audit chain, sealed contact data) on the same
 parent and put after it when the two were merged: the steps are independent
 (this one touches only ``fleet_operators`` and a new table; neither writes
-audit rows or sessions), so each one's data steps hold in either order.
+audit rows or sessions), so each one's data steps hold in either order; and
+the TOTP secrets this adds are sealed with the data key that one introduces.
 
 Revision ID: 1f4d39ace212
 Revises: f96e7aea456d

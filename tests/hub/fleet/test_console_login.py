@@ -18,9 +18,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import insert, select, text, update
 
 from hub.__main__ import main as hub_main
-from hub.crypto import create_key_file
+from hub.crypto import DataKeyError, create_key_file
 from hub.fleet.clock import utcnow
-from hub.fleet.console import throttle
+from hub.fleet.console import throttle, totp
 from hub.fleet.console.login import FAILURE
 from hub.fleet.console.passwords import password_problem
 from hub.fleet.models import AuditEntry, LoginThrottle, Operator
@@ -173,6 +173,76 @@ def test_a_totp_code_is_not_accepted_twice(prod: TestClient, prod_app: FastAPI) 
         ).scalars()
         assert "动态口令错误或已使用" in list(reasons)
     assert stored is not None and secret not in stored  # sealed, not in clear
+
+
+def _totp_login(client: TestClient, secret: str, at: float) -> int:
+    """Password then the TOTP code of time ``at``; the status of the code's reply."""
+    assert _post_login(client, "secadmin", "Good-pass-2026") == "/console/login/totp"
+    reply = client.post(
+        "/console/login/totp",
+        data={"code": pyotp.TOTP(secret).at(at), "csrf_token": _csrf(client)},
+        follow_redirects=False,
+    )
+    return reply.status_code
+
+
+def test_totp_secrets_are_sealed_with_the_data_key_and_survive_both_rotations(
+    prod: TestClient, prod_app: FastAPI, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Sealed like contact data (the data key, bound to the column), so rotating
+    ``secret_key`` leaves every enrolment in place and ``data-key rotate``
+    re-seals the secret without the administrator enrolling again."""
+    _post_login(prod, "secadmin", BOOTSTRAP)
+    prod.post(
+        "/console/login/password",
+        data={
+            "new_password": "Good-pass-2026",
+            "confirm": "Good-pass-2026",
+            "csrf_token": _csrf(prod),
+        },
+    )
+    secret = _enrol(prod)
+    cipher = prod_app.state.data_cipher
+    with prod_app.state.engine.connect() as conn:
+        stored = conn.execute(select(Operator.totp_secret)).scalar_one()
+    assert stored.startswith(f"v1.aes256gcm.{cipher.current.key_id}.")
+    assert cipher.open(stored, totp.SEALED_COLUMN) == secret
+    with pytest.raises(DataKeyError):
+        cipher.open(stored, "svc_applications.contact_phone")  # bound to its column
+
+    # A new secret_key (the README's rotation): the second factor still works.
+    rotated = build_app(
+        production_settings(tmp_path / "hub.db", secret_key="rotated-secret-0123456789abcdefghij")
+    )
+    try:
+        with TestClient(rotated) as client:
+            assert _totp_login(client, secret, time.time() + 30) == 303
+            assert client.get("/console/whoami").status_code == 200
+    finally:
+        rotated.state.engine.dispose()
+
+    # A new data key: the secret is re-sealed with it, and still opens.
+    config = tmp_path / "hub.toml"
+    config.write_text(
+        f'[hub]\ndatabase_url = "sqlite:///{tmp_path / "hub.db"}"\n'
+        f'data_key_file = "{tmp_path / "hub-data.key"}"\n',
+        encoding="utf-8",
+    )
+    assert hub_main(["--config", str(config), "data-key", "rotate"]) == 0
+    assert "1 rows re-sealed" in capsys.readouterr().out
+    with prod_app.state.engine.connect() as conn:
+        resealed = conn.execute(select(Operator.totp_secret)).scalar_one()
+    assert resealed != stored and not resealed.startswith(f"v1.aes256gcm.{cipher.current.key_id}.")
+    # A minute later (the codes of the last two steps are used up).
+    with prod_app.state.engine.begin() as conn:
+        earlier = pyotp.TOTP(secret).timecode(time.time()) - 2
+        conn.execute(update(Operator).values(totp_last_step=earlier))
+    again = build_app(production_settings(tmp_path / "hub.db"))
+    try:
+        with TestClient(again) as client:
+            assert _totp_login(client, secret, time.time()) == 303
+    finally:
+        again.state.engine.dispose()
 
 
 def test_security_admin_makes_a_system_admin_who_binds_totp_at_first_login(
