@@ -21,7 +21,7 @@ from hub.settings import HubConfigError, load_hub_settings
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if any(arg in ("audit", "data-key") for arg in argv):  # hub/trust_cli.py
+    if _command_word(argv) in ("audit", "data-key"):  # hub/trust_cli.py
         from hub.trust_cli import main as trust_main
 
         return trust_main(argv)
@@ -107,6 +107,23 @@ def main(argv: list[str] | None = None) -> int:
     server = uvicorn.Server(config)
     server.run(sockets=[sock])
     return 0
+
+
+# The options of either parser that take a value (the value is no command).
+_VALUED = ("--config", "--host", "--port", "--database-url", "--port-file")
+
+
+def _command_word(argv: list[str]) -> str | None:
+    """The first word that is neither an option nor an option's value: which
+    parser reads the line (``operators unlock audit`` unlocks an account
+    called audit, it is no ``audit`` command)."""
+    it = iter(argv)
+    for arg in it:
+        if arg in _VALUED:
+            next(it, None)
+        elif not arg.startswith("-"):
+            return arg
+    return None
 
 
 if __name__ == "__main__":

@@ -61,11 +61,25 @@ def run_operator_command(args: argparse.Namespace, settings: HubSettings) -> int
         print("operators create: NAME is 2-60 letters, digits, _ . or -", file=sys.stderr)
         return 2
     from hub import schema
+    from hub.crypto import DataKeyError, digest_alg, load_data_cipher
     from hub.db import make_engine
+    from hub.fleet import audit_chain
 
+    # The data key only matters to a migration that seals stored rows; a
+    # break-glass must work without it otherwise (such a migration says so).
+    try:
+        cipher = load_data_cipher(settings)
+    except DataKeyError:
+        cipher = None
     engine = make_engine(settings.database_url)
     try:
-        schema.upgrade(engine)
+        try:
+            schema.upgrade(engine, cipher)
+        except RuntimeError as exc:
+            print(f"operators: the database cannot be migrated: {exc}", file=sys.stderr)
+            return 2
+        with engine.begin() as conn:  # these audit rows chain like the hub's
+            audit_chain.set_algorithm(conn, digest_alg(settings.crypto))
         return _run(engine, args, settings)
     finally:
         engine.dispose()

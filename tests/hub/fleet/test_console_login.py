@@ -410,6 +410,73 @@ def test_break_glass_commands(
     assert "重置密码" in rows[1].detail
 
 
+def test_break_glass_names_are_not_commands_and_the_audit_commands_still_run(
+    prod: TestClient, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``operators create audit`` makes an account called audit (the line used to
+    go to the audit-log commands), while ``audit verify`` and ``data-key`` with
+    --config anywhere still reach them; the break-glass rows join the chain."""
+    code, out = _cli(tmp_path, capsys, "create", "audit", "--role", "auditor")
+    assert code == 0 and "created as auditor" in out, out
+    assert _cli(tmp_path, capsys, "unlock", "data-key")[0] == 1  # no such account
+    config = str(tmp_path / "hub.toml")
+    assert hub_main(["--config", config, "audit", "verify"]) == 0
+    assert hub_main(["audit", "verify", "--config", config]) == 0
+    verdicts = capsys.readouterr().out.splitlines()
+    assert len(verdicts) == 2 and all(v.startswith("audit chain intact: ") for v in verdicts)
+
+
+def test_break_glass_on_a_database_that_needs_the_data_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The first command after an upgrade may be the break-glass: it migrates
+    with the data key (contact data gets sealed), and without the key it says
+    why in one line instead of a traceback, changing nothing."""
+    from alembic import command
+
+    from hub.db import make_engine
+    from hub.schema import alembic_config
+
+    url = f"sqlite:///{tmp_path / 'hub.db'}"
+    engine = make_engine(url)
+    cfg = alembic_config(engine)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "e279499a5bce")
+        conn.execute(
+            text(
+                "INSERT INTO svc_applications (acceptance_no, item_id, item_name, person_ref,"
+                " id_masked, name_masked, contact_phone, form, delivery_method, status,"
+                " promised_days, created_at, updated_at) VALUES ('20261122000001', 'i', 'n', 'r',"
+                " 'm', 'm', '13912345678', '{}', 'pickup', 'accepted', 5,"
+                " '2026-11-22 00:00:00', '2026-11-22 00:00:00')"
+            )
+        )
+    engine.dispose()
+    key_file = tmp_path / "hub-data.key"
+    config = tmp_path / "hub.toml"
+    config.write_text(
+        f'[hub]\ndemo_data = false\npayment_provider = "none"\ndatabase_url = "{url}"\n'
+        f'data_key_file = "{key_file}"\n',
+        encoding="utf-8",
+    )
+    assert hub_main(["--config", str(config), "operators", "list"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("operators: the database cannot be migrated: ") and err.count("\n") == 1
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+    engine.dispose()
+    assert version == "e279499a5bce"
+    create_key_file(key_file)
+    assert hub_main(["--config", str(config), "operators", "list"]) == 0
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        phone = conn.execute(text("SELECT contact_phone FROM svc_applications")).scalar_one()
+    engine.dispose()
+    assert phone.startswith("v1.aes256gcm.") and "13912345678" not in phone
+
+
 def test_admin_accounts_migrate_to_system_admin(tmp_path: Path) -> None:
     """An old single-role hub: its admin runs the fleet afterwards, nothing more."""
     from alembic import command
