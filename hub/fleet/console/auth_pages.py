@@ -94,6 +94,17 @@ def _to_login(error: str = _EXPIRED) -> Response:
     return response
 
 
+def _refused_step(
+    request: Request, db: Session, operator: Operator | None, detail: str
+) -> Response:
+    """A login step's form refused (no valid step cookie, or a bad CSRF token):
+    audited like the other login failures, then back to the login page."""
+    actor = operator.username if operator is not None else "?"
+    audit.record(db.connection(), actor, "login_failed", "", detail, "failed", client_of(request))
+    db.commit()
+    return _to_login()
+
+
 def _go_on(request: Request, db: Session, operator: Operator, totp_done: bool = False) -> Response:
     """After a passed step: the next one, or the open session."""
     settings = _settings(request)
@@ -208,6 +219,16 @@ def new_password_problem(
     return problem
 
 
+def _audit_refused_password(
+    db: Session, operator: Operator, actor: str, problem: str, client: str
+) -> None:
+    """A new password the policy refused: audited (the password itself never is)."""
+    audit.record(
+        db.connection(), actor, "password_change", operator.username, problem, "failed", client
+    )
+    db.commit()
+
+
 def set_password(
     db: Session, operator: Operator, new_password: str, actor: str, client: str
 ) -> None:
@@ -226,10 +247,13 @@ def change_password(
     csrf_token: Csrf = "",
 ) -> Response:
     operator, totp_done = _step(request, db, steps.CHANGE)
-    if operator is None or not _csrf_ok(request, csrf_token):
-        return _to_login()
+    if operator is None:
+        return _refused_step(request, db, None, "修改密码：登录步骤无效或已过期")
+    if not _csrf_ok(request, csrf_token):
+        return _refused_step(request, db, operator, "修改密码：CSRF 校验失败")
     problem = new_password_problem(operator, _settings(request), new_password, confirm)
     if problem:
+        _audit_refused_password(db, operator, operator.username, problem, client_of(request))
         return _page(
             request,
             "login_password.html",
@@ -272,15 +296,22 @@ def totp_enrol(request: Request, db: Db, code: Code = "", csrf_token: Csrf = "")
     settings = _settings(request)
     token = steps.read_step(settings, request.cookies.get(steps.STEP_COOKIE))
     operator = steps.operator_for_step(db, token, steps.ENROL)
-    if (
-        operator is None
-        or token is None
-        or not token.enrol_secret
-        or not _csrf_ok(request, csrf_token)
-    ):
-        return _to_login()
+    if operator is None or token is None or not token.enrol_secret:
+        return _refused_step(request, db, operator, "绑定动态口令：登录步骤无效或已过期")
+    if not _csrf_ok(request, csrf_token):
+        return _refused_step(request, db, operator, "绑定动态口令：CSRF 校验失败")
     step = totp.matching_step(token.enrol_secret, code)
     if step is None:
+        audit.record(
+            db.connection(),
+            operator.username,
+            "login_failed",
+            "",
+            "绑定动态口令：确认口令错误",
+            "failed",
+            client_of(request),
+        )
+        db.commit()
         uri = totp.provisioning_uri(token.enrol_secret, operator.username)
         return _page(
             request,
@@ -319,8 +350,10 @@ def totp_form(request: Request, db: Db) -> Response:
 @router.post("/login/totp")
 def totp_check(request: Request, db: Db, code: Code = "", csrf_token: Csrf = "") -> Response:
     operator = _step_operator(request, db, steps.TOTP)
-    if operator is None or not _csrf_ok(request, csrf_token):
-        return _to_login()
+    if operator is None:
+        return _refused_step(request, db, None, "动态口令：登录步骤无效或已过期")
+    if not _csrf_ok(request, csrf_token):
+        return _refused_step(request, db, operator, "动态口令：CSRF 校验失败")
     client = client_of(request)
     device = _device(request, operator.username)
     if steps.throttle.throttled(db, operator.username, client, device):
@@ -403,6 +436,7 @@ def change_own_password(
         return render(request, "account.html", user, status_code=400, error="当前密码不正确")
     problem = new_password_problem(operator, _settings(request), new_password, confirm)
     if problem:
+        _audit_refused_password(db, operator, user.username, problem, client)
         return render(request, "account.html", user, status_code=400, error=problem)
     set_password(db, operator, new_password, user.username, client)
     db.commit()

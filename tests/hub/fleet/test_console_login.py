@@ -19,6 +19,7 @@ from sqlalchemy import insert, select, text, update
 
 from hub.__main__ import main as hub_main
 from hub.crypto import DataKeyError, create_key_file
+from hub.fleet import audit_chain
 from hub.fleet.clock import utcnow
 from hub.fleet.console import throttle, totp
 from hub.fleet.console.login import FAILURE
@@ -243,6 +244,61 @@ def test_totp_secrets_are_sealed_with_the_data_key_and_survive_both_rotations(
             assert _totp_login(client, secret, time.time()) == 303
     finally:
         again.state.engine.dispose()
+
+
+def test_every_login_failure_and_refusal_is_in_the_audit_chain(
+    prod: TestClient, prod_app: FastAPI
+) -> None:
+    """Whatever step refuses, the auditor finds a row with the real reason, and
+    the rows are chained (``audit verify`` finds the chain intact)."""
+    stale = prod.post(  # no step cookie: a forged or expired step
+        "/console/login/totp", data={"code": "123456", "csrf_token": _csrf(prod)}
+    )
+    assert stale.url.path == "/console/login"
+    assert _post_login(prod, "nobody", "whatever-password") == ""
+    assert _post_login(prod, "secadmin", "wrong-password") == ""
+    bad_csrf = prod.post(
+        "/console/login", data={"username": "secadmin", "password": BOOTSTRAP, "csrf_token": "x"}
+    )
+    assert bad_csrf.status_code == 403
+    assert _post_login(prod, "secadmin", BOOTSTRAP) == "/console/login/password"
+    weak = prod.post(
+        "/console/login/password",
+        data={"new_password": "weak", "confirm": "weak", "csrf_token": _csrf(prod)},
+    )
+    assert weak.status_code == 400
+    prod.post(
+        "/console/login/password",
+        data={
+            "new_password": "Good-pass-2026",
+            "confirm": "Good-pass-2026",
+            "csrf_token": _csrf(prod),
+        },
+    )
+    prod.get("/console/login/totp-enrol")
+    wrong_enrol = prod.post(
+        "/console/login/totp-enrol", data={"code": "000000", "csrf_token": _csrf(prod)}
+    )
+    assert wrong_enrol.status_code == 400
+    forged = prod.post("/console/login/totp-enrol", data={"code": "000000", "csrf_token": "x"})
+    assert forged.url.path == "/console/login"
+    with prod_app.state.engine.connect() as conn:
+        rows = conn.execute(
+            select(AuditEntry.actor, AuditEntry.action, AuditEntry.detail, AuditEntry.result)
+            .where(AuditEntry.result != "ok")
+            .order_by(AuditEntry.seq)
+        ).all()
+        verdict = audit_chain.verify(conn)
+    assert [(r.actor, r.action, r.detail) for r in rows] == [
+        ("?", "login_failed", "动态口令：登录步骤无效或已过期"),
+        ("nobody", "login_failed", "无此账号"),
+        ("secadmin", "login_failed", "密码错误"),
+        ("secadmin", "login_failed", "CSRF 校验失败"),
+        ("secadmin", "password_change", "密码至少 12 位"),
+        ("secadmin", "login_failed", "绑定动态口令：确认口令错误"),
+        ("secadmin", "login_failed", "绑定动态口令：CSRF 校验失败"),
+    ], rows
+    assert verdict.ok, verdict
 
 
 def test_security_admin_makes_a_system_admin_who_binds_totp_at_first_login(
