@@ -17,17 +17,23 @@ says so.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from functools import partial
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from kiosk import receipts
+from kiosk.flows.applications import DeliveryMethod
+from kiosk.flows.payments import new_idempotency_key
+from kiosk.hub_client.models import ApplicationAccepted, Guide
 from kiosk.i18n import N_
-from kiosk.payments import new_idempotency_key
 from kiosk.privacy import mask_id_number, mask_name, mask_phone
 from kiosk.ui import Option, Screen, ScreenContext
 from kiosk.ui.blocks import Block, KeyValues, Paragraph, notice
 from screens import previews
 from screens.common import ChoiceScreen, ReceiptPrinting, finish_service, keep_for_reprint
 from screens.entry import PHONE, EntrySpec
+
+if TYPE_CHECKING:
+    from kiosk.receipts import Receipt
 
 STEPS = 5
 FLOWS: dict[str, tuple[str, ...]] = {
@@ -61,26 +67,30 @@ class ApplicationDraft:
     phone: str = ""
     grade_yuan: int | None = None
     account_masked: str = ""
-    delivery: str = ""  # counter | post
+    delivery: DeliveryMethod | None = None  # None until the person chose
     consent: bool = False
     key: str = field(default_factory=new_idempotency_key)  # one per submission
 
     @classmethod
-    def for_item(cls, guide: dict[str, Any]) -> ApplicationDraft:
+    def for_item(cls, guide: Guide) -> ApplicationDraft:
+        """A draft for the item of ``guide``, which has a ``form`` (it offers ``apply``)."""
+        if guide.form is None:
+            raise ValueError(f"{guide.id} has no form to apply with")
         return cls(
-            item_id=str(guide["id"]),
-            item_name=str(guide["name"]),
-            form=str(guide["form"]),
-            department=str(guide.get("department", "")),
-            promised_days=int(guide["time_limits"]["promised_days"]),
-            grades=[int(g) for g in guide.get("options", {}).get("grades_yuan", [])],
+            item_id=guide.id,
+            item_name=guide.name,
+            form=guide.form,
+            department=guide.department,
+            promised_days=guide.time_limits.promised_days,
+            grades=list(guide.options.get("grades_yuan", [])),
         )
 
     def wipe(self) -> None:
         self.phone = ""
         self.account_masked = ""
 
-    def form_body(self) -> dict[str, Any]:
+    def form_body(self) -> dict[str, str | int | bool | None]:
+        """The item's form fields as the hub takes them (keys depend on the form)."""
         if self.form == "resident_pension_enrol":
             return {"phone": self.phone, "grade_yuan": self.grade_yuan}
         return {"phone": self.phone, "use_ss_card_account": True}
@@ -225,7 +235,7 @@ class ApplyDeliveryScreen(ApplyScreen):
             ),
         ]
 
-    def _pick(self, method: str) -> None:
+    def _pick(self, method: DeliveryMethod) -> None:
         self.draft.delivery = method
         go_next(self.ctx, self.name)
 
@@ -290,31 +300,29 @@ class ApplyConfirmScreen(ApplyScreen):
             return
         d, identity = self.draft, self.ctx.session.identity
         assert identity is not None
-        body = {
-            "item_id": d.item_id,
-            "id_number": identity.id_number,
-            "form": d.form_body(),
-            "delivery": {
-                "method": d.delivery or "counter",
-                "address": identity.address if d.delivery == "post" else None,
-            },
-            "consent": d.consent,
-            "idempotency_key": d.key,
-        }
+        # Read on the UI thread: the task gets the values, never the draft itself.
+        submit = partial(
+            self.ctx.flows.applications.submit,
+            item_id=d.item_id,
+            id_number=identity.id_number,
+            form=d.form_body(),
+            delivery=d.delivery or "counter",
+            address=identity.address if d.delivery == "post" else None,
+            consent=d.consent,
+            key=d.key,
+        )
+
         # Journal before the side effect; the key lets a retry replay, not duplicate.
         self.ctx.record("application_submit", {"item_id": d.item_id, "key": d.key})
         self.sending = True
         self.show_notice(self.ctx.tr("正在提交，请稍候……"), speak=False)
-        gateway = self.ctx.services()
-        self.ctx.tasks.run(
-            lambda: gateway.post("/applications", body), self._accepted, self._failed
-        )
+        self.ctx.tasks.run(submit, self._accepted, self._failed)
 
-    def _accepted(self, result: dict[str, Any]) -> None:
+    def _accepted(self, result: ApplicationAccepted) -> None:
         self.sending = False
         self.ctx.record(
             "application_accepted",
-            {"item_id": self.draft.item_id, "key": self.draft.key, "no": result["acceptance_no"]},
+            {"item_id": self.draft.item_id, "key": self.draft.key, "no": result.acceptance_no},
         )
         self.ctx.session.data.pop("draft", None)
         self.ctx.nav.replace("apply_slip", result=result)
@@ -336,19 +344,19 @@ class ApplySlipScreen(Screen):
 
     def __init__(self, ctx: ScreenContext, **params: Any) -> None:
         super().__init__(ctx, **params)
-        self.result: dict[str, Any] = params["result"]
+        self.result: ApplicationAccepted = params["result"]
         self.printing = ReceiptPrinting(self)
 
-    def _receipt(self) -> Any:
+    def _receipt(self) -> Receipt:
         return receipts.from_printable(
-            self.result["printable"],
+            self.result.printable,
             tr=self.ctx.tr,
             terminal=self.ctx.terminal.name,
             now=self.ctx.clock.local_now(),
         )
 
     def on_enter(self) -> None:
-        keep_for_reprint(self, self.result["printable"])
+        keep_for_reprint(self, self.result.printable)
         if self.printing.done or self.printing.busy:
             return
         ok, why = self.ctx.devices.available("printer")
@@ -367,16 +375,16 @@ class ApplySlipScreen(Screen):
         tr, r = self.ctx.tr, self.result
         return [
             Paragraph(
-                tr.format("受理编号：{no}", no=" ".join(_chunks(r["acceptance_no"]))),
+                tr.format("受理编号：{no}", no=" ".join(_chunks(r.acceptance_no))),
                 bold=True,
                 large=True,
             ),
             KeyValues(
                 [
-                    (tr("事项"), r["item_name"]),
-                    (tr("状态"), r["status_text"]),
-                    (tr("承诺时限"), tr.format("{n}个工作日", n=r["promised_days"])),
-                    (tr("预计办结"), r["due_date"]),
+                    (tr("事项"), r.item_name),
+                    (tr("状态"), r.status_text),
+                    (tr("承诺时限"), tr.format("{n}个工作日", n=r.promised_days)),
+                    (tr("预计办结"), r.due_date),
                 ]
             ),
             Paragraph(tr("办理进度会以短信通知您，也可凭受理编号在本机查询")),
