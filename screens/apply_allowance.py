@@ -17,7 +17,8 @@ from kiosk.i18n import N_
 from kiosk.ui import Option, Screen, ScreenContext
 from kiosk.ui.blocks import Block, Paragraph
 from screens import previews
-from screens.apply_common import ApplicationDraft, ApplyScreen, go_next
+from screens.application_draft import ApplicationDraft, go_next
+from screens.apply_common import ApplyScreen
 from screens.common import LoadingScreen
 
 MIN_AGE = 80

@@ -12,7 +12,8 @@ from typing import Any
 from kiosk.i18n import N_
 from kiosk.ui import Option, ScreenContext
 from kiosk.ui.blocks import Block, KeyValues, Paragraph
-from screens.apply_common import ApplyScreen, go_next
+from screens.application_draft import go_next
+from screens.apply_common import ApplyScreen
 
 
 class ConsentScreen(ApplyScreen):

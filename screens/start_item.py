@@ -14,7 +14,7 @@ from kiosk.hub_client.models import Guide
 from kiosk.i18n import N_
 from kiosk.ui import Option, ScreenContext
 from protocol.services import INSURANCE_CERTIFICATE_ITEM, QueryKind
-from screens.apply_common import ApplicationDraft
+from screens.application_draft import ApplicationDraft
 from screens.common import needs_identity
 
 
