@@ -47,17 +47,7 @@ def test_first_journey(mode: str) -> None:
     h = Harness(hub_client=hub, devices=devices)
     app = h.app
     assert app.screen.name == "attract"
-    if mode == "keypad":
-        h.press(pygame.K_RETURN)  # any key starts
-        assert app.screen.name == "home"
-        h.press(pygame.K_1)  # 查询
-        assert app.screen.name == "query_menu"
-        h.press(pygame.K_1)  # 社保缴费记录
-    else:
-        h.tap((640, 400))  # a touch anywhere on attract starts the session
-        assert app.screen.name == "home"
-        h.tap_button("query")
-        h.tap_button("contributions")
+    choose_contributions(h, mode)
     assert app.screen.name == "identify"
     h.place_card(canary_identity())
     h.settle()
@@ -98,6 +88,22 @@ def test_first_journey(mode: str) -> None:
     _assert_wiped(app)
     summary = [data for kind, data in app.recorder.events if kind == "session_summary"]
     assert summary and summary[0]["completed"] and summary[0]["pages_printed"] == 1
+
+
+def choose_contributions(h: Harness, mode: str) -> None:
+    """From the attract screen to 查询 → 社保缴费记录, by keypad or by touch."""
+    app = h.app
+    if mode == "keypad":
+        h.press(pygame.K_RETURN)  # any key starts
+        assert app.screen.name == "home"
+        h.press(pygame.K_1)  # 查询
+        assert app.screen.name == "query_menu"
+        h.press(pygame.K_1)  # 社保缴费记录
+    else:
+        h.tap((640, 400))  # a touch anywhere on attract starts the session
+        assert app.screen.name == "home"
+        h.tap_button("query")
+        h.tap_button("contributions")
 
 
 def test_bad_rating_asks_for_reasons() -> None:
