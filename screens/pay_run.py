@@ -250,7 +250,7 @@ class PayScanScreen(PaymentScreen):
             blocks.append(Paragraph(self.ctx.tr("请在手机上确认付款（如需输入密码）"), bold=True))
         return blocks
 
-    def on_payment_code(self, code: Any) -> bool:
+    def on_payment_code(self, code: object) -> bool:  # a scanner's PaymentCode, or its text
         if self.flow is not None and not self.flow.final:
             self.ctx.voice.say(self.ctx.tr("正在处理上一次付款，请稍候"))
             return True
