@@ -61,7 +61,7 @@ class ServiceHub(FakeHub):
 
     @property
     def catalogue_reads(self) -> int:
-        return self.asked.count(("GET", CATALOGUE))
+        return self.asked["GET", CATALOGUE]
 
 
 @dataclass

@@ -5,6 +5,7 @@ boundary as the hub does, and the people whose cards are read."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -226,7 +227,8 @@ class FakeHub(HubClient):
     Answers the record queries (``records``, masked as the hub masks them)
     and stores ratings; a route without an answer in :attr:`answers` fails as
     an unreachable hub does, and so does every call while ``down``.
-    :attr:`asked` keeps each ``(method, route)``, :attr:`queries` each
+    :attr:`asked` counts each ``(method, route)`` (a counter: a soak of
+    thousands of visits does not grow it), :attr:`queries` keeps each
     ``(kind, id_number)`` and :attr:`ratings` each rating's body.
     """
 
@@ -234,7 +236,7 @@ class FakeHub(HubClient):
         super().__init__(lambda: "http://fake-hub.invalid")  # never called: no transport
         self.down = down
         self.records = records
-        self.asked: list[tuple[str, str]] = []
+        self.asked: Counter[tuple[str, str]] = Counter()
         self.queries: list[tuple[str, str]] = []
         self.ratings: list[dict[str, Any]] = []
         self.answers: dict[tuple[str, str], Answer] = {
@@ -244,7 +246,7 @@ class FakeHub(HubClient):
 
     def request(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         route = route_of(path)
-        self.asked.append((method, route))
+        self.asked[method, route] += 1
         if self.down:
             raise HubUnavailable("ConnectionError")
         return self.reply(method, route, path, body)

@@ -41,7 +41,7 @@ SAMPLE_RECORDS = SampleRecords(
 class SampleHubClient(FakeHub):
     """The real hub in-process, with :class:`FakeHub`'s answers when it cannot start.
 
-    ``asked`` keeps every ``(method, route)`` asked, ``ratings`` every rating, for tests.
+    ``asked`` counts every ``(method, route)`` asked, ``ratings`` keeps every rating.
     """
 
     def __init__(self, *, real_hub: bool = True) -> None:
