@@ -20,7 +20,6 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import date
-from functools import partial
 from typing import Any
 
 import pygame
@@ -41,14 +40,14 @@ from kiosk.core import (
     SessionLifecycle,
     Speaker,
     Themes,
-    error_message,
 )
+from kiosk.errors import words_for
 from kiosk.events import UiQueue
 from kiosk.fault_log import FaultLog
+from kiosk.flows import Flows
 from kiosk.i18n import Translator
 from kiosk.input import InputRouter
 from kiosk.ports import Devices, Recorder
-from kiosk.services import ServiceGateway
 from kiosk.session import Modes, Session
 from kiosk.tasks import TaskRunner
 from kiosk.ui import Screen, ScreenContext, ScreenSet, TerminalInfo
@@ -81,7 +80,7 @@ class App:
         tr: Translator,
         text: TextRenderer,
         voice: VoiceGuide,
-        gateway: ServiceGateway,
+        flows: Flows,
         devices: Devices,
         recorder: Recorder,
         ui: UiQueue,
@@ -94,7 +93,7 @@ class App:
         self.tr = tr
         self.text = text
         self.voice = voice
-        self.gateway = gateway
+        self.flows = flows
         self.devices = devices
         self.recorder = recorder
         self.ui = ui
@@ -200,9 +199,9 @@ class App:
             ),
             clock=local_clock,
             terminal=self.terminal,
-            services=lambda: self.gateway,
+            flows=flows,
             record=recorder.record,
-            error_message=partial(error_message, tr),
+            error_message=lambda exc: words_for(exc, tr),
             request_redraw=display.request_redraw,
             current_theme=themes.current,
         )

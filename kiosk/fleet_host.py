@@ -20,7 +20,7 @@ import pygame
 import kiosk
 from drivers.errors import DeviceError
 from kiosk.config import ConfigError, load_config
-from kiosk.services import HubError, HubUnavailable
+from kiosk.hub_client import HubError, HubUnavailable
 from protocol.commands import (
     VOLUME_LEVELS,
     AnnouncementArgs,
@@ -160,7 +160,7 @@ class FleetHost:
         # Screens ask the hub on every visit; the offline copy is refreshed now
         # (this runs on an agent thread, so the fetches do not block the UI).
         app = self.app
-        kept = app.gateway.keep_guides_offline()
+        kept = app.flows.catalogue.keep_offline()
         self._on_ui(app.nav.refresh_all, timeout_s)
         return True, f"catalogue reloaded; {kept} guides kept for offline use"
 

@@ -12,10 +12,11 @@ footer; the guide, which the terminal composes itself, is built here.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from kiosk.hub_client.models import Guide, Printable
 from kiosk.i18n import Translator
 from kiosk.privacy import redact
 
@@ -35,7 +36,7 @@ def _footer(notes: Sequence[str], terminal: str, when: str) -> str:
 
 
 def from_printable(
-    printable: Mapping[str, Any], *, tr: Translator, terminal: str, now: datetime
+    printable: Printable, *, tr: Translator, terminal: str, now: datetime
 ) -> Receipt:
     """A receipt from the hub's ``printable`` (slip, certificate, ticket, progress, payment).
 
@@ -47,77 +48,66 @@ def from_printable(
     from drivers.printer.receipt import Receipt, ReceiptTable
 
     tables = []
-    table = printable.get("table")
-    if table and table.get("columns") and table.get("rows"):
+    table = printable.table
+    if table is not None and table.columns and table.rows:
         tables.append(
             ReceiptTable(
-                header=tuple(tr(str(c)) for c in table["columns"]),
-                rows=tuple(tuple(redact(str(c)) for c in row) for row in table["rows"]),
+                header=tuple(tr(c) for c in table.columns),
+                rows=tuple(tuple(redact(c) for c in row) for row in table.rows),
             )
         )
-    notes = [tr(redact(str(n))) for n in printable.get("notes", [])]
+    notes = [tr(redact(n)) for n in printable.notes]
     notes.append(tr.format("终端：{terminal}", terminal=terminal))
     return Receipt(
-        title=tr(str(printable.get("title", ""))),
-        lines=[
-            (tr(str(line["label"])), redact(str(line["value"])))
-            for line in printable.get("lines", [])
-        ],
+        title=tr(printable.title),
+        lines=[(tr(line.label), redact(line.value)) for line in printable.lines],
         tables=tables,
-        qr=printable.get("qr_url") or None,
-        verification_code=printable.get("verification_code") or None,
+        qr=printable.qr_url or None,
+        verification_code=printable.verification_code or None,
         footer="\n".join(notes),
         created_at=now,
     )
 
 
-def guide_receipt(guide: Mapping[str, Any], *, terminal: str, when: str) -> Receipt:
+def guide_receipt(guide: Guide, *, terminal: str, when: str) -> Receipt:
     """The 办事指南 on paper: every element the screen shows (seeds/001)."""
     from drivers.printer.receipt import Receipt, ReceiptTable
 
-    limits = guide.get("time_limits") or {}
-    promised = int(limits.get("promised_days", 0))
+    limits = guide.time_limits
+    promised = limits.promised_days
     lines: list[tuple[str, str]] = [
-        ("事项", str(guide["name"])),
-        ("受理单位", str(guide.get("department", ""))),
-        ("跑动次数", str(guide.get("visits", ""))),
+        ("事项", guide.name),
+        ("受理单位", guide.department),
+        ("跑动次数", guide.visits),
         ("办理时限", "即办" if promised == 0 else f"承诺{promised}个工作日"),
-        ("收费", str(guide.get("fees_text", ""))),
-        ("咨询电话", str(guide.get("phone", ""))),
+        ("收费", guide.fees_text),
+        ("咨询电话", guide.phone),
     ]
-    for i, basis in enumerate(guide.get("legal_basis", [])):
-        lines.append(("办理依据" if i == 0 else "", str(basis)))
-    for i, cond in enumerate(guide.get("conditions", [])):
+    for i, basis in enumerate(guide.legal_basis):
+        lines.append(("办理依据" if i == 0 else "", basis))
+    for i, cond in enumerate(guide.conditions):
         lines.append(("申请条件" if i == 0 else "", f"{i + 1}. {cond}"))
-    for i, step in enumerate(guide.get("process", [])):
+    for i, step in enumerate(guide.process):
         lines.append(("办理流程" if i == 0 else "", f"{i + 1}. {step}"))
-    for i, place in enumerate(guide.get("where", [])):
+    for i, place in enumerate(guide.where):
         lines.append(
-            (
-                "办理地点" if i == 0 else "",
-                f"{place['name']}：{place['address']}（{place['hours']}）",
-            )
+            ("办理地点" if i == 0 else "", f"{place.name}：{place.address}（{place.hours}）")
         )
     materials = ReceiptTable(
         header=("申请材料", "形式", "份数"),
-        rows=tuple(
-            (str(m["name"]), str(m.get("form", "")), str(m.get("copies", "")))
-            for m in guide.get("materials", [])
-        ),
+        rows=tuple((m.name, m.form, str(m.copies)) for m in guide.materials),
     )
     return Receipt(
-        title=f"办事指南：{guide['name']}",
+        title=f"办事指南：{guide.name}",
         lines=lines,
         tables=[materials] if materials.rows else [],
-        footer=_footer([str(limits.get("note", ""))] if limits.get("note") else [], terminal, when),
+        footer=_footer([limits.note] if limits.note else [], terminal, when),
     )
 
 
-def kept_receipt(
-    record: Mapping[str, Any], *, tr: Translator, terminal: str, now: datetime
-) -> Receipt:
+def kept_receipt(printable: Printable, *, tr: Translator, terminal: str, now: datetime) -> Receipt:
     """A reprint of something this terminal printed earlier (its ``printable``)."""
     from dataclasses import replace
 
-    receipt = from_printable(record, tr=tr, terminal=terminal, now=now)
+    receipt = from_printable(printable, tr=tr, terminal=terminal, now=now)
     return replace(receipt, title=tr.format("{title}（补打）", title=receipt.title))

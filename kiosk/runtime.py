@@ -25,13 +25,12 @@ from kiosk.app import App
 from kiosk.config import KioskConfig
 from kiosk.devices import DeviceHub
 from kiosk.events import UiQueue
-from kiosk.flows.offline_cache import OfflineCache
+from kiosk.flows import Flows, OfflineCache
 from kiosk.flows.payment_recovery import start_recovery
 from kiosk.hub_client import HubClient, HubError, HubUnavailable
 from kiosk.i18n import Translator
 from kiosk.journal import Journal, JournalError
 from kiosk.recording import Recorder
-from kiosk.services import ServiceGateway
 from kiosk.tasks import TaskRunner
 from kiosk.ui import ScreenSet
 from kiosk.ui.pacing import wake
@@ -147,7 +146,7 @@ class Terminal:
         self.agent: Any = None
         self._credential: Any = None
         self._journal_problem: str | None = None
-        self.gateway: ServiceGateway | None = None
+        self.flows: Flows | None = None
 
     def build(self) -> App:
         """Open the window and every part; returns with the attract screen on the display.
@@ -187,9 +186,8 @@ class Terminal:
             base_url, token=self._token, ca_file=cfg.hub.ca_file, timeout_s=cfg.hub.timeout_s
         )
         self._closers.append(client.close)
-        gateway = self.gateway = ServiceGateway(
+        flows = self.flows = Flows.over(
             client,
-            terminal_name=cfg.terminal.name,
             service_point=cfg.terminal.service_point,
             offline=OfflineCache(cfg.hub.offline_cache_dir),
         )
@@ -207,7 +205,7 @@ class Terminal:
             tr=tr,
             text=text,
             voice=voice,
-            gateway=gateway,
+            flows=flows,
             devices=devices,
             recorder=recorder,
             ui=ui,
@@ -225,9 +223,7 @@ class Terminal:
         if journal is not None:
             self._check_journal(journal, recorder, app)
             # Orders a crash left open end now, not only by the hub's sweep (DESIGN §6).
-            self._closers.append(
-                start_recovery(gateway.flows.payments, journal.records, recorder.record)
-            )
+            self._closers.append(start_recovery(flows.payments, journal.records, recorder.record))
         else:
             app.service.journal_failed(JournalError.user_message)
         devices.start(app.events)
@@ -308,10 +304,10 @@ class Terminal:
 
     def _keep_guides_offline(self) -> None:
         """Fetch every guide once at start, so all can be read if the hub goes away."""
-        if self.gateway is None:
+        if self.flows is None:
             return
         try:
-            kept = self.gateway.keep_guides_offline()
+            kept = self.flows.catalogue.keep_offline()
         except (HubUnavailable, HubError) as exc:
             log.info("guides not kept for offline use yet: %s", exc)
             return

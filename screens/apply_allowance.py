@@ -12,12 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, ClassVar
 
+from kiosk.hub_client.models import Pensions
 from kiosk.i18n import N_
 from kiosk.ui import Option, Screen, ScreenContext
 from kiosk.ui.blocks import Block, Paragraph
-from protocol.services import QueryKind, query_path
 from screens import previews
-from screens.apply_common import ApplicationDraft, ApplyScreen, go_next
+from screens.application_draft import ApplicationDraft, go_next
+from screens.apply_common import ApplyScreen
 from screens.common import LoadingScreen
 
 MIN_AGE = 80
@@ -31,7 +32,7 @@ class AllowanceCheckScreen(Screen):
     personal = True
     transient = True
     # Opened on its own (tests, the audit) it starts the draft a flow would have started.
-    preview: ClassVar[dict[str, Any]] = {"draft": {**previews.GUIDE, "form": "elderly_allowance"}}
+    preview: ClassVar[dict[str, Any]] = {"draft": previews.ALLOWANCE_GUIDE}
 
     def __init__(self, ctx: ScreenContext, **params: Any) -> None:
         super().__init__(ctx, **params)
@@ -56,30 +57,28 @@ class AllowanceCheckScreen(Screen):
         self.ctx.nav.replace("message", heading=N_("暂不符合申请条件"), lines=lines)
 
 
-class ApplyAccountScreen(ApplyScreen, LoadingScreen):
+class ApplyAccountScreen(ApplyScreen, LoadingScreen[Pensions]):
     name = "apply_account"
     title = N_("请确认津贴发放账户")
     instruction = N_("高龄津贴按月发放到您本人社保卡的银行账户")
     preview: ClassVar[dict[str, Any]] = {
-        "draft": {**previews.GUIDE, "form": "elderly_allowance"},
-        "data": {"bank_masked": "621700*********0122"},
+        "draft": previews.ALLOWANCE_GUIDE,
+        "data": previews.PENSIONS,
     }
 
-    def fetch(self) -> Callable[[], Any]:
+    def fetch(self) -> Callable[[], Pensions]:
         identity = self.ctx.session.identity
         assert identity is not None
-        gateway, id_number = self.ctx.services(), identity.id_number
+        queries, id_number = self.ctx.flows.queries, identity.id_number
         # The pension record carries the social-security card's account, masked by the hub.
-        return lambda: gateway.post(
-            query_path(QueryKind.PENSION), {"id_number": id_number, "months": 1}
-        )
+        return lambda: queries.pension(id_number, months=1)
 
     def blocks(self) -> list[Block]:
         if self.data is None:
             return []
         return [
             Paragraph(
-                self.ctx.tr.format("社保卡银行账户：{account}", account=self.data["bank_masked"]),
+                self.ctx.tr.format("社保卡银行账户：{account}", account=self.data.bank_masked),
                 bold=True,
             ),
             Paragraph(
@@ -87,9 +86,9 @@ class ApplyAccountScreen(ApplyScreen, LoadingScreen):
             ),
         ]
 
-    def ready_choices(self) -> list[Option]:
-        return [Option(N_("使用此账户"), self._use, confirm=True, name="use_account")]
+    def ready_choices(self, data: Pensions) -> list[Option]:
+        return [Option(N_("使用此账户"), lambda: self._use(data), confirm=True, name="use_account")]
 
-    def _use(self) -> None:
-        self.draft.account_masked = str(self.data["bank_masked"])
+    def _use(self, data: Pensions) -> None:
+        self.draft.account_masked = data.bank_masked
         go_next(self.ctx, self.name)

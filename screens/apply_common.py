@@ -1,12 +1,5 @@
-"""申请 (一证通办): what every application flow shares.
-
-The draft (:class:`ApplicationDraft`) lives in ``session.data["draft"]`` and
-is wiped with the session. Steps, in order, per form:
-
-- 城乡居民基本养老保险参保登记: 1 同意授权 → 2 核对信息、填写电话 → 3 缴费档次
-  → 4 领取方式 → 5 确认提交 → 受理回执
-- 高龄津贴申请: (年龄核验) → 1 同意授权 → 2 核对信息、填写电话 → 3 发放账户
-  → 4 领取方式 → 5 确认提交 → 受理回执
+"""申请 (一证通办): the screens every application flow shares (the draft and
+the steps per form are :mod:`screens.application_draft`).
 
 Delivery address: a numeric keypad cannot type Chinese free text, so the
 choice is 到窗口领取 or 邮寄到身份证上的地址 (the address read from the chip).
@@ -16,89 +9,23 @@ says so.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from functools import partial
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from kiosk import receipts
+from kiosk.flows.applications import DeliveryMethod
+from kiosk.hub_client.models import ApplicationAccepted
 from kiosk.i18n import N_
-from kiosk.payments import new_idempotency_key
 from kiosk.privacy import mask_id_number, mask_name, mask_phone
 from kiosk.ui import Option, Screen, ScreenContext
 from kiosk.ui.blocks import Block, KeyValues, Paragraph, notice
 from screens import previews
+from screens.application_draft import STEPS, ApplicationDraft, draft_of, go_next, step_of
 from screens.common import ChoiceScreen, ReceiptPrinting, finish_service, keep_for_reprint
 from screens.entry import PHONE, EntrySpec
 
-STEPS = 5
-FLOWS: dict[str, tuple[str, ...]] = {
-    "resident_pension_enrol": (
-        "consent",
-        "apply_form",
-        "apply_grade",
-        "apply_delivery",
-        "apply_confirm",
-    ),
-    "elderly_allowance": (
-        "consent",
-        "apply_form",
-        "apply_account",
-        "apply_delivery",
-        "apply_confirm",
-    ),
-}
-
-
-@dataclass
-class ApplicationDraft:
-    """What the person has given so far; sent to the hub only after confirmation."""
-
-    item_id: str
-    item_name: str
-    form: str
-    department: str
-    promised_days: int
-    grades: list[int] = field(default_factory=list)
-    phone: str = ""
-    grade_yuan: int | None = None
-    account_masked: str = ""
-    delivery: str = ""  # counter | post
-    consent: bool = False
-    key: str = field(default_factory=new_idempotency_key)  # one per submission
-
-    @classmethod
-    def for_item(cls, guide: dict[str, Any]) -> ApplicationDraft:
-        return cls(
-            item_id=str(guide["id"]),
-            item_name=str(guide["name"]),
-            form=str(guide["form"]),
-            department=str(guide.get("department", "")),
-            promised_days=int(guide["time_limits"]["promised_days"]),
-            grades=[int(g) for g in guide.get("options", {}).get("grades_yuan", [])],
-        )
-
-    def wipe(self) -> None:
-        self.phone = ""
-        self.account_masked = ""
-
-    def form_body(self) -> dict[str, Any]:
-        if self.form == "resident_pension_enrol":
-            return {"phone": self.phone, "grade_yuan": self.grade_yuan}
-        return {"phone": self.phone, "use_ss_card_account": True}
-
-
-def draft_of(ctx: ScreenContext) -> ApplicationDraft:
-    draft: ApplicationDraft = ctx.session.data["draft"]
-    return draft
-
-
-def go_next(ctx: ScreenContext, current: str) -> None:
-    """Go to the step after ``current`` in the draft's flow."""
-    flow = FLOWS[draft_of(ctx).form]
-    ctx.nav.go(flow[flow.index(current) + 1])
-
-
-def step_of(draft: ApplicationDraft, name: str) -> tuple[int, int]:
-    return FLOWS[draft.form].index(name) + 1, STEPS
+if TYPE_CHECKING:
+    from kiosk.receipts import Receipt
 
 
 class ApplyScreen(ChoiceScreen):
@@ -225,7 +152,7 @@ class ApplyDeliveryScreen(ApplyScreen):
             ),
         ]
 
-    def _pick(self, method: str) -> None:
+    def _pick(self, method: DeliveryMethod) -> None:
         self.draft.delivery = method
         go_next(self.ctx, self.name)
 
@@ -290,31 +217,29 @@ class ApplyConfirmScreen(ApplyScreen):
             return
         d, identity = self.draft, self.ctx.session.identity
         assert identity is not None
-        body = {
-            "item_id": d.item_id,
-            "id_number": identity.id_number,
-            "form": d.form_body(),
-            "delivery": {
-                "method": d.delivery or "counter",
-                "address": identity.address if d.delivery == "post" else None,
-            },
-            "consent": d.consent,
-            "idempotency_key": d.key,
-        }
+        # Read on the UI thread: the task gets the values, never the draft itself.
+        submit = partial(
+            self.ctx.flows.applications.submit,
+            item_id=d.item_id,
+            id_number=identity.id_number,
+            form=d.form_body(),
+            delivery=d.delivery or "counter",
+            address=identity.address if d.delivery == "post" else None,
+            consent=d.consent,
+            key=d.key,
+        )
+
         # Journal before the side effect; the key lets a retry replay, not duplicate.
         self.ctx.record("application_submit", {"item_id": d.item_id, "key": d.key})
         self.sending = True
         self.show_notice(self.ctx.tr("正在提交，请稍候……"), speak=False)
-        gateway = self.ctx.services()
-        self.ctx.tasks.run(
-            lambda: gateway.post("/applications", body), self._accepted, self._failed
-        )
+        self.ctx.tasks.run(submit, self._accepted, self._failed)
 
-    def _accepted(self, result: dict[str, Any]) -> None:
+    def _accepted(self, result: ApplicationAccepted) -> None:
         self.sending = False
         self.ctx.record(
             "application_accepted",
-            {"item_id": self.draft.item_id, "key": self.draft.key, "no": result["acceptance_no"]},
+            {"item_id": self.draft.item_id, "key": self.draft.key, "no": result.acceptance_no},
         )
         self.ctx.session.data.pop("draft", None)
         self.ctx.nav.replace("apply_slip", result=result)
@@ -336,19 +261,19 @@ class ApplySlipScreen(Screen):
 
     def __init__(self, ctx: ScreenContext, **params: Any) -> None:
         super().__init__(ctx, **params)
-        self.result: dict[str, Any] = params["result"]
+        self.result: ApplicationAccepted = params["result"]
         self.printing = ReceiptPrinting(self)
 
-    def _receipt(self) -> Any:
+    def _receipt(self) -> Receipt:
         return receipts.from_printable(
-            self.result["printable"],
+            self.result.printable,
             tr=self.ctx.tr,
             terminal=self.ctx.terminal.name,
             now=self.ctx.clock.local_now(),
         )
 
     def on_enter(self) -> None:
-        keep_for_reprint(self, self.result["printable"])
+        keep_for_reprint(self, self.result.printable)
         if self.printing.done or self.printing.busy:
             return
         ok, why = self.ctx.devices.available("printer")
@@ -367,16 +292,16 @@ class ApplySlipScreen(Screen):
         tr, r = self.ctx.tr, self.result
         return [
             Paragraph(
-                tr.format("受理编号：{no}", no=" ".join(_chunks(r["acceptance_no"]))),
+                tr.format("受理编号：{no}", no=" ".join(_chunks(r.acceptance_no))),
                 bold=True,
                 large=True,
             ),
             KeyValues(
                 [
-                    (tr("事项"), r["item_name"]),
-                    (tr("状态"), r["status_text"]),
-                    (tr("承诺时限"), tr.format("{n}个工作日", n=r["promised_days"])),
-                    (tr("预计办结"), r["due_date"]),
+                    (tr("事项"), r.item_name),
+                    (tr("状态"), r.status_text),
+                    (tr("承诺时限"), tr.format("{n}个工作日", n=r.promised_days)),
+                    (tr("预计办结"), r.due_date),
                 ]
             ),
             Paragraph(tr("办理进度会以短信通知您，也可凭受理编号在本机查询")),

@@ -11,7 +11,8 @@ from collections.abc import Callable
 from kiosk.i18n import N_
 from kiosk.ui import Option
 from kiosk.ui.blocks import Block, Paragraph
-from screens.apply_common import ApplyScreen, go_next
+from screens.application_draft import go_next
+from screens.apply_common import ApplyScreen
 
 
 class ApplyGradeScreen(ApplyScreen):

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, ClassVar
 
+from kiosk.hub_client.models import ItemSummary, PlaceCatalogue, Topic
 from kiosk.i18n import N_
 from kiosk.ui import Option, ScreenContext
 from screens import previews
@@ -34,32 +35,25 @@ def item_mark(capabilities: list[str]) -> str:
     return GUIDE_ONLY
 
 
-class ApplyMenuScreen(LoadingScreen):
+class ApplyMenuScreen(LoadingScreen[PlaceCatalogue]):
     """Topics (主题) that have items here."""
 
     name = "apply_menu"
     title = N_("办事")
     instruction = N_("请选择事项所属的类别")
     step = (1, 3)
-    preview: ClassVar[dict[str, Any]] = {"data": {"topics": [previews.TOPIC]}}
+    preview: ClassVar[dict[str, Any]] = {"data": previews.CATALOGUE}
 
-    def fetch(self) -> Callable[[], Any]:
-        gateway = self.ctx.services()
+    def fetch(self) -> Callable[[], PlaceCatalogue]:
+        return self.ctx.flows.catalogue.catalogue
 
-        def load() -> Any:
-            # Looked up on the task thread: a gateway without a catalogue fails there,
-            # as an error the screen shows, not in the UI loop.
-            return gateway.catalogue()
-
-        return load
-
-    def ready_choices(self) -> list[Option]:
+    def ready_choices(self, data: PlaceCatalogue) -> list[Option]:
         return [
-            Option(topic["name"], self._open(topic), name=f"topic_{topic['code']}")
-            for topic in self.data["topics"]
+            Option(topic.name, self._open(topic), name=f"topic_{topic.code}")
+            for topic in data.topics
         ]
 
-    def _open(self, topic: dict[str, Any]) -> Callable[[], None]:
+    def _open(self, topic: Topic) -> Callable[[], None]:
         def open_topic() -> None:
             self.ctx.nav.go("catalog_items", topic=topic)
 
@@ -77,24 +71,24 @@ class CatalogItemsScreen(ChoiceScreen):
 
     def __init__(self, ctx: ScreenContext, **params: Any) -> None:
         super().__init__(ctx, **params)
-        self.topic: dict[str, Any] = params["topic"]
+        self.topic: Topic = params["topic"]
 
     def title_text(self) -> str:
-        return str(self.topic["name"])
+        return self.topic.name
 
     def choices(self) -> list[Option]:
         return [
             Option(
-                f"{item['name']}（{self.ctx.tr(item_mark(item['capabilities']))}）",
+                f"{item.name}（{self.ctx.tr(item_mark(item.capabilities))}）",
                 self._open(item),
-                name=f"item_{item['id']}",
+                name=f"item_{item.id}",
             )
-            for item in self.topic["items"]
+            for item in self.topic.items
         ]
 
-    def _open(self, item: dict[str, Any]) -> Callable[[], None]:
+    def _open(self, item: ItemSummary) -> Callable[[], None]:
         def open_item() -> None:
-            self.ctx.session.service_id = str(item["id"])
-            self.ctx.nav.go("guide", item_id=item["id"])
+            self.ctx.session.service_id = item.id
+            self.ctx.nav.go("guide", item_id=item.id)
 
         return open_item

@@ -5,17 +5,21 @@ clerk or employer sees that the paper is genuine (masked facts only)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from kiosk import receipts
+from kiosk.hub_client.models import Certificate
 from kiosk.i18n import N_
 from kiosk.ui import Option, ScreenContext
 from kiosk.ui.blocks import Block, KeyValues, Paragraph
 from screens import previews
 from screens.common import LoadingScreen, ReceiptPrinting, finish_service, keep_for_reprint
 
+if TYPE_CHECKING:
+    from kiosk.receipts import Receipt
 
-class CertificateScreen(LoadingScreen):
+
+class CertificateScreen(LoadingScreen[Certificate]):
     name = "certificate"
     title = N_("社会保险参保证明")
     instruction = N_("证明带有验证码和二维码，扫码即可核验真伪")
@@ -28,36 +32,36 @@ class CertificateScreen(LoadingScreen):
         super().__init__(ctx, **params)
         self.printing = ReceiptPrinting(self)
 
-    def fetch(self) -> Callable[[], Any]:
+    def fetch(self) -> Callable[[], Certificate]:
         identity = self.ctx.session.identity
         assert identity is not None
-        gateway, id_number = self.ctx.services(), identity.id_number
-        return lambda: gateway.post("/certificates/insurance", {"id_number": id_number})
+        certificates, id_number = self.ctx.flows.certificates, identity.id_number
+        return lambda: certificates.insurance(id_number)
 
-    def loaded(self, data: Any) -> None:
-        keep_for_reprint(self, data["printable"])
+    def loaded(self, data: Certificate) -> None:
+        keep_for_reprint(self, data.printable)
 
     def blocks(self) -> list[Block]:
         if self.data is None:
             return []
         tr = self.ctx.tr
-        facts = [(str(f["label"]), str(f["value"])) for f in self.data["facts"]]
-        facts.append((tr("有效期至"), str(self.data["valid_until"])))
+        facts = [(f.label, f.value) for f in self.data.facts]
+        facts.append((tr("有效期至"), self.data.valid_until))
         return [
             KeyValues(facts),
-            Paragraph(tr.format("验证码：{code}", code=self.data["code"]), bold=True),
+            Paragraph(tr.format("验证码：{code}", code=self.data.code), bold=True),
         ]
 
-    def _receipt(self) -> Any:
-        return receipts.from_printable(
-            self.data["printable"],
-            tr=self.ctx.tr,
-            terminal=self.ctx.terminal.name,
-            now=self.ctx.clock.local_now(),
-        )
+    def ready_choices(self, data: Certificate) -> list[Option]:
+        def receipt() -> Receipt:
+            return receipts.from_printable(
+                data.printable,
+                tr=self.ctx.tr,
+                terminal=self.ctx.terminal.name,
+                now=self.ctx.clock.local_now(),
+            )
 
-    def ready_choices(self) -> list[Option]:
         return [
-            self.printing.option(self._receipt, N_("打印证明"), "print"),
+            self.printing.option(receipt, N_("打印证明"), "print"),
             Option(N_("完成"), lambda: finish_service(self.ctx), "secondary", name="done"),
         ]

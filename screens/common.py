@@ -12,11 +12,17 @@ from __future__ import annotations
 from abc import ABCMeta, abstractmethod
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from kiosk.hub_client.models import Kept, Printable
 from kiosk.i18n import N_
 from kiosk.ui import Option, Screen, ScreenContext
 from kiosk.ui.blocks import notice
+
+if TYPE_CHECKING:
+    from kiosk.receipts import Receipt
+
+Reply = TypeVar("Reply")
 
 ELDER_MAX_OPTIONS = 6
 STANDARD_MAX_OPTIONS = 9
@@ -85,8 +91,8 @@ class ChoiceScreen(Screen):
         self.ctx.voice.announce(self)
 
 
-class LoadingScreen(ChoiceScreen, metaclass=ABCMeta):
-    """Loads what it shows from the hub when it appears.
+class LoadingScreen(ChoiceScreen, Generic[Reply], metaclass=ABCMeta):
+    """Loads what it shows from the hub when it appears: a flow's typed reply.
 
     Shows 正在查询 at once (feedback within 100 ms while the hub answers),
     then the data; a failure is shown and spoken in plain words with 重试.
@@ -97,17 +103,18 @@ class LoadingScreen(ChoiceScreen, metaclass=ABCMeta):
 
     def __init__(self, ctx: ScreenContext, **params: Any) -> None:
         super().__init__(ctx, **params)
-        self.data: Any = params.get("data")  # preloaded (previews); else fetched on enter
+        self.data: Reply | None = params.get("data")  # preloaded (previews); else fetched
         self.failed = False
 
     @abstractmethod
-    def fetch(self) -> Callable[[], Any]:
-        """The blocking hub call to run on a task thread (capture values, not ``self.ctx``)."""
+    def fetch(self) -> Callable[[], Reply]:
+        """The flow's blocking call to run on a task thread (capture values, not ``self.ctx``)."""
 
-    def loaded(self, data: Any) -> None:
+    def loaded(self, data: Reply) -> None:
         """Hook after the data arrived (UI thread)."""
 
-    def ready_choices(self) -> list[Option]:
+    def ready_choices(self, data: Reply) -> list[Option]:
+        """The choices once ``data`` (the loaded reply) is here."""
         return []
 
     def on_enter(self) -> None:
@@ -119,12 +126,12 @@ class LoadingScreen(ChoiceScreen, metaclass=ABCMeta):
         self.show_notice(self.ctx.tr(self.loading_text), speak=False)
         self.ctx.tasks.run(self.fetch(), self._on_loaded, self._on_load_error)
 
-    def _on_loaded(self, data: Any) -> None:
+    def _on_loaded(self, data: Reply) -> None:
         self.data = data
         self.notice = None
-        if isinstance(data, dict) and data.get("offline"):
+        if isinstance(data, Kept) and data.offline and data.fetched_at is not None:
             # The hub did not answer; this is the copy the kiosk kept (guides only).
-            when = datetime.fromtimestamp(float(data["fetched_at"])).strftime("%Y-%m-%d")
+            when = datetime.fromtimestamp(data.fetched_at).strftime("%Y-%m-%d")
             message = self.ctx.tr.format(
                 "暂时无法连接服务中心，以下是本机保存的信息（{date}）", date=when
             )
@@ -142,12 +149,18 @@ class LoadingScreen(ChoiceScreen, metaclass=ABCMeta):
             if self.failed:
                 return [Option(N_("重试"), self.reload, confirm=True, name="retry")]
             return []
-        return self.ready_choices()
+        return self.ready_choices(self.data)
 
 
-def keep_for_reprint(screen: Screen, printable: dict[str, Any]) -> None:
+def kept_prints(ctx: ScreenContext) -> list[Printable]:
+    """What this terminal printed in this session (for 补打), oldest first."""
+    kept: list[Printable] = ctx.session.data.get("printed", [])
+    return kept
+
+
+def keep_for_reprint(screen: Screen, printable: Printable) -> None:
     """Remember a printable for 补打 in this session (once, however often the screen shows)."""
-    kept: list[dict[str, Any]] = screen.ctx.session.data.setdefault("printed", [])
+    kept: list[Printable] = screen.ctx.session.data.setdefault("printed", [])
     if not any(p is printable for p in kept):
         kept.append(printable)
 
@@ -165,7 +178,7 @@ class ReceiptPrinting:
         self.done = 0
 
     def option(
-        self, make: Callable[[], Any], label: str = N_("打印"), name: str = "print"
+        self, make: Callable[[], Receipt], label: str = N_("打印"), name: str = "print"
     ) -> Option:
         ok, why = self.screen.ctx.devices.available("printer")
         return Option(
@@ -176,14 +189,14 @@ class ReceiptPrinting:
             name=name,
         )
 
-    def start(self, receipt: Any, after: Callable[[], None] | None = None) -> None:
+    def start(self, receipt: Receipt, after: Callable[[], None] | None = None) -> None:
         if self.busy:
             return
         ctx = self.screen.ctx
         self.busy = True
         self.screen.show_notice(ctx.tr("正在打印，请稍候……"))
 
-        def printed(_: Any) -> None:
+        def printed(_: object) -> None:
             self.busy = False
             self.done += 1
             self.screen.show_notice(ctx.tr("打印完成，请取走凭条"), "success")

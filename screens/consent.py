@@ -7,21 +7,17 @@ is sent to the hub, and the person is told their data was not used.
 
 from __future__ import annotations
 
-from typing import Any
-
 from kiosk.i18n import N_
-from kiosk.ui import Option, ScreenContext
+from kiosk.ui import Option
 from kiosk.ui.blocks import Block, KeyValues, Paragraph
-from screens.apply_common import ApplyScreen, go_next
+from screens.application_draft import go_next
+from screens.apply_common import ApplyScreen
 
 
 class ConsentScreen(ApplyScreen):
     name = "consent"
     title = N_("个人信息使用授权")
     instruction = N_("办理前，请您了解并决定是否同意以下个人信息的使用")
-
-    def __init__(self, ctx: ScreenContext, **params: Any) -> None:
-        super().__init__(ctx, **params)
 
     def _used(self) -> str:
         tr = self.ctx.tr

@@ -7,9 +7,10 @@ printable. From here the person starts what this terminal can do for the item.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from kiosk import receipts
+from kiosk.hub_client.models import Guide
 from kiosk.i18n import N_
 from kiosk.ui import Option, ScreenContext
 from kiosk.ui.blocks import Block, KeyValues, Paragraph, Table
@@ -17,12 +18,15 @@ from screens import previews
 from screens.common import LoadingScreen, ReceiptPrinting, finish_service
 from screens.start_item import item_action
 
+if TYPE_CHECKING:
+    from kiosk.receipts import Receipt
 
-class GuideScreen(LoadingScreen):
+
+class GuideScreen(LoadingScreen[Guide]):
     name = "guide"
     title = N_("办事指南")
     step = (3, 3)
-    preview: ClassVar[dict[str, Any]] = {"item_id": previews.GUIDE["id"], "data": previews.GUIDE}
+    preview: ClassVar[dict[str, Any]] = {"item_id": previews.GUIDE.id, "data": previews.GUIDE}
 
     def __init__(self, ctx: ScreenContext, **params: Any) -> None:
         super().__init__(ctx, **params)
@@ -32,24 +36,24 @@ class GuideScreen(LoadingScreen):
     def title_text(self) -> str:
         if self.data is None:
             return self.ctx.tr(self.title)
-        return self.ctx.tr.format("办事指南：{name}", name=self.data["name"])
+        return self.ctx.tr.format("办事指南：{name}", name=self.data.name)
 
-    def fetch(self) -> Callable[[], Any]:
-        gateway, item_id = self.ctx.services(), self.item_id
-        return lambda: gateway.guide(item_id)
+    def fetch(self) -> Callable[[], Guide]:
+        catalogue, item_id = self.ctx.flows.catalogue, self.item_id
+        return lambda: catalogue.guide(item_id)
 
     def blocks(self) -> list[Block]:
         if self.data is None:
             return []
         g, tr = self.data, self.ctx.tr
-        limits = g["time_limits"]
-        promised = int(limits["promised_days"])
-        statutory = limits.get("statutory_days")
+        limits = g.time_limits
+        promised = limits.promised_days
+        statutory = limits.statutory_days
         blocks: list[Block] = [
             KeyValues(
                 [
-                    (tr("受理单位"), g["department"]),
-                    (tr("跑动次数"), g["visits"]),
+                    (tr("受理单位"), g.department),
+                    (tr("跑动次数"), g.visits),
                     (
                         tr("承诺时限"),
                         tr("即办") if promised == 0 else tr.format("{n}个工作日", n=promised),
@@ -58,49 +62,46 @@ class GuideScreen(LoadingScreen):
                         tr("法定时限"),
                         tr("无") if statutory is None else tr.format("{n}个工作日", n=statutory),
                     ),
-                    (tr("收费标准"), g["fees_text"]),
-                    (tr("咨询电话"), g["phone"]),
+                    (tr("收费标准"), g.fees_text),
+                    (tr("咨询电话"), g.phone),
                 ]
             )
         ]
-        if limits.get("note"):
-            blocks.append(Paragraph(str(limits["note"]), muted=True))
+        if limits.note:
+            blocks.append(Paragraph(limits.note, muted=True))
         blocks.append(Paragraph(tr("申请条件"), bold=True))
-        blocks.extend(Paragraph(f"{i}. {c}") for i, c in enumerate(g["conditions"], 1))
+        blocks.extend(Paragraph(f"{i}. {c}") for i, c in enumerate(g.conditions, 1))
         blocks.append(Paragraph(tr("申请材料"), bold=True))
         blocks.append(
             Table(
                 [tr("材料名称"), tr("形式"), tr("份数"), tr("说明")],
-                [
-                    [m["name"], m.get("form", ""), str(m.get("copies", "")), m.get("note", "")]
-                    for m in g["materials"]
-                ]
+                [[m.name, m.form, str(m.copies), m.note] for m in g.materials]
                 or [[tr("无需材料"), "", "", ""]],
                 [2.2, 1, 0.7, 2],
             )
         )
         blocks.append(Paragraph(tr("办理流程"), bold=True))
-        blocks.extend(Paragraph(f"{i}. {s}") for i, s in enumerate(g["process"], 1))
-        if g["fees"]:
+        blocks.extend(Paragraph(f"{i}. {s}") for i, s in enumerate(g.process, 1))
+        if g.fees:
             blocks.append(Paragraph(tr("收费依据"), bold=True))
-            blocks.extend(Paragraph(f"{f['name']}：{f['basis']}") for f in g["fees"])
+            blocks.extend(Paragraph(f"{f.name}：{f.basis}") for f in g.fees)
         blocks.append(Paragraph(tr("办理地点"), bold=True))
-        blocks.extend(Paragraph(f"{w['name']}：{w['address']}（{w['hours']}）") for w in g["where"])
+        blocks.extend(Paragraph(f"{w.name}：{w.address}（{w.hours}）") for w in g.where)
         blocks.append(Paragraph(tr("办理依据"), bold=True))
-        blocks.extend(Paragraph(str(b)) for b in g["legal_basis"])
+        blocks.extend(Paragraph(b) for b in g.legal_basis)
         return blocks
 
-    def _receipt(self) -> Any:
-        return receipts.guide_receipt(
-            self.data, terminal=self.ctx.terminal.name, when=self.ctx.clock.now_text()
-        )
+    def ready_choices(self, data: Guide) -> list[Option]:
+        def receipt() -> Receipt:
+            return receipts.guide_receipt(
+                data, terminal=self.ctx.terminal.name, when=self.ctx.clock.now_text()
+            )
 
-    def ready_choices(self) -> list[Option]:
         opts: list[Option] = []
-        action = item_action(self.ctx, self.data)
+        action = item_action(self.ctx, data)
         if action is not None:
             opts.append(action)
-        opts.append(self.printing.option(self._receipt, N_("打印办事指南"), "print_guide"))
+        opts.append(self.printing.option(receipt, N_("打印办事指南"), "print_guide"))
         opts.append(Option(N_("看完了"), self._done, "secondary", name="done"))
         return opts
 

@@ -12,10 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, ClassVar
 
+from kiosk.flows.payments import PaymentPlan
+from kiosk.hub_client import HubError
+from kiosk.hub_client.models import Quote
 from kiosk.i18n import N_
-from kiosk.payments import PaymentsApi
 from kiosk.receipts import yuan
-from kiosk.services import HubError
 from kiosk.ui import Option, ScreenContext
 from kiosk.ui.blocks import Block, KeyValues, Paragraph, Table, notice
 from protocol.services import TerminalService
@@ -43,7 +44,7 @@ class PayMenuScreen(ChoiceScreen):
             self.ctx.nav.go("pay_people")
 
 
-class PayPeopleScreen(LoadingScreen):
+class PayPeopleScreen(LoadingScreen[Quote]):
     """Who pays: the person and family members; amounts from the hub's quote."""
 
     name = "pay_people"
@@ -62,12 +63,12 @@ class PayPeopleScreen(LoadingScreen):
         family: list[str] = self.ctx.session.data.setdefault("pay_family", [])
         return family
 
-    def fetch(self) -> Callable[[], Any]:
+    def fetch(self) -> Callable[[], Quote]:
         identity = self.ctx.session.identity
         assert identity is not None
         ids = [identity.id_number, *self.family]
-        api = PaymentsApi(self.ctx.services())
-        return lambda: api.quote(ids)
+        payments = self.ctx.flows.payments
+        return lambda: payments.quote(ids)
 
     def _on_load_error(self, exc: Exception) -> None:
         # A family member the hub refuses (unknown, already paying…): drop that
@@ -84,17 +85,17 @@ class PayPeopleScreen(LoadingScreen):
             return []
         tr = self.ctx.tr
         rows = [
-            [p["name_masked"], p["id_masked"], p["status_text"], yuan(p["amount_fen"])]
-            for p in self.data["persons"]
+            [p.name_masked, p.id_masked, p.status_text, yuan(p.amount_fen)]
+            for p in self.data.persons
         ]
         return [
-            Paragraph(f"{self.data['item_name']}", bold=True),
+            Paragraph(self.data.item_name, bold=True),
             Table([tr("姓名"), tr("身份证号"), tr("状态"), tr("金额")], rows, [1, 2, 1.2, 1]),
-            Paragraph(tr.format("合计：{total}", total=yuan(self.data["total_fen"])), bold=True),
+            Paragraph(tr.format("合计：{total}", total=yuan(self.data.total_fen)), bold=True),
         ]
 
-    def ready_choices(self) -> list[Option]:
-        payable = self.data["total_fen"] > 0
+    def ready_choices(self, data: Quote) -> list[Option]:
+        payable = data.total_fen > 0
         opts = [
             Option(
                 N_("下一步"),
@@ -146,20 +147,11 @@ class PayPeopleScreen(LoadingScreen):
 
     def _next(self) -> None:
         assert self.data is not None
-        payers = [p for p in self.data["persons"] if p["payable"]]
         identity = self.ctx.session.identity
         assert identity is not None
+        # The quote lists people in the order asked; the plan keeps only those who owe.
         ids = [identity.id_number, *self.family]
-        # The quote lists people in the order asked; keep only those who owe.
-        chosen = [i for i, p in zip(ids, self.data["persons"], strict=False) if p["payable"]]
-        self.ctx.session.data["pay"] = {
-            "item": self.data["item"],
-            "item_name": self.data["item_name"],
-            "year": self.data["year"],
-            "payers": payers,
-            "payer_ids": chosen,
-            "total_fen": sum(p["amount_fen"] for p in payers),
-        }
+        self.ctx.session.data["pay"] = PaymentPlan.from_quote(self.data, ids)
         self.ctx.nav.go("pay_confirm")
 
 
@@ -175,14 +167,14 @@ class PayConfirmScreen(ChoiceScreen):
 
     def __init__(self, ctx: ScreenContext, **params: Any) -> None:
         super().__init__(ctx, **params)
-        self.pay: dict[str, Any] = params.get("pay") or ctx.session.data["pay"]
+        self.pay: PaymentPlan = params.get("pay") or ctx.session.data["pay"]
 
     def _summary(self) -> list[tuple[str, str]]:
         tr = self.ctx.tr
-        pairs = [(tr("缴费项目"), str(self.pay["item_name"]))]
-        for p in self.pay["payers"]:
-            pairs.append((tr("缴费人"), f"{p['name_masked']} {p['id_masked']}"))
-        pairs.append((tr("合计金额"), yuan(int(self.pay["total_fen"]))))
+        pairs = [(tr("缴费项目"), self.pay.item_name)]
+        for p in self.pay.payers:
+            pairs.append((tr("缴费人"), f"{p.name_masked} {p.id_masked}"))
+        pairs.append((tr("合计金额"), yuan(self.pay.total_fen)))
         return pairs
 
     def _printer_note(self) -> str:
@@ -233,5 +225,5 @@ class PayConfirmScreen(ChoiceScreen):
         ]
 
     def _pay(self, method: str, no_paper: bool) -> None:
-        self.pay["without_receipt"] = no_paper
+        self.pay.without_receipt = no_paper
         self.ctx.nav.go("pay_qr" if method == "native" else "pay_scan")

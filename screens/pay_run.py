@@ -3,20 +3,23 @@ payment code scanned (micropay), followed until a final state, then the
 receipt.
 
 Everything timed happens in :meth:`tick` with the app's clock: the order
-is created on the first tick, queried every 3 s (kiosk/payments.py), and a
-micropay still unpaid after ~45 s is reversed. Every step is journaled by
-:class:`~kiosk.payments.PaymentFlow` before it is sent.
+is created on the first tick, queried every 3 s (kiosk/flows/payment_order.py),
+and a micropay still unpaid after ~45 s is reversed. Every step is journaled
+by :class:`~kiosk.flows.payment_order.PaymentOrder` before it is sent.
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from kiosk import receipts
+from kiosk.flows.payment_order import PaymentOrder
+from kiosk.flows.payments import PaymentNotStarted, PaymentPlan
+from kiosk.hub_client import HubUnavailable
+from kiosk.hub_client.models import Order
 from kiosk.i18n import N_
-from kiosk.payments import PaymentFlow, PaymentNotStarted, PaymentsApi
 from kiosk.receipts import yuan
-from kiosk.services import HubError, HubUnavailable
 from kiosk.ui import Option, Screen, ScreenContext
 from kiosk.ui.blocks import Block, KeyValues, Paragraph
 from screens import previews
@@ -24,9 +27,12 @@ from screens.common import ReceiptPrinting, finish_service, keep_for_reprint
 from screens.pay import STEPS
 from screens.qr_block import QrBlock
 
+if TYPE_CHECKING:
+    from kiosk.receipts import Receipt
+
 
 class PaymentScreen(Screen):
-    """Shared by both ways to pay: one :class:`PaymentFlow` at a time."""
+    """Shared by both ways to pay: one :class:`PaymentOrder` at a time."""
 
     method = "native"
     personal = True
@@ -35,8 +41,8 @@ class PaymentScreen(Screen):
 
     def __init__(self, ctx: ScreenContext, **params: Any) -> None:
         super().__init__(ctx, **params)
-        self.pay: dict[str, Any] = params.get("pay") or ctx.session.data["pay"]
-        self.flow: PaymentFlow | None = None
+        self.pay: PaymentPlan = params.get("pay") or ctx.session.data["pay"]
+        self.flow: PaymentOrder | None = None
         self.busy = False
         self.start_requested = False
         self.auth_code: str | None = None
@@ -45,12 +51,12 @@ class PaymentScreen(Screen):
 
     # --- the flow --------------------------------------------------------------------------
 
-    def _new_flow(self) -> PaymentFlow:
-        return PaymentFlow(
-            PaymentsApi(self.ctx.services()),
+    def _new_flow(self) -> PaymentOrder:
+        return PaymentOrder(
+            self.ctx.flows.payments,
             self.ctx.record,
-            item=str(self.pay["item"]),
-            payer_count=len(self.pay["payer_ids"]),
+            item=self.pay.item,
+            payer_count=len(self.pay.payer_ids),
             method=self.method,
         )
 
@@ -77,7 +83,7 @@ class PaymentScreen(Screen):
             self.start_requested = False
             self.flow = self._new_flow()
             self.outcome = ""
-            work = self.flow.begin_create(list(self.pay["payer_ids"]), now, self.auth_code)
+            work = self.flow.begin_create(list(self.pay.payer_ids), now, self.auth_code)
             self.auth_code = None  # the payment code is used once and not kept
             self._submit(work, self._create_failed)
             self.show_notice(self.ctx.tr("正在创建订单，请稍候……"), speak=False)
@@ -91,24 +97,23 @@ class PaymentScreen(Screen):
             self._submit(flow.begin_query(now), self._query_failed)
         return False
 
-    def _submit(self, work: Any, on_error: Any) -> None:
+    def _submit(self, work: Callable[[], Order], on_error: Callable[[Exception], None]) -> None:
         self.busy = True
         self.ctx.tasks.run(work, self._answer, on_error)
 
-    def _answer(self, view: dict[str, Any]) -> None:
+    def _answer(self, order: Order) -> None:
         self.busy = False
         assert self.flow is not None
         before = self.flow.status
-        self.flow.apply(view)
+        self.flow.apply(order)
         if self.left:
             return  # another screen is showing; the journal has the state
         status = self.flow.status
         if status == "PAID":
-            self.ctx.nav.replace("pay_done", order=view)
+            self.ctx.nav.replace("pay_done", order=order)
             return
         if self.flow.final:
-            message = view.get("message") or view.get("status_text") or ""
-            self.outcome = str(message)
+            self.outcome = order.message or order.status_text or ""
             self.show_notice(self.ctx.tr(self.outcome), "error")
         elif self.flow.cancel_sent:
             self.show_notice(self.ctx.tr("订单已取消。如您已经付款，款项将原路退回"), "info")
@@ -121,21 +126,15 @@ class PaymentScreen(Screen):
 
     def _create_failed(self, exc: Exception) -> None:
         self.busy = False
-        if isinstance(exc, PaymentNotStarted):
-            msg = self.ctx.tr(
-                "暂时无法连接服务中心，为保证资金安全，现在不能缴费。您没有被扣款，请稍后再试或到窗口缴费"
-            )
-            self.flow = None
-        elif isinstance(exc, HubUnavailable):
+        if isinstance(exc, HubUnavailable) and not isinstance(exc, PaymentNotStarted):
             # The create may have reached the hub: the journal keeps the key and
-            # start-up recovery ends the order (kiosk.payments.recover_unfinished).
+            # start-up recovery ends the order (kiosk.flows.payment_recovery).
             msg = self.ctx.tr(
                 "支付结果暂时无法确认。请不要重复付款，系统将自动核实，如已扣款将原路退回"
             )
-        elif isinstance(exc, HubError):
-            msg = exc.user_message(self.ctx.tr)
-            self.flow = None
         else:
+            # Nothing was charged: not started (the hub was down), refused in the
+            # hub's words, or an error of our own.
             msg = self.ctx.error_message(exc)
             self.flow = None
         self.outcome = msg
@@ -166,8 +165,8 @@ class PaymentScreen(Screen):
     def amount_pairs(self) -> list[tuple[str, str]]:
         tr = self.ctx.tr
         return [
-            (tr("缴费项目"), str(self.pay["item_name"])),
-            (tr("应付金额"), yuan(int(self.pay["total_fen"]))),
+            (tr("缴费项目"), self.pay.item_name),
+            (tr("应付金额"), yuan(self.pay.total_fen)),
         ]
 
     def ended_options(self) -> list[Option]:
@@ -193,10 +192,12 @@ class PayQrScreen(PaymentScreen):
         flow = self.flow
         if flow is None or flow.final or flow.cancel_sent:
             return blocks
-        qr = flow.view.get("qr_payload")
-        if qr:
-            blocks.append(QrBlock(str(qr), self.ctx.tr("屏幕上显示了付款二维码"), size_mm=60))
-            until = str(flow.view.get("pay_before", ""))
+        view = flow.view
+        if view is not None and view.qr_payload:
+            blocks.append(
+                QrBlock(view.qr_payload, self.ctx.tr("屏幕上显示了付款二维码"), size_mm=60)
+            )
+            until = view.pay_before
             blocks.append(
                 Paragraph(self.ctx.tr.format("请在{time}前完成支付", time=until), muted=True)
             )
@@ -210,7 +211,8 @@ class PayQrScreen(PaymentScreen):
         if (
             self.ctx.terminal.demo
             and flow is not None
-            and flow.view.get("qr_payload")
+            and flow.view is not None
+            and flow.view.qr_payload
             and not flow.final
         ):
             opts.append(
@@ -225,7 +227,7 @@ class PayQrScreen(PaymentScreen):
         self.busy = True
         self.ctx.tasks.run(self.flow.begin_sandbox_pay(), self._demo_paid, self._query_failed)
 
-    def _demo_paid(self, _: Any) -> None:
+    def _demo_paid(self, _: object) -> None:
         self.busy = False
         if self.flow is not None:
             self.flow.last_query_at = -1e9  # ask the hub at the next tick
@@ -248,7 +250,7 @@ class PayScanScreen(PaymentScreen):
             blocks.append(Paragraph(self.ctx.tr("请在手机上确认付款（如需输入密码）"), bold=True))
         return blocks
 
-    def on_payment_code(self, code: Any) -> bool:
+    def on_payment_code(self, code: object) -> bool:  # a scanner's PaymentCode, or its text
         if self.flow is not None and not self.flow.final:
             self.ctx.voice.say(self.ctx.tr("正在处理上一次付款，请稍候"))
             return True
@@ -289,19 +291,22 @@ class PayDoneScreen(Screen):
 
     def __init__(self, ctx: ScreenContext, **params: Any) -> None:
         super().__init__(ctx, **params)
-        self.order: dict[str, Any] = params["order"]
+        self.order: Order = params["order"]
         self.printing = ReceiptPrinting(self)
 
-    def _receipt(self) -> Any:
+    def _receipt(self) -> Receipt:
+        printable = self.order.printable
+        assert printable is not None  # a PAID order carries its 缴费凭证
         return receipts.from_printable(
-            self.order["printable"],
+            printable,
             tr=self.ctx.tr,
             terminal=self.ctx.terminal.name,
             now=self.ctx.clock.local_now(),
         )
 
     def on_enter(self) -> None:
-        keep_for_reprint(self, self.order["printable"])
+        if self.order.printable is not None:
+            keep_for_reprint(self, self.order.printable)
         ok, _ = self.ctx.devices.available("printer")
         if ok and not self.printing.done and not self.printing.busy:
             self.printing.start(self._receipt())
@@ -312,14 +317,13 @@ class PayDoneScreen(Screen):
 
     def blocks(self) -> list[Block]:
         tr = self.ctx.tr
-        pairs = [(tr("订单号"), str(self.order["order_no"])), *self._payers()]
-        pairs.append((tr("合计金额"), yuan(int(self.order["amount_fen"]))))
+        pairs = [(tr("订单号"), self.order.order_no), *self._payers()]
+        pairs.append((tr("合计金额"), yuan(self.order.amount_fen)))
         return [Paragraph(tr("支付成功，谢谢！"), bold=True, large=True), KeyValues(pairs)]
 
     def _payers(self) -> list[tuple[str, str]]:
         return [
-            (self.ctx.tr("缴费人"), f"{p['name_masked']} {p['id_masked']}")
-            for p in self.order.get("payers", [])
+            (self.ctx.tr("缴费人"), f"{p.name_masked} {p.id_masked}") for p in self.order.payers
         ]
 
     def options(self) -> list[Option]:

@@ -2,7 +2,7 @@
 
 补打 asks who the person is (the identify screen), then lists the
 certificates, acceptance slips and payment receipts the hub issued for them
-in the last 90 days (``POST /documents``, masked by the hub), together with
+in the last 90 days (the documents flow, masked by the hub), together with
 what this terminal printed in this session (``session.data["printed"]``,
 wiped with the session) that the hub does not list. The chosen one is
 printed again, marked 补打. When the hub cannot be reached, this session's
@@ -12,66 +12,26 @@ cannot be found now.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from kiosk import receipts
+from kiosk.hub_client import HubUnavailable
+from kiosk.hub_client.models import DocumentList, Printable
 from kiosk.i18n import N_
-from kiosk.services import HubUnavailable
 from kiosk.ui import Option, ScreenContext
 from kiosk.ui.blocks import Block, Paragraph
 from protocol.services import TerminalService
+from screens import previews
 from screens.common import (
     ChoiceScreen,
     LoadingScreen,
     ReceiptPrinting,
     finish_service,
+    kept_prints,
     needs_identity,
 )
 from screens.start_item import start_certificate
-
-# What ``POST /documents`` answers, for opening the screen on its own (render test, audit).
-PREVIEW_DOCUMENTS: dict[str, Any] = {
-    "person": {"person_ref": "p_preview", "name_masked": "王*", "id_masked": "4102**********3020"},
-    "reprint_days": 90,
-    "documents": [
-        {
-            "id": 2,
-            "kind": "acceptance_slip",
-            "title": "受理回执",
-            "detail": "门诊慢特病待遇认定",
-            "issued_at": "2026-11-16 10:00",
-            "printable": {
-                "title": "受理回执",
-                "lines": [
-                    {"label": "事项", "value": "门诊慢特病待遇认定"},
-                    {"label": "受理编号", "value": "20261116000001"},
-                    {"label": "申请人", "value": "王*"},
-                    {"label": "身份证号", "value": "4102**********3020"},
-                ],
-                "notes": ["凭受理编号可在自助终端查询办理进度"],
-                "issued_at": "2026-11-16 10:00",
-            },
-        },
-        {
-            "id": 1,
-            "kind": "certificate",
-            "title": "社会保险参保证明",
-            "detail": "",
-            "issued_at": "2026-09-14 09:30",
-            "printable": {
-                "title": "社会保险参保证明",
-                "lines": [
-                    {"label": "姓名", "value": "王*"},
-                    {"label": "身份证号", "value": "4102**********3020"},
-                ],
-                "verification_code": "ABCDEFGHJKMNPQRS",
-                "qr_url": "http://127.0.0.1:8700/verify/ABCDEFGHJKMNPQRS",
-                "issued_at": "2026-09-14 09:30",
-            },
-        },
-    ],
-}
 
 
 class PrintMenuScreen(ChoiceScreen):
@@ -110,17 +70,17 @@ class PrintMenuScreen(ChoiceScreen):
             self.ctx.nav.go("reprint")
 
 
-def _same_paper(printable: Mapping[str, Any]) -> tuple[Any, ...]:
+def _same_paper(printable: Printable) -> tuple[object, ...]:
     """What makes two printables the same paper (the hub's copy carries every field)."""
     return (
-        printable.get("title"),
-        printable.get("issued_at"),
-        printable.get("verification_code") or None,
-        tuple((line.get("label"), line.get("value")) for line in printable.get("lines", [])),
+        printable.title,
+        printable.issued_at,
+        printable.verification_code or None,
+        tuple((line.label, line.value) for line in printable.lines),
     )
 
 
-class ReprintScreen(LoadingScreen):
+class ReprintScreen(LoadingScreen[DocumentList]):
     """补打: the person's documents of the last 90 days (hub) and this session's prints."""
 
     name = "reprint"
@@ -129,18 +89,18 @@ class ReprintScreen(LoadingScreen):
     personal = True
     step = (2, 2)
     grid = True  # titles with their issue time are long: tiles let them wrap
-    preview: ClassVar[dict[str, Any]] = {"data": PREVIEW_DOCUMENTS}
+    preview: ClassVar[dict[str, Any]] = {"data": previews.DOCUMENTS}
 
     def __init__(self, ctx: ScreenContext, **params: Any) -> None:
         super().__init__(ctx, **params)
         self.printing = ReceiptPrinting(self)
         self.offline = False  # the hub did not answer: only this session's prints
 
-    def fetch(self) -> Callable[[], Any]:
+    def fetch(self) -> Callable[[], DocumentList]:
         identity = self.ctx.session.identity
         assert identity is not None  # the print menu asked for the card first
-        gateway, id_number = self.ctx.services(), identity.id_number
-        return lambda: gateway.documents(id_number)
+        documents, id_number = self.ctx.flows.documents, identity.id_number
+        return lambda: documents.of_person(id_number)
 
     def reload(self) -> None:
         self.offline = False
@@ -150,28 +110,23 @@ class ReprintScreen(LoadingScreen):
         self.offline = isinstance(exc, HubUnavailable)
         super()._on_load_error(exc)
 
-    @property
-    def kept(self) -> list[dict[str, Any]]:
-        kept: list[dict[str, Any]] = self.ctx.session.data.get("printed", [])
-        return kept
-
-    def entries(self) -> list[tuple[str, str, dict[str, Any]]]:
+    def entries(self) -> list[tuple[str, str, Printable]]:
         """(option name, label, printable): this session's prints the hub does not
         list (newest), then the hub's documents, newest first."""
         tr = self.ctx.tr
-        docs: list[dict[str, Any]] = list((self.data or {}).get("documents", []))
-        known = {_same_paper(d["printable"]) for d in docs}
-        out: list[tuple[str, str, dict[str, Any]]] = []
-        for i, printable in reversed(list(enumerate(self.kept))):
+        docs = self.data.documents if self.data is not None else []
+        known = {_same_paper(d.printable) for d in docs}
+        out: list[tuple[str, str, Printable]] = []
+        for i, printable in reversed(list(enumerate(kept_prints(self.ctx)))):
             if _same_paper(printable) not in known:
-                label = f"{tr(str(printable.get('title', '')))} {printable.get('issued_at', '')}"
+                label = f"{tr(printable.title)} {printable.issued_at}"
                 out.append((f"kept_{i}", label, printable))
         for doc in docs:
             # "受理回执 2026-11-16 10:00（门诊慢特病待遇认定）": the time belongs to the title.
-            label = f"{tr(str(doc['title']))} {doc['issued_at']}"
-            if doc.get("detail"):
-                label += f"（{doc['detail']}）"
-            out.append((f"doc_{doc['id']}", label, doc["printable"]))
+            label = f"{tr(doc.title)} {doc.issued_at}"
+            if doc.detail:
+                label += f"（{doc.detail}）"
+            out.append((f"doc_{doc.id}", label, doc.printable))
         return out
 
     def instruction_text(self) -> str:
@@ -220,7 +175,7 @@ class ReprintScreen(LoadingScreen):
     def fixed_options(self) -> list[Option]:
         return [Option(N_("完成"), lambda: finish_service(self.ctx), "secondary", name="done")]
 
-    def _reprint(self, printable: dict[str, Any]) -> Callable[[], None]:
+    def _reprint(self, printable: Printable) -> Callable[[], None]:
         def reprint() -> None:
             receipt = receipts.kept_receipt(
                 printable,

@@ -5,13 +5,14 @@ applications after reading their card."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from kiosk import receipts
+from kiosk.hub_client.models import ApplicationList
 from kiosk.i18n import N_
 from kiosk.ui import Option, ScreenContext
 from kiosk.ui.blocks import Block, KeyValues, Paragraph, Table
-from protocol.services import QueryKind, TerminalService, query_path
+from protocol.services import TerminalService
 from screens import previews
 from screens.common import (
     ChoiceScreen,
@@ -21,6 +22,9 @@ from screens.common import (
     needs_identity,
 )
 from screens.entry import ACCEPTANCE_NO, EntrySpec
+
+if TYPE_CHECKING:
+    from kiosk.receipts import Receipt
 
 
 class ProgressScreen(ChoiceScreen):
@@ -61,7 +65,7 @@ class ProgressScreen(ChoiceScreen):
             self.ctx.nav.go("progress_result")
 
 
-class ProgressResultScreen(LoadingScreen):
+class ProgressResultScreen(LoadingScreen[ApplicationList]):
     name = "progress_result"
     title = N_("办件进度")
     personal = True
@@ -73,58 +77,50 @@ class ProgressResultScreen(LoadingScreen):
         self.acceptance_no: str | None = params.get("acceptance_no")
         self.printing = ReceiptPrinting(self)
 
-    def fetch(self) -> Callable[[], Any]:
-        gateway = self.ctx.services()
-        if self.acceptance_no is not None:
-            body: dict[str, Any] = {"acceptance_no": self.acceptance_no}
-        else:
-            identity = self.ctx.session.identity
-            assert identity is not None
-            body = {"id_number": identity.id_number}
-        return lambda: gateway.post(query_path(QueryKind.APPLICATIONS), body)
+    def fetch(self) -> Callable[[], ApplicationList]:
+        progress, number = self.ctx.flows.progress, self.acceptance_no
+        if number is not None:
+            return lambda: progress.by_acceptance_no(number)
+        identity = self.ctx.session.identity
+        assert identity is not None
+        id_number = identity.id_number
+        return lambda: progress.of_person(id_number)
 
     def blocks(self) -> list[Block]:
         if self.data is None:
             return []
         tr = self.ctx.tr
-        person = self.data["person"]
-        records = self.data["records"]
+        person, records = self.data.person, self.data.records
         blocks: list[Block] = [
-            KeyValues(
-                [(tr("申请人"), person["name_masked"]), (tr("身份证号"), person["id_masked"])]
-            )
+            KeyValues([(tr("申请人"), person.name_masked), (tr("身份证号"), person.id_masked)])
         ]
         if not records:
             return [*blocks, Paragraph(tr("暂无办件记录"))]
         blocks.append(
             Table(
                 [tr("受理编号"), tr("事项"), tr("状态"), tr("预计办结")],
-                [
-                    [r["acceptance_no"], r["item_name"], r["status_text"], r["due_date"]]
-                    for r in records
-                ],
+                [[r.acceptance_no, r.item_name, r.status_text, r.due_date] for r in records],
                 [1.6, 2.4, 1, 1.2],
             )
         )
         if len(records) == 1:  # one application: its history too
             blocks.append(Paragraph(tr("办理过程"), bold=True))
             blocks.extend(
-                Paragraph(f"{h['at']}  {h['status_text']}  {h['note']}")
-                for h in records[0]["history"]
+                Paragraph(f"{h.at}  {h.status_text}  {h.note}") for h in records[0].history
             )
         return blocks
 
-    def _receipt(self) -> Any:
-        return receipts.from_printable(
-            self.data["printable"],
-            tr=self.ctx.tr,
-            terminal=self.ctx.terminal.name,
-            now=self.ctx.clock.local_now(),
-        )
+    def ready_choices(self, data: ApplicationList) -> list[Option]:
+        def receipt() -> Receipt:
+            return receipts.from_printable(
+                data.printable,
+                tr=self.ctx.tr,
+                terminal=self.ctx.terminal.name,
+                now=self.ctx.clock.local_now(),
+            )
 
-    def ready_choices(self) -> list[Option]:
         return [
-            self.printing.option(self._receipt),
+            self.printing.option(receipt),
             Option(
                 N_("完成"), lambda: finish_service(self.ctx), "secondary", confirm=True, name="done"
             ),

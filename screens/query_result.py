@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from kiosk import receipts
+from kiosk.flows.queries import Records
 from kiosk.i18n import N_
 from kiosk.ui import Option, Screen, ScreenContext
 from kiosk.ui.blocks import Block
@@ -29,7 +30,7 @@ class QueryResultScreen(Screen):
     def __init__(self, ctx: ScreenContext, **params: Any) -> None:
         super().__init__(ctx, **params)
         self.kind = QueryKind(params["kind"])
-        self.result: dict[str, Any] | None = None
+        self.result: Records | None = None
         self.printing = False
 
     def title_text(self) -> str:
@@ -45,12 +46,10 @@ class QueryResultScreen(Screen):
             self.ctx.nav.replace("identify", then=self.name, kind=self.kind)
             return
         self.show_notice(self.ctx.tr("正在查询，请稍候……"), speak=False)
-        id_number = identity.id_number
-        self.ctx.tasks.run(
-            lambda: self.ctx.services().query(self.kind, id_number), self._loaded, self._failed
-        )
+        queries, kind, id_number = self.ctx.flows.queries, self.kind, identity.id_number
+        self.ctx.tasks.run(lambda: queries.records(kind, id_number), self._loaded, self._failed)
 
-    def _loaded(self, result: dict[str, Any]) -> None:
+    def _loaded(self, result: Records) -> None:
         self.result = result
         self.notice = None
         self.refresh()
@@ -62,7 +61,7 @@ class QueryResultScreen(Screen):
     def blocks(self) -> list[Block]:
         if self.result is None:
             return []
-        return printable_blocks(self.ctx.tr, self.result.get("printable") or {})
+        return printable_blocks(self.ctx.tr, self.result.printable)
 
     def options(self) -> list[Option]:
         if self.result is None:
@@ -85,7 +84,7 @@ class QueryResultScreen(Screen):
         if self.result is None or self.printing:
             return
         receipt = receipts.from_printable(
-            self.result.get("printable") or {},
+            self.result.printable,
             tr=self.ctx.tr,
             terminal=self.ctx.terminal.name,
             now=self.ctx.clock.local_now(),
@@ -94,7 +93,7 @@ class QueryResultScreen(Screen):
         self.show_notice(self.ctx.tr("正在打印，请稍候……"))
         self.ctx.devices.print_receipt(receipt, self._printed, self._print_failed)
 
-    def _printed(self, _: Any) -> None:
+    def _printed(self, _: object) -> None:
         self.printing = False
         self.show_notice(self.ctx.tr("打印完成，请取走凭条"), "success")
 

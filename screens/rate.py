@@ -5,6 +5,7 @@ service and terminal, without personal data."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any, ClassVar
 
 from kiosk.i18n import N_
@@ -36,16 +37,14 @@ def submit_rating(ctx: ScreenContext, level: int, reasons: list[str]) -> None:
     """Send the rating in the background and go to the thank-you screen at once."""
     session = ctx.session
     service_id = session.service_id or GENERAL_SERVICE  # the terminal as a whole
-    session_id = session.id
-
-    def work() -> None:
-        ctx.services().rate(
-            service_id=service_id, level=level, reasons=reasons, session_id=session_id
-        )
-
-    ctx.tasks.run(
-        work, lambda _: None, lambda exc: None
-    )  # a lost rating must not hold the person up
+    work = partial(
+        ctx.flows.ratings.rate,
+        service_id=service_id,
+        level=level,
+        reasons=reasons,
+        session_id=session.id,
+    )
+    ctx.tasks.run(work, lambda _: None, lambda exc: None)  # a lost rating must not hold anyone up
     ctx.record("rating", {"service_id": service_id, "level": level, "reasons": reasons})
     ctx.nav.replace("thanks")
 

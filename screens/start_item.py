@@ -9,20 +9,18 @@ the flow needs one.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
+from kiosk.hub_client.models import Guide
 from kiosk.i18n import N_
 from kiosk.ui import Option, ScreenContext
 from protocol.services import INSURANCE_CERTIFICATE_ITEM, QueryKind
-from screens.apply_common import ApplicationDraft
+from screens.application_draft import ApplicationDraft
 from screens.common import needs_identity
 
 
-def item_action(ctx: ScreenContext, guide: dict[str, Any]) -> Option | None:
+def item_action(ctx: ScreenContext, guide: Guide) -> Option | None:
     """The option that starts what this terminal offers for ``guide``'s item, if any."""
-    caps = guide.get("capabilities", [])
-    form = guide.get("form")
-    kind = guide.get("query_kind")
+    caps, form, kind = guide.capabilities, guide.form, guide.query_kind
     if "apply" in caps and form:
         return Option(N_("在本机申请"), _apply(ctx, guide), confirm=True, name="start_apply")
     if "pay" in caps:
@@ -38,7 +36,7 @@ def item_action(ctx: ScreenContext, guide: dict[str, Any]) -> Option | None:
             N_("查询办件进度"), lambda: ctx.nav.go("progress"), confirm=True, name="start_query"
         )
     if kind:
-        return Option(N_("在本机查询"), _query(ctx, str(kind)), confirm=True, name="start_query")
+        return Option(N_("在本机查询"), _query(ctx, kind), confirm=True, name="start_query")
     return None
 
 
@@ -56,10 +54,10 @@ def _query(ctx: ScreenContext, kind: str) -> Callable[[], None]:
     return start
 
 
-def _apply(ctx: ScreenContext, guide: dict[str, Any]) -> Callable[[], None]:
+def _apply(ctx: ScreenContext, guide: Guide) -> Callable[[], None]:
     def start() -> None:
         ctx.session.data["draft"] = ApplicationDraft.for_item(guide)
-        first = "allowance_check" if guide["form"] == "elderly_allowance" else "consent"
+        first = "allowance_check" if guide.form == "elderly_allowance" else "consent"
         if not needs_identity(ctx, first):
             ctx.nav.go(first)
 

@@ -4,9 +4,10 @@ ahead, printed. No card is needed (seeds/003 §19)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from kiosk import receipts
+from kiosk.hub_client.models import Ticket, TicketTypes
 from kiosk.i18n import N_
 from kiosk.ui import Option, Screen, ScreenContext
 from kiosk.ui.blocks import Block, Paragraph
@@ -14,8 +15,11 @@ from protocol.services import TerminalService
 from screens import previews
 from screens.common import LoadingScreen, ReceiptPrinting, finish_service
 
+if TYPE_CHECKING:
+    from kiosk.receipts import Receipt
 
-class TicketScreen(LoadingScreen):
+
+class TicketScreen(LoadingScreen[TicketTypes]):
     name = "ticket"
     title = N_("取号")
     instruction = N_("请选择要办理的业务类型")
@@ -26,18 +30,17 @@ class TicketScreen(LoadingScreen):
         super().__init__(ctx, **params)
         self.taking = False
 
-    def fetch(self) -> Callable[[], Any]:
-        gateway = self.ctx.services()
-        return lambda: gateway.get(f"/tickets/types?service_point={gateway.service_point}")
+    def fetch(self) -> Callable[[], TicketTypes]:
+        return self.ctx.flows.tickets.types
 
-    def ready_choices(self) -> list[Option]:
+    def ready_choices(self, data: TicketTypes) -> list[Option]:
         return [
             Option(
-                self.ctx.tr.format("{name}（等候{n}人）", name=t["name"], n=t["waiting"]),
-                self._take(t["code"]),
-                name=f"type_{t['code']}",
+                self.ctx.tr.format("{name}（等候{n}人）", name=t.name, n=t.waiting),
+                self._take(t.code),
+                name=f"type_{t.code}",
             )
-            for t in self.data["types"]
+            for t in data.types
         ]
 
     def _take(self, code: str) -> Callable[[], None]:
@@ -46,17 +49,14 @@ class TicketScreen(LoadingScreen):
                 return
             self.taking = True
             self.ctx.session.service_id = TerminalService.TICKET
-            gateway = self.ctx.services()
-            body = {"service_point": gateway.service_point, "business_type": code}
+            tickets = self.ctx.flows.tickets
             self.ctx.record("ticket_take", {"business_type": code})
             self.show_notice(self.ctx.tr("正在取号，请稍候……"), speak=False)
-            self.ctx.tasks.run(
-                lambda: gateway.post("/tickets", body), self._taken, self._failed_take
-            )
+            self.ctx.tasks.run(lambda: tickets.take(code), self._taken, self._failed_take)
 
         return take
 
-    def _taken(self, ticket: dict[str, Any]) -> None:
+    def _taken(self, ticket: Ticket) -> None:
         self.taking = False
         self.ctx.nav.replace("ticket_done", ticket=ticket)
 
@@ -74,12 +74,12 @@ class TicketDoneScreen(Screen):
 
     def __init__(self, ctx: ScreenContext, **params: Any) -> None:
         super().__init__(ctx, **params)
-        self.ticket: dict[str, Any] = params["ticket"]
+        self.ticket: Ticket = params["ticket"]
         self.printing = ReceiptPrinting(self)
 
-    def _receipt(self) -> Any:
+    def _receipt(self) -> Receipt:
         return receipts.from_printable(
-            self.ticket["printable"],
+            self.ticket.printable,
             tr=self.ctx.tr,
             terminal=self.ctx.terminal.name,
             now=self.ctx.clock.local_now(),
@@ -98,9 +98,9 @@ class TicketDoneScreen(Screen):
     def blocks(self) -> list[Block]:
         tr, t = self.ctx.tr, self.ticket
         return [
-            Paragraph(tr.format("您的号码：{number}", number=t["number"]), bold=True, large=True),
-            Paragraph(tr.format("业务类型：{name}", name=t["business_type_name"])),
-            Paragraph(tr.format("前面还有{n}人等候", n=t["waiting_ahead"]), bold=True),
+            Paragraph(tr.format("您的号码：{number}", number=t.number), bold=True, large=True),
+            Paragraph(tr.format("业务类型：{name}", name=t.business_type_name)),
+            Paragraph(tr.format("前面还有{n}人等候", n=t.waiting_ahead), bold=True),
             Paragraph(tr("请留意叫号，过号请重新取号")),
         ]
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session, sessionmaker
 
-from hub.deps import get_db
+from hub.deps import DbSession
 from hub.services.catalogue import Catalogue
 from hub.services.clock import Clock
 from hub.services.errors import NotFound
@@ -52,4 +52,4 @@ def get_ctx(request: Request) -> ServiceContext:
 
 
 Ctx = Annotated[ServiceContext, Depends(get_ctx)]
-Db = Annotated[Session, Depends(get_db)]
+Db = DbSession  # committed before the answer is sent (hub/deps.py)

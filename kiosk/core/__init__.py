@@ -12,7 +12,9 @@ app forwards to small controllers, each in its own module).
 - :class:`Speaker` — what the kiosk says;
 - :class:`Renderer` with :class:`Display` — drawing frames;
 - :class:`ScreenTasks`, :class:`ScreenDevices`, :class:`LocalClock` — parts
-  of the screens' narrow context; :func:`error_message` — errors in words.
+  of the screens' narrow context.
+
+Errors become words in one place, :func:`kiosk.errors.words_for`.
 
 :class:`kiosk.app.App` wires them and runs the loop.
 """
@@ -21,7 +23,6 @@ from __future__ import annotations
 
 from kiosk.core.device_events import DeviceEvents
 from kiosk.core.display import Display
-from kiosk.core.errors_to_words import error_message
 from kiosk.core.lifecycle import SessionLifecycle
 from kiosk.core.modes import ModesController, Themes
 from kiosk.core.navigator import Navigator
@@ -43,5 +44,4 @@ __all__ = [
     "SessionLifecycle",
     "Speaker",
     "Themes",
-    "error_message",
 ]

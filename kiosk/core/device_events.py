@@ -15,11 +15,11 @@ from typing import Any
 
 from drivers.errors import DeviceError
 from kiosk.core.display import Display
-from kiosk.core.errors_to_words import error_message
 from kiosk.core.lifecycle import SessionLifecycle
 from kiosk.core.navigator import Navigator
 from kiosk.core.service import ServiceState
 from kiosk.core.speaker import Speaker
+from kiosk.errors import words_for
 from kiosk.fault_log import FaultLog
 from kiosk.i18n import Translator
 from kiosk.session import Identity, Session, SessionState
@@ -77,7 +77,7 @@ class DeviceEvents:
         self.faults.error(exc)
         if not self.session.serving:
             return  # nobody to tell; the health report reaches operators
-        self.nav.screen.show_notice(error_message(self.tr, exc), "error")
+        self.nav.screen.show_notice(words_for(exc, self.tr), "error")
 
     def on_health_changed(self) -> None:
         """Device health changed: journal a new fault, re-check what can be served."""

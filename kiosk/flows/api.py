@@ -1,10 +1,51 @@
-"""Where the hub's service API lives; every flow builds its paths here."""
+"""Where the hub's service API lives, and every route the flows call, each
+spelled once: here, or in :mod:`protocol.services` where the hub and the
+terminal share its name (the query routes)."""
 
 from __future__ import annotations
 
 from urllib.parse import quote, urlencode
 
-API = "/api/v1/services"
+from protocol.services import IDENTIFY, RECORD_QUERIES, SERVICES_API, query_path
+
+API = SERVICES_API
+
+CATALOGUE = "/catalogue"
+TOPICS = "/catalogue/topics"
+GUIDES = "/guides"
+IDENTIFY_ROUTE = query_path(IDENTIFY)
+APPLICATIONS = "/applications"
+INSURANCE_CERTIFICATE = "/certificates/insurance"
+DOCUMENTS = "/documents"
+TICKETS = "/tickets"
+TICKET_TYPES = "/tickets/types"
+RATINGS = "/ratings"
+RATING_REASONS = "/ratings/reasons"
+PAYMENT_QUOTE = "/payments/quote"
+PAYMENT_ORDERS = "/payments/orders"
+PAYMENT_LOOKUP = "/payments/orders/lookup"
+SANDBOX_PAY = "/payments/sandbox/pay"
+
+ROUTES: tuple[str, ...] = (
+    CATALOGUE,
+    TOPICS,
+    GUIDES,
+    IDENTIFY_ROUTE,
+    *(query_path(kind) for kind in RECORD_QUERIES),
+    APPLICATIONS,
+    INSURANCE_CERTIFICATE,
+    DOCUMENTS,
+    TICKETS,
+    TICKET_TYPES,
+    RATINGS,
+    RATING_REASONS,
+    PAYMENT_QUOTE,
+    PAYMENT_ORDERS,
+    PAYMENT_LOOKUP,
+    SANDBOX_PAY,
+)
+"""Every route under :data:`API` the terminal calls (the layering test keeps
+them out of the screens)."""
 
 
 def service_path(route: str, *segments: str, **query: str | int) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from kiosk.flows.api import service_path
+from kiosk.flows.api import APPLICATIONS, service_path
 from kiosk.hub_client import HubClient
 from kiosk.hub_client.models import ApplicationAccepted
 
@@ -46,4 +46,4 @@ class Applications:
             "consent": consent,
             "idempotency_key": key,
         }
-        return self.client.call(ApplicationAccepted, "POST", service_path("/applications"), body)
+        return self.client.call(ApplicationAccepted, "POST", service_path(APPLICATIONS), body)

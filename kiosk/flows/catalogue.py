@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from kiosk.flows.api import service_path
+from kiosk.flows.api import CATALOGUE, GUIDES, TOPICS, service_path
 from kiosk.flows.offline_cache import K, OfflineCache
 from kiosk.hub_client import HubClient
 from kiosk.hub_client.models import Guide, PlaceCatalogue, TopicList
@@ -35,7 +35,7 @@ class Catalogue:
         and nothing is kept; :class:`~kiosk.hub_client.HubError` 404 for a
         service point the hub does not know (a terminal misconfigured).
         """
-        path = service_path("/catalogue", place=self.service_point)
+        path = service_path(CATALOGUE, place=self.service_point)
         return self._kept(
             f"catalogue-{self.service_point}",
             PlaceCatalogue,
@@ -44,12 +44,12 @@ class Catalogue:
 
     def guide(self, item_id: str) -> Guide:
         """One item's 办事指南 (kept like the catalogue)."""
-        path = service_path("/guides", item_id)
+        path = service_path(GUIDES, item_id)
         return self._kept(f"guide-{item_id}", Guide, lambda: self.client.call(Guide, "GET", path))
 
     def topics(self) -> TopicList:
         """All 31 topics for natural persons, offered here or not (not kept)."""
-        return self.client.call(TopicList, "GET", service_path("/catalogue/topics"))
+        return self.client.call(TopicList, "GET", service_path(TOPICS))
 
     def keep_offline(self) -> int:
         """Fetch the catalogue and every guide in it, so all can be read offline later.

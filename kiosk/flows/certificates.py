@@ -3,7 +3,7 @@ QR that ``/verify/<code>`` on the hub checks."""
 
 from __future__ import annotations
 
-from kiosk.flows.api import service_path
+from kiosk.flows.api import INSURANCE_CERTIFICATE, service_path
 from kiosk.hub_client import HubClient
 from kiosk.hub_client.models import Certificate
 
@@ -17,5 +17,5 @@ class Certificates:
         :class:`~kiosk.hub_client.HubError` 404 (with the hub's words) for a
         person without insurance to certify."""
         return self.client.call(
-            Certificate, "POST", service_path("/certificates/insurance"), {"id_number": id_number}
+            Certificate, "POST", service_path(INSURANCE_CERTIFICATE), {"id_number": id_number}
         )

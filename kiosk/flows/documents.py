@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kiosk.flows.api import service_path
+from kiosk.flows.api import DOCUMENTS, service_path
 from kiosk.hub_client import HubClient
 from kiosk.hub_client.models import DocumentList
 
@@ -16,5 +16,5 @@ class Documents:
         issued; blocks. Raises :class:`~kiosk.hub_client.HubError` 404 for an
         unknown person."""
         return self.client.call(
-            DocumentList, "POST", service_path("/documents"), {"id_number": id_number}
+            DocumentList, "POST", service_path(DOCUMENTS), {"id_number": id_number}
         )

@@ -85,62 +85,83 @@ def recover_unfinished(
     :class:`HubUnavailable` when the hub cannot be reached at all (call again
     later; nothing was changed).
     """
-    out: list[Recovered] = []
     pending = unfinished_orders(journal_records)
     if pending:
         payments.check_reachable()
+    recovery = _Recovery(payments, record, attempts, wait_s, sleep)
+    return [recovery.finish(key, data) for key, data in pending.items()]
 
-    def journal(key: str, order_no: str | None, step: str, status: str, **extra: Any) -> None:
-        if record is not None:
+
+@dataclass(frozen=True)
+class _Recovery:
+    """One recovery run: each order found (by key if need be), then ended."""
+
+    payments: Payments
+    record: Record | None
+    attempts: int
+    wait_s: float
+    sleep: Callable[[float], None]
+
+    def journal(self, key: str, order_no: str | None, step: str, status: str, **extra: Any) -> None:
+        if self.record is not None:
             data = {"key": key, "order_no": order_no, "step": step, "status": status, **extra}
-            record(JOURNAL_KIND, data)
+            self.record(JOURNAL_KIND, data)
 
-    for key, data in pending.items():
+    def finish(self, key: str, data: Mapping[str, Any]) -> Recovered:
         order_no = data.get("order_no")
         if not order_no:
             # The create was journaled but its answer never came (crash, network).
-            journal(key, None, "recover_lookup", str(data.get("status", "NEW")))
-            try:
-                order_no = payments.lookup(key).order_no
-            except HubUnavailable:
-                journal(key, None, "recover_interrupted", str(data.get("status", "NEW")))
-                out.append(
-                    Recovered(key, None, str(data.get("status", "NEW")), False, "hub unreachable")
-                )
-                continue
-            except HubError as exc:
-                if exc.status != 404:
-                    raise
-                journal(key, None, "recover_done", NOT_CREATED, recovered_final=True)
-                out.append(Recovered(key, None, NOT_CREATED, True, "never reached the hub"))
-                continue
-            journal(key, order_no, "recover_found", "UNKNOWN")
-        status = str(data.get("status", "UNKNOWN"))
+            found = self.find(key, str(data.get("status", "NEW")))
+            if isinstance(found, Recovered):
+                return found
+            order_no = found
+        status, answered = self.end(key, order_no, str(data.get("status", "UNKNOWN")))
+        if not answered:
+            self.journal(key, order_no, "recover_interrupted", status)
+            return Recovered(key, order_no, status, False, "hub unreachable")
+        final = status in FINAL_STATUSES
+        self.journal(key, order_no, "recover_done", status, recovered_final=final)
+        return Recovered(key, order_no, status, final)
+
+    def find(self, key: str, status: str) -> str | Recovered:
+        """The number of the order the hub made with ``key``, or what recovery concluded."""
+        self.journal(key, None, "recover_lookup", status)
         try:
-            for attempt in range(attempts + 1):
-                journal(key, order_no, "recover_query", status)
-                status = payments.order(order_no).status
+            order_no = self.payments.lookup(key).order_no
+        except HubUnavailable:
+            self.journal(key, None, "recover_interrupted", status)
+            return Recovered(key, None, status, False, "hub unreachable")
+        except HubError as exc:
+            if exc.status != 404:
+                raise
+            self.journal(key, None, "recover_done", NOT_CREATED, recovered_final=True)
+            return Recovered(key, None, NOT_CREATED, True, "never reached the hub")
+        self.journal(key, order_no, "recover_found", "UNKNOWN")
+        return order_no
+
+    def end(self, key: str, order_no: str, status: str) -> tuple[str, bool]:
+        """Query, cancel once if still open, and query again. Returns the status
+        reached (the last one seen) and whether the hub answered throughout."""
+        try:
+            for attempt in range(self.attempts + 1):
+                self.journal(key, order_no, "recover_query", status)
+                status = self.payments.order(order_no).status
                 if status in FINAL_STATUSES:
                     break
                 if attempt == 0:
-                    journal(key, order_no, "recover_cancel", status)
+                    self.journal(key, order_no, "recover_cancel", status)
                     try:
-                        status = payments.cancel(order_no).status
+                        status = self.payments.cancel(order_no).status
                     except HubError as exc:
                         if exc.status != 409:  # 409: it got paid meanwhile; the query shows it
                             raise
                     if status in FINAL_STATUSES:
                         break
-                if attempt < attempts:
-                    sleep(wait_s)
+                if attempt < self.attempts:
+                    self.sleep(self.wait_s)
         except HubUnavailable:
-            journal(key, order_no, "recover_interrupted", status)
-            out.append(Recovered(key, order_no, status, False, "hub unreachable"))
-            continue
-        final = status in FINAL_STATUSES
-        journal(key, order_no, "recover_done", status, recovered_final=final)
-        out.append(Recovered(key, order_no, status, final))
-    return out
+            return status, False
+        return status, True
 
 
 def start_recovery(

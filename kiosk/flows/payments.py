@@ -11,11 +11,19 @@ from __future__ import annotations
 
 import base64
 import secrets
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from kiosk.flows.api import service_path
+from kiosk.flows.api import (
+    PAYMENT_LOOKUP,
+    PAYMENT_ORDERS,
+    PAYMENT_QUOTE,
+    SANDBOX_PAY,
+    TOPICS,
+    service_path,
+)
 from kiosk.hub_client import HubClient, HubUnavailable
-from kiosk.hub_client.models import Order, Quote, SandboxPayment, TopicList
+from kiosk.hub_client.models import Order, Quote, QuotePerson, SandboxPayment, TopicList
 from kiosk.i18n import N_
 
 FINAL_STATUSES = frozenset({"PAID", "CLOSED", "REVOKED", "REFUNDED", "FAILED"})
@@ -36,6 +44,40 @@ def new_idempotency_key() -> str:
     return "pay-" + base64.b32encode(secrets.token_bytes(15)).decode("ascii").lower()
 
 
+@dataclass
+class PaymentPlan:
+    """What the person chose to pay after a quote: one item, for those who owe.
+
+    Kept in the session between the confirm and pay screens (wiped with it);
+    ``payer_ids`` are the payers' ID numbers, in the order of ``payers``, and
+    stay out of ``repr``.
+    """
+
+    item: str
+    item_name: str
+    year: int
+    payers: list[QuotePerson]
+    payer_ids: list[str] = field(repr=False)
+    without_receipt: bool = False
+    """The printer could not print: the person chose to pay without a receipt."""
+
+    @property
+    def total_fen(self) -> int:
+        return sum(p.amount_fen for p in self.payers)
+
+    @classmethod
+    def from_quote(cls, quote: Quote, id_numbers: list[str]) -> PaymentPlan:
+        """The payers of ``quote`` who owe; ``id_numbers`` in the order the quote was asked."""
+        owing = [(n, p) for n, p in zip(id_numbers, quote.persons, strict=False) if p.payable]
+        return cls(
+            item=quote.item,
+            item_name=quote.item_name,
+            year=quote.year,
+            payers=[p for _, p in owing],
+            payer_ids=[n for n, _ in owing],
+        )
+
+
 class Payments:
     """Every call blocks (run it on a task) and raises
     :class:`~kiosk.hub_client.HubUnavailable` (no answer: the outcome of a
@@ -48,7 +90,7 @@ class Payments:
     def check_reachable(self) -> None:
         """Raise :class:`~kiosk.hub_client.HubUnavailable` unless the hub answers now
         (no payment starts while it is unreachable)."""
-        self.client.call(TopicList, "GET", service_path("/catalogue/topics"))
+        self.client.call(TopicList, "GET", service_path(TOPICS))
 
     def quote(self, id_numbers: list[str], item: str | None = None) -> Quote:
         """The amount for the person (first) and family members; ``item`` defaults
@@ -56,7 +98,7 @@ class Payments:
         body: dict[str, Any] = {"id_number": id_numbers[0], "family_id_numbers": id_numbers[1:]}
         if item:
             body["item"] = item
-        return self.client.call(Quote, "POST", service_path("/payments/quote"), body)
+        return self.client.call(Quote, "POST", service_path(PAYMENT_QUOTE), body)
 
     def create(
         self,
@@ -76,24 +118,24 @@ class Payments:
             "method": method,
             "auth_code": auth_code,
         }
-        return self.client.call(Order, "POST", service_path("/payments/orders"), body)
+        return self.client.call(Order, "POST", service_path(PAYMENT_ORDERS), body)
 
     def lookup(self, key: str) -> Order:
         """The order the hub created with idempotency key ``key``; HubError 404 if
         the create never reached it. A read: the order is not stepped."""
         body = {"idempotency_key": key}
-        return self.client.call(Order, "POST", service_path("/payments/orders/lookup"), body)
+        return self.client.call(Order, "POST", service_path(PAYMENT_LOOKUP), body)
 
     def order(self, order_no: str) -> Order:
         """The order now (the hub queries the provider and moves it on)."""
-        return self.client.call(Order, "GET", service_path("/payments/orders", order_no))
+        return self.client.call(Order, "GET", service_path(PAYMENT_ORDERS, order_no))
 
     def cancel(self, order_no: str) -> Order:
         """Cancel (close, or reverse a micropay); HubError 409 if it got paid meanwhile."""
-        path = service_path("/payments/orders", order_no, "cancel")
+        path = service_path(PAYMENT_ORDERS, order_no, "cancel")
         return self.client.call(Order, "POST", path, {})
 
     def sandbox_pay(self, order_no: str) -> SandboxPayment:
         """Demo only: the hub's sandbox provider plays the customer's phone."""
-        path = service_path("/payments/sandbox/pay", order_no)
+        path = service_path(SANDBOX_PAY, order_no)
         return self.client.call(SandboxPayment, "POST", path, {})

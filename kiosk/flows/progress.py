@@ -5,6 +5,7 @@ from __future__ import annotations
 from kiosk.flows.api import service_path
 from kiosk.hub_client import HubClient
 from kiosk.hub_client.models import ApplicationList
+from protocol.services import QueryKind, query_path
 
 
 class Progress:
@@ -22,4 +23,5 @@ class Progress:
         return self._query({"id_number": id_number})
 
     def _query(self, body: dict[str, str]) -> ApplicationList:
-        return self.client.call(ApplicationList, "POST", service_path("/query/applications"), body)
+        path = service_path(query_path(QueryKind.APPLICATIONS))
+        return self.client.call(ApplicationList, "POST", path, body)

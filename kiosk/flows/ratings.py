@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from kiosk.flows.api import service_path
+from kiosk.flows.api import RATING_REASONS, RATINGS, service_path
 from kiosk.hub_client import HubClient
 from kiosk.hub_client.models import RatingReasons, RatingStored
 
@@ -14,7 +14,7 @@ class Ratings:
         self.client = client
 
     def reasons(self) -> RatingReasons:
-        return self.client.call(RatingReasons, "GET", service_path("/ratings/reasons"))
+        return self.client.call(RatingReasons, "GET", service_path(RATING_REASONS))
 
     def rate(
         self,
@@ -37,4 +37,4 @@ class Ratings:
             # The hub requires when the person rated (a rating may arrive late).
             "at": (at or datetime.now(UTC)).isoformat(timespec="seconds"),
         }
-        return self.client.call(RatingStored, "POST", service_path("/ratings"), body)
+        return self.client.call(RatingStored, "POST", service_path(RATINGS), body)

@@ -16,7 +16,7 @@ Two families, because callers must tell them apart:
 from __future__ import annotations
 
 from kiosk.errors import KioskError
-from kiosk.i18n import N_, Translator
+from kiosk.i18n import N_
 
 NO_RECORD = N_("没有查到您的记录")
 CANNOT_HANDLE = N_("服务中心暂时无法办理，请稍后再试或联系工作人员")
@@ -60,37 +60,23 @@ class EnrolmentRefused(HubUnavailable):
     """The hub refused the enrolment code (used, expired or wrong)."""
 
 
-class _Words(str):
-    """A msgid that can also be called with a translator.
+class HubError(KioskError):
+    """The hub answered with a refusal (4xx); ``detail`` is its message (Chinese).
 
-    ``exc.user_message(tr)`` is how kiosk/app.py and screens/pay_run.py ask a
-    :class:`HubError` for words today; once they call
-    :func:`kiosk.errors.words_for` this class goes and ``user_message`` is a
-    plain msgid like every other error's.
+    ``user_message`` is the hub's sentence where it is meant for the person
+    (400, 404, 409, 422), else general words: a msgid like any other error's.
     """
 
-    __slots__ = ()
-
-    def __call__(self, tr: Translator) -> str:
-        return tr(self)
-
-
-class HubError(KioskError):
-    """The hub answered with a refusal (4xx); ``detail`` is its message (Chinese)."""
-
-    user_message: _Words
-
     def __init__(self, status: int, detail: str, *, message: str | None = None) -> None:
-        super().__init__(message or f"hub answered {status}: {detail}")
-        self.status = status
-        self.detail = detail
         if status == 404:
             words = detail or NO_RECORD
         elif status in _PERSON_STATUSES and detail:
             words = detail
         else:
             words = CANNOT_HANDLE
-        self.user_message = _Words(words)
+        super().__init__(message or f"hub answered {status}: {detail}", user_message=words)
+        self.status = status
+        self.detail = detail
 
 
 class HubRefused(HubError):

@@ -12,14 +12,16 @@ the app, whose members are grouped by what they are for::
     ctx.devices                   available(device), print_receipt(...)
     ctx.clock                     today(), local_now(), now_text()
     ctx.terminal                  name, demo, announcement
-    ctx.services()                the hub's service gateway
+    ctx.flows                     what the terminal asks the hub, one flow per purpose
     ctx.record(kind, data)        journal a step before its side effect
     ctx.error_message(exc)        plain words for any error a task can raise
     ctx.request_redraw()          something visible changed
 
 The groups are protocols: a screen can call only what they name (mypy
 checks it), and tests can hand in fakes for any of them. Screens never
-call drivers or the network themselves (DESIGN.md §2).
+call drivers or the network themselves (DESIGN.md §2): a flow's method
+(blocking, so run through ``ctx.tasks``) asks the hub and returns its typed
+reply (:mod:`kiosk.hub_client.models`).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol
 
+from kiosk.flows import Flows
 from kiosk.i18n import Translator
 from kiosk.session import Session
 from kiosk.theme import Theme
@@ -137,7 +140,7 @@ class ScreenContext:
     devices: DeviceAccess
     clock: Clock
     terminal: TerminalInfo
-    services: Callable[[], Any]
+    flows: Flows
     record: Callable[[str, dict[str, Any]], None]
     error_message: Callable[[Exception], str]
     request_redraw: Callable[[], None]

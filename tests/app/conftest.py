@@ -1,5 +1,5 @@
 """Fixtures for driving the real app headless (SDL dummy video) with
-synthesised pygame events, against fake devices and a fake hub gateway."""
+synthesised pygame events, against fake devices and a hub faked at its JSON boundary."""
 
 from __future__ import annotations
 

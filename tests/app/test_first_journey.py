@@ -14,7 +14,7 @@ from tools.headless import (
     CANARY_ID,
     CANARY_NAME,
     FakeDevices,
-    FakeGateway,
+    FakeHub,
     Harness,
     canary_identity,
 )
@@ -43,27 +43,17 @@ def _assert_wiped(app) -> None:
 
 @pytest.mark.parametrize("mode", ["keypad", "touch"])
 def test_first_journey(mode: str) -> None:
-    gateway, devices = FakeGateway(), FakeDevices()
-    h = Harness(gateway=gateway, devices=devices)
+    hub, devices = FakeHub(), FakeDevices()
+    h = Harness(hub_client=hub, devices=devices)
     app = h.app
     assert app.screen.name == "attract"
-    if mode == "keypad":
-        h.press(pygame.K_RETURN)  # any key starts
-        assert app.screen.name == "home"
-        h.press(pygame.K_1)  # 查询
-        assert app.screen.name == "query_menu"
-        h.press(pygame.K_1)  # 社保缴费记录
-    else:
-        h.tap((640, 400))  # a touch anywhere on attract starts the session
-        assert app.screen.name == "home"
-        h.tap_button("query")
-        h.tap_button("contributions")
+    choose_contributions(h, mode)
     assert app.screen.name == "identify"
     h.place_card(canary_identity())
     h.settle()
     screen = app.screen
     assert screen.name == "query_result"
-    assert gateway.queries == [("contributions", CANARY_ID)]
+    assert hub.queries == [("contributions", CANARY_ID)]
     app.draw()
     shown = [row.spoken for page in screen._pages for row in page]
     joined = " ".join(shown)
@@ -91,8 +81,8 @@ def test_first_journey(mode: str) -> None:
     else:
         h.tap_button("level_2")
     h.settle()
-    assert gateway.ratings and gateway.ratings[0]["level"] == 2
-    assert gateway.ratings[0]["service_id"] == "query.contributions"
+    assert hub.ratings and hub.ratings[0]["level"] == 2
+    assert hub.ratings[0]["service_id"] == "query.contributions"
     assert app.screen.name == "thanks"
     h.press(pygame.K_RETURN)
     _assert_wiped(app)
@@ -100,9 +90,25 @@ def test_first_journey(mode: str) -> None:
     assert summary and summary[0]["completed"] and summary[0]["pages_printed"] == 1
 
 
+def choose_contributions(h: Harness, mode: str) -> None:
+    """From the attract screen to 查询 → 社保缴费记录, by keypad or by touch."""
+    app = h.app
+    if mode == "keypad":
+        h.press(pygame.K_RETURN)  # any key starts
+        assert app.screen.name == "home"
+        h.press(pygame.K_1)  # 查询
+        assert app.screen.name == "query_menu"
+        h.press(pygame.K_1)  # 社保缴费记录
+    else:
+        h.tap((640, 400))  # a touch anywhere on attract starts the session
+        assert app.screen.name == "home"
+        h.tap_button("query")
+        h.tap_button("contributions")
+
+
 def test_bad_rating_asks_for_reasons() -> None:
-    gateway = FakeGateway()
-    h = Harness(gateway=gateway)
+    hub = FakeHub()
+    h = Harness(hub_client=hub)
     app = h.app
     h.press(pygame.K_RETURN, pygame.K_1, pygame.K_1)
     h.place_card(canary_identity())
@@ -113,14 +119,16 @@ def test_bad_rating_asks_for_reasons() -> None:
     submit = {o.name: k for k, o in app.screen.numbered_options()}["submit"]
     h.press(getattr(pygame, f"K_{submit}"))
     h.settle()
-    assert gateway.ratings[0]["level"] == 5
-    assert gateway.ratings[0]["reasons"] == ["too_slow", "device_fault"]  # the hub's codes
-    assert all(set(r) == {"service_id", "level", "reasons", "session_id"} for r in gateway.ratings)
+    assert hub.ratings[0]["level"] == 5
+    assert hub.ratings[0]["reasons"] == ["too_slow", "device_fault"]  # the hub's codes
+    # What reaches the hub: the service, the rating and the session's opaque id, nothing personal.
+    rated = {"service_id", "level", "reasons", "terminal_session_id", "at"}
+    assert all(set(r) == rated for r in hub.ratings)
 
 
 def test_hub_unreachable_is_told_plainly_and_kiosk_keeps_running() -> None:
-    gateway = FakeGateway(down=True)
-    h = Harness(gateway=gateway)
+    hub = FakeHub(down=True)
+    h = Harness(hub_client=hub)
     app = h.app
     h.press(pygame.K_RETURN, pygame.K_1, pygame.K_1)
     h.place_card(canary_identity())
@@ -130,7 +138,7 @@ def test_hub_unreachable_is_told_plainly_and_kiosk_keeps_running() -> None:
     assert "暂时无法连接服务中心" in screen.notice.message
     assert any("暂时无法连接服务中心" in s for s in app.voice.history)  # spoken, not only shown
     # The hub comes back: 重试 works without restarting anything.
-    gateway.down = False
+    hub.down = False
     h.press(pygame.K_1)
     h.settle()
     assert app.screen.result is not None

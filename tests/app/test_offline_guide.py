@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
 
 import pygame
 
+from kiosk.flows import OfflineCache
 from screens import previews
-from tools.headless import FakeGateway, Harness
+from tools.headless import FakeHub, Harness
 
 
-class OfflineGateway(FakeGateway):
-    def guide(self, item_id: str) -> dict[str, Any]:
-        return {**previews.GUIDE, "offline": True, "fetched_at": 1_790_000_000.0}
-
-
-def test_offline_guide_is_labelled() -> None:
-    h = Harness(gateway=OfflineGateway())
+def test_offline_guide_is_labelled(tmp_path: Path) -> None:
+    # The guide was kept on an earlier visit; now the hub does not answer.
+    kept = OfflineCache(tmp_path, clock=lambda: 1_790_000_000.0)
+    kept.put(f"guide-{previews.GUIDE.id}", previews.GUIDE)
+    h = Harness(hub_client=FakeHub(down=True), offline=kept)
     app = h.app
     h.press(pygame.K_RETURN)
-    app.nav.go("guide", item_id=previews.GUIDE["id"])
+    app.nav.go("guide", item_id=previews.GUIDE.id)
     h.settle()
     screen = app.screen
     assert screen.name == "guide" and screen.data is not None

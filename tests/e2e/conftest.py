@@ -35,7 +35,7 @@ from kiosk.app import App
 from kiosk.config import KioskConfig
 from kiosk.devices import DeviceHub
 from kiosk.events import UiQueue
-from kiosk.services import HubClient, ServiceGateway
+from kiosk.hub_client import HubClient
 from tools.headless import FakeClock, Harness
 
 REPO = Path(__file__).resolve().parents[2]
@@ -270,10 +270,11 @@ def build_kiosk(hub: HubProcess, *, elder: bool = False) -> Kiosk:
     ui = UiQueue()
     url = [hub.url]
     client = HubClient(lambda: url[0], token=lambda: hub.token, timeout_s=5.0)
-    gateway = ServiceGateway(client, terminal_name=TERMINAL_NAME, service_point=SERVICE_POINT)
     devices = DeviceHub(config.devices, ui)
     # The headless kiosk with the simulated devices, the real hub and real task threads.
-    h = Harness(config, gateway=gateway, devices=devices, ui=ui, held_tasks=False, today=date.today)
+    h = Harness(
+        config, hub_client=client, devices=devices, ui=ui, held_tasks=False, today=date.today
+    )
     app = h.app
     devices.start(app.events)
     kiosk = Kiosk(app, devices, hub, url, h.clock, closers=[h.close, devices.stop])

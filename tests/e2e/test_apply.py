@@ -47,19 +47,7 @@ def test_resident_pension_enrolment(make_kiosk: MakeKiosk, mode: str, elder: boo
     assert k.screen.name == "apply_form"
     assert "4102**********5018" in k.shown_text() and ZHAO_LEI_ID not in k.shown_text()
     k.choose("phone", mode)
-    assert k.screen.name == "entry"
-    if mode == "keypad":
-        k.digits("12345678901")
-        k.key(pygame.K_RETURN)
-        assert "第二位为3到9" in k.screen.notice.message  # refused, said why
-        for _ in range(11):
-            k.key(pygame.K_BACKSPACE)
-        k.digits("13912345678")
-        k.key(pygame.K_RETURN)
-    else:
-        for d in "13912345678":
-            k.tap(f"digit_{d}")
-        k.tap("confirm")
+    enter_phone(k, mode)
     assert k.screen.name == "apply_form"
     assert "139****5678" in k.shown_text()
     k.choose("next", mode)
@@ -83,14 +71,7 @@ def test_resident_pension_enrolment(make_kiosk: MakeKiosk, mode: str, elder: boo
         assert "已在办理中" in k.said()
         return
     k.wait_screen("apply_slip")
-    text = k.shown_text()
-    match = re.search(r"受理编号：(\d{8}) (\d{6})", text)
-    assert match, text
-    number = match.group(1) + match.group(2)
-    paper = k.receipts(1)[-1]
-    printed = "\n".join(paper.text_lines)
-    assert number in printed and "1个工作日" in printed
-    assert ZHAO_LEI_ID not in printed and "4102" in printed
+    number = slip_number(k)
     kinds = [r["key"] for r in k.journal("application_submit")]
     assert kinds and k.journal("consent")[0]["granted"] is True
     k.choose("done", mode)
@@ -107,6 +88,37 @@ def test_resident_pension_enrolment(make_kiosk: MakeKiosk, mode: str, elder: boo
     k.wait_for(lambda: k.screen.name == "progress_result" and k.screen.data is not None)
     text = k.shown_text()
     assert number in text and "已受理" in text and "城乡居民基本养老保险参保登记" in text
+
+
+def enter_phone(k: Kiosk, mode: str) -> None:
+    """The phone number on the entry screen: by keypad (a wrong one first, refused
+    with the reason) or by touch."""
+    assert k.screen.name == "entry"
+    if mode == "keypad":
+        k.digits("12345678901")
+        k.key(pygame.K_RETURN)
+        assert "第二位为3到9" in k.screen.notice.message  # refused, said why
+        for _ in range(11):
+            k.key(pygame.K_BACKSPACE)
+        k.digits("13912345678")
+        k.key(pygame.K_RETURN)
+    else:
+        for d in "13912345678":
+            k.tap(f"digit_{d}")
+        k.tap("confirm")
+
+
+def slip_number(k: Kiosk) -> str:
+    """The 受理编号 the slip screen shows, checked against the printed slip."""
+    text = k.shown_text()
+    match = re.search(r"受理编号：(\d{8}) (\d{6})", text)
+    assert match, text
+    number = match.group(1) + match.group(2)
+    paper = k.receipts(1)[-1]
+    printed = "\n".join(paper.text_lines)
+    assert number in printed and "1个工作日" in printed
+    assert ZHAO_LEI_ID not in printed and "4102" in printed
+    return number
 
 
 def test_declining_consent_ends_without_using_data(make_kiosk: MakeKiosk) -> None:

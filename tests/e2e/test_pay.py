@@ -19,7 +19,6 @@ import pytest
 from drivers.sim.cards import SocialSecurityCardOS
 from kiosk.devices import _citizens
 from kiosk.journal import find_personal_data
-from kiosk.payments import PaymentsApi
 from protocol.devices import PaperState
 from tests.e2e.conftest import Kiosk, MakeKiosk, assert_few_options
 from tests.tools import require_tool
@@ -92,7 +91,7 @@ def test_qr_payment_for_family_by_keypad(make_kiosk: MakeKiosk) -> None:
         what="QR order",
     )
     screen = k.screen
-    payload = screen.flow.view["qr_payload"]
+    payload = screen.flow.view.qr_payload
     assert payload and "屏幕上显示了付款二维码" in k.shown_text()
     # The QR on screen decodes to the order's payload (zbarimg reads the frame).
     with tempfile.NamedTemporaryFile(suffix=".png") as png:
@@ -233,5 +232,5 @@ def test_leaving_the_qr_screen_cancels_the_open_order(make_kiosk: MakeKiosk) -> 
     k.settle()
     steps = [r["step"] for r in k.journal("payment") if r["key"] == flow.key]
     assert steps[-2:] == ["cancel", "state"]
-    hub_view = PaymentsApi(k.app.gateway).order(flow.order_no)
-    assert hub_view["status"] == "CANCELLING" and not hub_view["final"]
+    hub_view = k.app.flows.payments.order(flow.order_no)
+    assert hub_view.status == "CANCELLING" and not hub_view.final

@@ -1,4 +1,4 @@
-"""Start-up recovery (kiosk.payments.recover_unfinished) and the flow's
+"""Start-up recovery (kiosk.flows.payment_recovery.recover_unfinished) and the order's
 journal-before-side-effect rule, against the real hub and its sandbox."""
 
 from __future__ import annotations
@@ -7,15 +7,12 @@ from typing import Any
 
 import pytest
 
-from kiosk.payments import (
-    FINAL_STATUSES,
-    NOT_CREATED,
-    PaymentFlow,
-    PaymentsApi,
-    recover_unfinished,
-)
-from kiosk.services import HubClient, HubUnavailable, ServiceGateway
-from tests.e2e.conftest import SERVICE_POINT, HubProcess, closed_port_url
+from kiosk.flows import Payments
+from kiosk.flows.payment_order import PaymentOrder
+from kiosk.flows.payment_recovery import NOT_CREATED, recover_unfinished
+from kiosk.flows.payments import FINAL_STATUSES
+from kiosk.hub_client import HubClient, HubUnavailable
+from tests.e2e.conftest import HubProcess, closed_port_url
 
 ZHAO_LEI = "410225200102145018"
 WANG_FANG = "410225198511203020"
@@ -24,12 +21,11 @@ LIU_GUIYING = "410225194609304067"
 GOOD_CODE = "134567890123456789"
 
 
-def gateway_for(url: str, token: str) -> ServiceGateway:
-    client = HubClient(lambda: url, token=lambda: token, timeout_s=5.0)
-    return ServiceGateway(client, terminal_name="recovery-test", service_point=SERVICE_POINT)
+def payments_for(url: str, token: str) -> Payments:
+    return Payments(HubClient(lambda: url, token=lambda: token, timeout_s=5.0))
 
 
-def created(flow: PaymentFlow, payer: str, code: str | None, journal: list[Any]) -> None:
+def created(flow: PaymentOrder, payer: str, code: str | None, journal: list[Any]) -> None:
     """Run a flow's create as the app would: journal first, then the work, then apply."""
     work = flow.begin_create([payer], now=0.0, auth_code=code)
     assert journal[-1][1]["step"] == "create"  # written before anything was sent
@@ -37,20 +33,21 @@ def created(flow: PaymentFlow, payer: str, code: str | None, journal: list[Any])
 
 
 def test_unfinished_micropay_is_ended_and_finished_orders_left_alone(hub: HubProcess) -> None:
-    gateway = gateway_for(hub.url, hub.token)
-    api = PaymentsApi(gateway)
+    payments = payments_for(hub.url, hub.token)
     journal: list[tuple[str, dict[str, Any]]] = []
 
     def record(kind: str, data: dict[str, Any]) -> None:
         journal.append((kind, dict(data)))
 
-    open_one = PaymentFlow(
-        api, record, item="resident_medical_2027", payer_count=1, method="micropay"
+    open_one = PaymentOrder(
+        payments, record, item="resident_medical_2027", payer_count=1, method="micropay"
     )
     created(open_one, ZHAO_LEI, GOOD_CODE, journal)
     assert open_one.status == "PAYING" and open_one.order_no
     # A create journaled but never sent (the terminal died first): no number known.
-    lost = PaymentFlow(api, record, item="resident_medical_2027", payer_count=1, method="native")
+    lost = PaymentOrder(
+        payments, record, item="resident_medical_2027", payer_count=1, method="native"
+    )
     lost.begin_create([WANG_FANG], now=0.0)
     # A finished one is not touched (the journal shows its final state).
     done_key = "pay-finishedorderkeyabcdefg"
@@ -60,20 +57,20 @@ def test_unfinished_micropay_is_ended_and_finished_orders_left_alone(hub: HubPro
 
     recovery: list[tuple[str, dict[str, Any]]] = []
     results = recover_unfinished(
-        gateway, journal, record=lambda k, d: recovery.append((k, d)), sleep=lambda s: None
+        payments, journal, record=lambda k, d: recovery.append((k, d)), sleep=lambda s: None
     )
     by_key = {r.key: r for r in results}
     assert done_key not in by_key
     ended = by_key[open_one.key]
     assert ended.final and ended.status in FINAL_STATUSES
-    assert api.order(open_one.order_no)["status"] == ended.status  # the hub agrees
+    assert payments.order(open_one.order_no).status == ended.status  # the hub agrees
     # The hub says it never made that order: nothing can be charged, so it is settled.
     assert by_key[lost.key].final and by_key[lost.key].status == NOT_CREATED
     assert by_key[lost.key].order_no is None
     steps = [d["step"] for _, d in recovery if d["key"] == open_one.key]
     assert steps[0] == "recover_query" and steps[-1] == "recover_done"
     # Recovery journals too, before each call, and a second run finds nothing open.
-    again = recover_unfinished(gateway, journal + recovery, sleep=lambda s: None)
+    again = recover_unfinished(payments, journal + recovery, sleep=lambda s: None)
     assert again == []
 
 
@@ -81,11 +78,10 @@ def test_create_whose_answer_was_lost_is_found_by_its_key_and_ended(hub: HubProc
     """The hub made the order (and the customer's code was charged) but the terminal
     never heard back: recovery finds it by idempotency key, reverses it, and the
     money goes back — it is not left for someone to notice."""
-    gateway = gateway_for(hub.url, hub.token)
-    api = PaymentsApi(gateway)
+    payments = payments_for(hub.url, hub.token)
     journal: list[tuple[str, dict[str, Any]]] = []
-    flow = PaymentFlow(
-        api,
+    flow = PaymentOrder(
+        payments,
         lambda k, d: journal.append((k, dict(d))),
         item="resident_medical_2027",
         payer_count=1,
@@ -93,52 +89,52 @@ def test_create_whose_answer_was_lost_is_found_by_its_key_and_ended(hub: HubProc
     )
     work = flow.begin_create([LIU_GUIYING], now=0.0, auth_code=GOOD_CODE)
     answer = work()  # reached the hub; the answer is dropped, as by a crash or cut cable
-    assert answer["status"] == "PAYING" and flow.order_no is None
+    assert answer.status == "PAYING" and flow.order_no is None
     assert all(d.get("order_no") is None for _, d in journal)
 
     recovery: list[tuple[str, dict[str, Any]]] = []
     results = recover_unfinished(
-        gateway, journal, record=lambda k, d: recovery.append((k, dict(d))), sleep=lambda s: None
+        payments, journal, record=lambda k, d: recovery.append((k, dict(d))), sleep=lambda s: None
     )
     assert len(results) == 1
     found = results[0]
-    assert found.order_no == answer["order_no"] and found.final
+    assert found.order_no == answer.order_no and found.final
     assert found.status in {"REVOKED", "CLOSED"}  # reversed (refunded if it was paid)
-    assert api.order(answer["order_no"])["status"] == found.status
+    assert payments.order(answer.order_no).status == found.status
     steps = [d["step"] for _, d in recovery]
     assert steps[:3] == ["recover_lookup", "recover_found", "recover_query"]
     assert "recover_cancel" in steps and steps[-1] == "recover_done"
     # The journal now knows the number; a second start finds nothing open.
-    assert recover_unfinished(gateway, journal + recovery, sleep=lambda s: None) == []
+    assert recover_unfinished(payments, journal + recovery, sleep=lambda s: None) == []
     # A retry with a fresh order is possible again: nothing is left open for her.
-    quote = api.quote([LIU_GUIYING])
-    assert quote["persons"][0]["payable"] is True
+    quote = payments.quote([LIU_GUIYING])
+    assert quote.persons[0].payable is True
 
 
 def test_young_native_order_stays_cancelling_until_the_provider_allows(hub: HubProcess) -> None:
     """The provider refuses to close a QR order under 5 minutes old: recovery says so
     (final=False) instead of pretending; the cancel request makes the hub refund a
     payment that still arrives."""
-    gateway = gateway_for(hub.url, hub.token)
+    payments = payments_for(hub.url, hub.token)
     journal: list[tuple[str, dict[str, Any]]] = []
-    flow = PaymentFlow(
-        PaymentsApi(gateway),
+    flow = PaymentOrder(
+        payments,
         lambda k, d: journal.append((k, dict(d))),
         item="resident_medical_2027",
         payer_count=1,
         method="native",
     )
     created(flow, ZHANG_XIULAN, None, journal)
-    assert flow.status == "PAYING" and flow.view["qr_payload"]
-    results = recover_unfinished(gateway, journal, attempts=1, sleep=lambda s: None)
+    assert flow.status == "PAYING" and flow.view is not None and flow.view.qr_payload
+    results = recover_unfinished(payments, journal, attempts=1, sleep=lambda s: None)
     assert len(results) == 1 and not results[0].final
     assert results[0].status == "CANCELLING"
 
 
 def test_recovery_with_the_hub_down_changes_nothing() -> None:
-    gateway = gateway_for(closed_port_url(), "no-token")
+    payments = payments_for(closed_port_url(), "no-token")
     journal = [
         ("payment", {"key": "pay-k", "order_no": "HM1", "step": "state", "status": "PAYING"})
     ]
     with pytest.raises(HubUnavailable):
-        recover_unfinished(gateway, journal, sleep=lambda s: None)
+        recover_unfinished(payments, journal, sleep=lambda s: None)

@@ -41,7 +41,7 @@ def test_print_insurance_certificate_verifiable(
     k.wait_for(lambda: k.screen.name == "certificate" and k.screen.data is not None)
     text = k.shown_text()
     assert "张*兰" in text and "410225194103152422" not in text
-    code = k.screen.data["code"]
+    code = k.screen.data.code
     assert f"验证码：{code}" in text
     k.choose("print", mode)
     paper = k.receipts(1)[-1]

@@ -6,7 +6,7 @@ ptys) costs over a second of CPU on the CI machine; 200 kills would take
 minutes. What the kill test is about — the journal, the outboxes, payment
 recovery and printing — runs below the screens, so this child drives exactly
 those objects the way the screens do (journal before every side effect,
-``PaymentFlow`` for each order, ``recover_unfinished`` at start-up).
+``PaymentOrder`` for each order, ``recover_unfinished`` at start-up).
 
 Run as a *zygote*: ``python journey_child.py CONFIG.json`` imports everything
 once and then, for each ``fork SEED`` line on stdin, forks a worker (a fresh
@@ -45,12 +45,15 @@ from drivers.printer.receipt import Receipt  # noqa: E402
 from drivers.printer.render import render_receipt_bytes  # noqa: E402
 from drivers.sim.printer import VirtualPrinter  # noqa: E402
 from kiosk.agent import Credential, CredentialStore, FleetAgent  # noqa: E402
+from kiosk.flows import Flows  # noqa: E402
+from kiosk.flows.payment_order import PaymentOrder  # noqa: E402
+from kiosk.flows.payment_recovery import recover_unfinished  # noqa: E402
+from kiosk.hub_client import HubClient, HubError, HubUnavailable  # noqa: E402
+from kiosk.hub_client.models import Order  # noqa: E402
 from kiosk.i18n import Translator  # noqa: E402
 from kiosk.journal import Journal  # noqa: E402
-from kiosk.payments import PaymentFlow, PaymentsApi, recover_unfinished  # noqa: E402
 from kiosk.receipts import from_printable  # noqa: E402
 from kiosk.recording import Recorder  # noqa: E402
-from kiosk.services import HubClient, HubError, HubUnavailable, ServiceGateway  # noqa: E402
 
 TERMINAL = "故障测试终端"
 SERVICE_POINT = "dbt-zhangzhuang"
@@ -90,8 +93,7 @@ class Worker:
         self.recorder = Recorder(self.journal)
         token = cfg["token"]
         client = HubClient(lambda: cfg["url"], token=lambda: token, timeout_s=5.0)
-        self.gateway = ServiceGateway(client, terminal_name=TERMINAL, service_point=SERVICE_POINT)
-        self.api = PaymentsApi(self.gateway)
+        self.flows = Flows.over(client, service_point=SERVICE_POINT)
         self.agent: FleetAgent | None = None
         self.printer_sim = VirtualPrinter()
         self.printer: Any = None
@@ -101,7 +103,7 @@ class Worker:
         emit("V", f"{int(report.ok)} {report.checked}")
         self.recorder.event("journal_integrity", {"ok": report.ok})
         results = recover_unfinished(
-            self.gateway,
+            self.flows.payments,
             self.journal.records(),
             record=self.recorder.record,
             attempts=8,
@@ -142,12 +144,12 @@ class Worker:
         id_number = person["id_number"]
         self.recorder.record("service_step", {"session": session, "step": "query"})
         try:
-            self.gateway.query("medical", id_number)
-            quote = self.api.quote([id_number])
+            self.flows.queries.medical(id_number)
+            owed = self.flows.payments.quote([id_number]).total_fen
         except HubError:
-            quote = {"total_fen": 0}
+            owed = 0
         completed = False
-        if quote["total_fen"] > 0:
+        if owed > 0:
             completed = self.pay(id_number)
         self.recorder.record("rating", {"service_id": "pay.resident_medical", "level": 5})
         summary = {"session": session, "completed": completed, "journey": n}
@@ -159,8 +161,8 @@ class Worker:
         code = None
         if method == "micropay":
             code = DECLINED_CODE if self.rng.random() < 0.2 else GOOD_CODE
-        flow = PaymentFlow(
-            self.api, self.recorder.record, "resident_medical_2027", 1, method=method
+        flow = PaymentOrder(
+            self.flows.payments, self.recorder.record, "resident_medical_2027", 1, method=method
         )
         now = 0.0
         try:
@@ -185,14 +187,15 @@ class Worker:
             except HubError as exc:
                 if exc.status != 409:
                     raise
-        if flow.status == "PAID":
+        if flow.status == "PAID" and flow.view is not None:
             self.print_receipt(flow.view)
             return True
         return False
 
-    def print_receipt(self, view: dict[str, Any]) -> None:
+    def print_receipt(self, order: Order) -> None:
+        assert order.printable is not None  # a PAID order carries its 缴费凭证
         receipt = from_printable(
-            view["printable"], tr=self.tr, terminal=TERMINAL, now=datetime.now(UTC)
+            order.printable, tr=self.tr, terminal=TERMINAL, now=datetime.now(UTC)
         )
         self.recorder.record("print", {"title": receipt.title})  # before the side effect
         self.printer.print_receipt(receipt)

@@ -218,31 +218,9 @@ def test_kill9_during_journeys_loses_nothing_and_charges_once(
             assert time.monotonic() - started < BUDGET_S, f"only {kills} kills in {BUDGET_S} s"
             code = hub.proc.poll()
             assert code is None, f"the hub process exited ({code}) after {kills} kills"
-            child.send(f"fork {rng.randrange(1 << 30)}")
-            pid = int(child.expect("P", 30))
-            if round_no and rng.random() < EARLY_KILL_SHARE:
-                time.sleep(rng.uniform(0.0, 0.05))  # during the integrity check or recovery
-                early += 1
-            else:
-                ok, _checked = child.expect("V", 30).split()
-                assert ok == "1", f"journal integrity failed at restart {round_no}"
-                child.expect("R", 60)
-                check_after_recovery(hub, journal_path)
-                os.kill(pid, signal.SIGUSR1)
-                time.sleep(rng.uniform(0.0, 0.5))
-            os.kill(pid, signal.SIGKILL)
-            child.send(f"reap {pid}")
-            child.expect("D", 30)
+            early += kill_one_worker(child, hub, journal_path, rng, round_no)
             kills += 1
-            journal = Journal(journal_path)
-            try:
-                report = journal.verify()
-                keys = {r.key for r in journal.records()}
-            finally:
-                journal.close()
-            assert report.ok, report.summary()
-            lost = child.acked - keys
-            assert not lost, f"acknowledged records lost after kill {kills}: {sorted(lost)[:5]}"
+            check_nothing_acknowledged_lost(child, journal_path, kills)
         child.send("drain 1")
         pid = int(child.expect("P", 30))
         assert child.expect("F", 90) == "1", "final delivery did not finish"
@@ -261,7 +239,59 @@ def test_kill9_during_journeys_loses_nothing_and_charges_once(
     counts = check_ledger(ledger, all_final=True)
     assert ledger["mismatches"] == [], ledger["mismatches"]
 
-    rows = journal_rows(journal_path)
+    rows, hub_events = check_delivered_once(hub, term, child)
+    payments = known_orders(rows)
+    assert counts.get("PAID", 0) >= KILLS // 10, f"too few paid orders to mean anything: {counts}"
+    assert child.journeys >= KILLS // 4
+    print(
+        f"\nkill -9: {kills} kills ({early} during start-up), {child.journeys} journeys, "
+        f"{len(child.acked)} acknowledged journal records, {len(rows)} in journal and hub, "
+        f"{len(hub_events)} events, {len(payments)} payment keys, hub orders {counts}, "
+        f"0 lost, 0 duplicated, 0 double charges, {time.monotonic() - started:.0f} s"
+    )
+
+
+def kill_one_worker(
+    child: Child, hub: FaultHub, journal_path: Path, rng: random.Random, round_no: int
+) -> bool:
+    """Start a worker and kill -9 it: during start-up (True) or, after its recovery
+    was checked, during its journeys (False)."""
+    child.send(f"fork {rng.randrange(1 << 30)}")
+    pid = int(child.expect("P", 30))
+    early = bool(round_no) and rng.random() < EARLY_KILL_SHARE
+    if early:
+        time.sleep(rng.uniform(0.0, 0.05))  # during the integrity check or recovery
+    else:
+        ok, _checked = child.expect("V", 30).split()
+        assert ok == "1", f"journal integrity failed at restart {round_no}"
+        child.expect("R", 60)
+        check_after_recovery(hub, journal_path)
+        os.kill(pid, signal.SIGUSR1)
+        time.sleep(rng.uniform(0.0, 0.5))
+    os.kill(pid, signal.SIGKILL)
+    child.send(f"reap {pid}")
+    child.expect("D", 30)
+    return early
+
+
+def check_nothing_acknowledged_lost(child: Child, journal_path: Path, kills: int) -> None:
+    journal = Journal(journal_path)
+    try:
+        report = journal.verify()
+        keys = {r.key for r in journal.records()}
+    finally:
+        journal.close()
+    assert report.ok, report.summary()
+    lost = child.acked - keys
+    assert not lost, f"acknowledged records lost after kill {kills}: {sorted(lost)[:5]}"
+
+
+def check_delivered_once(
+    hub: FaultHub, term: Path, child: Child
+) -> tuple[list[tuple[int, str, str, dict[str, Any]]], dict[str, int]]:
+    """Every journal record and event reached the hub exactly once; returns the
+    journal's rows and the hub's events."""
+    rows = journal_rows(term / "journal.sqlite")
     hub_keys = hub_journal_keys(hub)
     assert set(hub_keys) == {k for _, k, _, _ in rows}
     assert set(hub_keys.values()) == {1}, "a journal record stored twice"
@@ -276,12 +306,4 @@ def test_kill9_during_journeys_loses_nothing_and_charges_once(
     assert {k for _, k, _, _ in event_rows} == set(hub_events)
     assert set(hub_events.values()) == {1}
     assert child.events <= set(hub_events)
-    payments = known_orders(rows)
-    assert counts.get("PAID", 0) >= KILLS // 10, f"too few paid orders to mean anything: {counts}"
-    assert child.journeys >= KILLS // 4
-    print(
-        f"\nkill -9: {kills} kills ({early} during start-up), {child.journeys} journeys, "
-        f"{len(child.acked)} acknowledged journal records, {len(rows)} in journal and hub, "
-        f"{len(hub_events)} events, {len(payments)} payment keys, hub orders {counts}, "
-        f"0 lost, 0 duplicated, 0 double charges, {time.monotonic() - started:.0f} s"
-    )
+    return rows, hub_events

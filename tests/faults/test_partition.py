@@ -107,13 +107,7 @@ def test_partition_refuses_payment_and_delivers_backlog_once(
     k.wait_for(lambda: devices.available("printer")[0], what="printer online")
     proxy.delay_s = 0.3
     proxy.set_mode("delay")  # a slow link first: everything still works, only later
-    k.key(pygame.K_RETURN)
-    k.choose("pay")
-    k.choose("medical")
-    k.place_card("zhang_xiulan")
-    k.wait_for(lambda: k.screen.name == "pay_people" and k.screen.data is not None)
-    k.choose("next")
-    assert k.screen.name == "pay_confirm"
+    confirm_medical_payment(k)
 
     proxy.set_mode("drop")  # the uplink goes: requests time out
     started = time.monotonic()
@@ -124,9 +118,46 @@ def test_partition_refuses_payment_and_delivers_backlog_once(
     assert "现在不能缴费" in shown and "没有被扣款" in shown
     assert shown in k.said()
     assert k.screen.flow is None  # no order exists
-    # What needs no hub keeps working: modes, calling staff, reading a card.
-    k.key(pygame.K_F2)
-    assert app.session.modes.elder
+    check_working_without_the_hub(k, proxy)
+    app.lifecycle.end(completed=False)
+    journal_path = tmp_path / "journal.sqlite"
+    events_path = tmp_path / "events.sqlite"
+    agent = terminal.agent
+    assert agent is not None and agent.journal_outbox is not None
+    assert agent.journal_outbox.backlog() > 0  # queued, not lost
+    while time.monotonic() - started < PARTITION_S:
+        app.step()
+        time.sleep(0.05)
+    backlog = (agent.journal_outbox.backlog(), agent.event_outbox.backlog())
+    proxy.set_mode("pass")
+    healed = time.monotonic()
+    partition_s = healed - started
+    got_journal, got_events = wait_delivered(k, fault_hub, journal_path, events_path, healed)
+    delivery_s = time.monotonic() - healed
+    assert set(got_journal.values()) == {1} and set(got_events.values()) == {1}
+    kinds = {kind for (kind,) in fault_hub.query("SELECT kind FROM fleet_journal")}
+    assert {"payment", "call_staff", "session_end"} <= kinds
+    print(
+        f"\npartition: {partition_s:.1f} s; backlog of {backlog[0]} journal records and "
+        f"{backlog[1]} events delivered exactly once {delivery_s:.1f} s after the hub returned"
+    )
+
+
+def confirm_medical_payment(k: Kiosk) -> None:
+    """From the attract screen to the confirmation of 张秀兰's medical insurance fee."""
+    k.key(pygame.K_RETURN)
+    k.choose("pay")
+    k.choose("medical")
+    k.place_card("zhang_xiulan")
+    k.wait_for(lambda: k.screen.name == "pay_people" and k.screen.data is not None)
+    k.choose("next")
+    assert k.screen.name == "pay_confirm"
+
+
+def check_working_without_the_hub(k: Kiosk, proxy: PartitionProxy) -> None:
+    """What needs no hub keeps working; what does is refused plainly; kept guides are read."""
+    k.key(pygame.K_F2)  # modes, calling staff, reading a card need no hub
+    assert k.app.session.modes.elder
     k.key(pygame.K_F1)
     assert "已呼叫工作人员" in k.said()
     proxy.set_mode("refuse")  # then the hub's port refuses outright
@@ -143,35 +174,21 @@ def test_partition_refuses_payment_and_delivers_backlog_once(
     k.choose(next(o.name for _, o in k.screen.numbered_options() if o.name.startswith("item_")))
     k.wait_for(lambda: k.screen.name == "guide" and k.screen.data is not None, what="guide")
     assert "本机保存的信息" in k.shown_text() and "申请材料" in k.shown_text()
-    app.lifecycle.end(completed=False)
-    journal_path = tmp_path / "journal.sqlite"
-    events_path = tmp_path / "events.sqlite"
-    agent = terminal.agent
-    assert agent is not None and agent.journal_outbox is not None
-    assert agent.journal_outbox.backlog() > 0  # queued, not lost
-    while time.monotonic() - started < PARTITION_S:
-        app.step()
-        time.sleep(0.05)
-    backlog = (agent.journal_outbox.backlog(), agent.event_outbox.backlog())
-    proxy.set_mode("pass")
-    healed = time.monotonic()
-    partition_s = healed - started
+
+
+def wait_delivered(
+    k: Kiosk, fault_hub: FaultHub, journal_path: Path, events_path: Path, healed: float
+) -> tuple[dict[str, int], dict[str, int]]:
+    """Run the app until the hub holds every journal record and event the terminal
+    wrote (at most DELIVERY_LIMIT_S after the link came back); the hub's counts by key."""
     want_journal = {key for _, key in keys_of(journal_path)}
     want_events = {key for _, key in keys_of(events_path)}
     name = "分区测试终端"
     while True:
-        app.step()
+        k.app.step()
         got_journal = hub_counts(fault_hub, "fleet_journal", name)
         got_events = hub_counts(fault_hub, "fleet_events", name)
         if want_journal <= set(got_journal) and want_events <= set(got_events):
-            break
+            return got_journal, got_events
         assert time.monotonic() - healed < DELIVERY_LIMIT_S, "backlog not delivered in 60 s"
         time.sleep(0.2)
-    delivery_s = time.monotonic() - healed
-    assert set(got_journal.values()) == {1} and set(got_events.values()) == {1}
-    kinds = {kind for (kind,) in fault_hub.query("SELECT kind FROM fleet_journal")}
-    assert {"payment", "call_staff", "session_end"} <= kinds
-    print(
-        f"\npartition: {partition_s:.1f} s; backlog of {backlog[0]} journal records and "
-        f"{backlog[1]} events delivered exactly once {delivery_s:.1f} s after the hub returned"
-    )

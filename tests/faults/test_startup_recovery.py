@@ -1,4 +1,4 @@
-"""The terminal's start-up recovery (kiosk.payments.start_recovery, wired in
+"""The terminal's start-up recovery (kiosk.flows.payment_recovery.start_recovery, wired in
 kiosk.runtime.Terminal.build): an order a crash left open is ended as soon as
 the hub answers, also when the hub was down at start-up."""
 
@@ -7,10 +7,13 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from kiosk.flows import Payments
+from kiosk.flows.payment_order import PaymentOrder
+from kiosk.flows.payment_recovery import start_recovery
+from kiosk.flows.payments import FINAL_STATUSES
+from kiosk.hub_client import HubClient
 from kiosk.journal import Journal
-from kiosk.payments import FINAL_STATUSES, PaymentFlow, PaymentsApi, start_recovery
 from kiosk.recording import Recorder
-from kiosk.services import HubClient, ServiceGateway
 from tests.e2e.conftest import closed_port_url
 from tests.faults.hubproc import FaultHub
 
@@ -21,16 +24,16 @@ def test_open_order_is_ended_once_the_hub_answers(fault_hub: FaultHub, tmp_path:
     url = [closed_port_url()]
     token = fault_hub.token
     client = HubClient(lambda: url[0], token=lambda: token, timeout_s=3.0)
-    gateway = ServiceGateway(client, terminal_name="t", service_point="dbt-zhangzhuang")
+    payments = Payments(client)
     journal = Journal(tmp_path / "journal.sqlite")
     recorder = Recorder(journal)
     url[0] = fault_hub.url
-    flow = PaymentFlow(PaymentsApi(gateway), recorder.record, "resident_medical_2027", 1, "native")
+    flow = PaymentOrder(payments, recorder.record, "resident_medical_2027", 1, "native")
     flow.apply(flow.begin_create([fault_hub.citizens[0]["id_number"]], 0.0)())
     assert flow.order_no and not flow.final
     # The terminal "crashes" here and starts again while the hub is unreachable.
     url[0] = closed_port_url()
-    stop = start_recovery(gateway, journal.records, recorder.record, retry_s=0.3)
+    stop = start_recovery(payments, journal.records, recorder.record, retry_s=0.3)
     try:
         time.sleep(1.0)
         assert not any(r.data.get("step") == "recover_done" for r in journal.records())
@@ -43,5 +46,5 @@ def test_open_order_is_ended_once_the_hub_answers(fault_hub: FaultHub, tmp_path:
     finally:
         stop()
     assert done and done[0]["order_no"] == flow.order_no and done[0]["recovered_final"]
-    assert PaymentsApi(gateway).order(flow.order_no)["status"] in FINAL_STATUSES
+    assert payments.order(flow.order_no).status in FINAL_STATUSES
     journal.close()

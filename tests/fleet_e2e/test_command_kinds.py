@@ -32,10 +32,11 @@ from hub.fleet.clock import utcnow
 from kiosk.agent import AgentState, FleetAgent
 from kiosk.app import App
 from kiosk.fleet_host import FleetHost
+from kiosk.flows.api import CATALOGUE
 from protocol.commands import COMMANDS, ArgumentField, CommandKind, CommandSpec
 from tests.hub.conftest import ADMIN_PASSWORD, prepare_schema, start_hub_process, stop_process
 from tests.hub.fleet.helpers import login
-from tools.headless import FakeDevices, FakeGateway, Harness
+from tools.headless import FakeDevices, FakeHub, Harness
 
 NAME = "指令边界测试终端"
 PLACE = {"county": "兰考县", "town": "东坝头镇", "village": "张庄村", "branch": ""}
@@ -46,13 +47,21 @@ IMPOSSIBLE_DATE = "2026-02-30T10:00"
 # --- the kiosk's edges: what the app touches besides the screen ---------------------------
 
 
-@dataclass
-class Gateway(FakeGateway):
-    kept: int = 0
+class ServiceHub(FakeHub):
+    """The service API at the flows' JSON boundary; this place's catalogue has no
+    topics, so a reload reads it and keeps no guides."""
 
-    def keep_guides_offline(self) -> int:
-        self.kept += 1
-        return 0
+    def __init__(self) -> None:
+        super().__init__()
+        self.answers["GET", CATALOGUE] = lambda body: {
+            "county": "兰考县",
+            "place": None,
+            "topics": [],
+        }
+
+    @property
+    def catalogue_reads(self) -> int:
+        return self.asked["GET", CATALOGUE]
 
 
 @dataclass
@@ -147,7 +156,7 @@ def just_outside() -> list[tuple[Case, ArgumentField]]:
 @dataclass
 class Kiosk:
     app: App
-    gateway: Gateway
+    service_hub: ServiceHub
     devices: Devices
     agent: FleetAgent
     hub_db: Path
@@ -184,7 +193,7 @@ EFFECTS: dict[CommandKind, Callable[[Kiosk, Before, dict[str, Any]], bool]] = {
     CommandKind.SCREENSHOT: lambda k, b, w: _screenshots(k) == 1,
     CommandKind.TEST_PRINT: lambda k, b, w: k.devices.test_pages == b["test_pages"] + 1,
     CommandKind.RELOAD_CONFIG: lambda k, b, w: k.app.restart_requested,
-    CommandKind.RELOAD_CATALOGUE: lambda k, b, w: k.gateway.kept == b["kept"] + 1,
+    CommandKind.RELOAD_CATALOGUE: lambda k, b, w: k.service_hub.catalogue_reads == b["kept"] + 1,
     CommandKind.ANNOUNCEMENT: lambda k, b, w: k.app.service.terminal.announcement == w["text"],
     # The level people hear ("音量5") is the voice guide's 0-based step 4.
     CommandKind.SET_VOLUME: lambda k, b, w: (
@@ -219,8 +228,8 @@ def kiosk(hub: tuple[str, Path], tmp_path_factory: pytest.TempPathFactory) -> It
     tmp = tmp_path_factory.mktemp("kiosk")
     config = tmp / "kiosk.toml"
     config.write_text('[terminal]\nname = "边界"\n', encoding="utf-8")
-    gateway, devices = Gateway(), Devices()
-    harness = Harness(gateway=gateway, devices=devices, held_tasks=False)
+    service_hub, devices = ServiceHub(), Devices()
+    harness = Harness(hub_client=service_hub, devices=devices, held_tasks=False)
     app = harness.app
     host = FleetHost(app, devices, config_path=config)  # type: ignore[arg-type]
     agent = FleetAgent(
@@ -238,7 +247,7 @@ def kiosk(hub: tuple[str, Path], tmp_path_factory: pytest.TempPathFactory) -> It
         command_timeout_s=10.0,
         events_path=tmp / "events.sqlite",
     )
-    kiosk = Kiosk(app, gateway, devices, agent, db)
+    kiosk = Kiosk(app, service_hub, devices, agent, db)
     agent.start()
     try:
         kiosk.step_until("the agent to enrol", lambda: agent.state is AgentState.ONLINE)
@@ -338,7 +347,7 @@ def test_each_kind_at_its_edges_reaches_the_kiosk_and_is_done(
 ) -> None:
     terminal_id = _terminal_id(kiosk)
     kiosk.app.restart_requested = False  # a previous restart or reload_config
-    before = {"test_pages": kiosk.devices.test_pages, "kept": kiosk.gateway.kept}
+    before = {"test_pages": kiosk.devices.test_pages, "kept": kiosk.service_hub.catalogue_reads}
     if case.kind is CommandKind.SCREENSHOT:
         kiosk.hub("DELETE FROM fleet_screenshots")
     last = _last_command_id(kiosk)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.errors import words_for
 from kiosk.hub_client import (
     HubBadReply,
     HubCertificateError,
@@ -240,8 +241,9 @@ def test_refusals_carry_the_hub_words_for_the_person() -> None:
             client.post_json("/409", {})
     assert isinstance(errors["/404"], HubError) and errors["/404"].status == 404
     assert errors["/404"].message_for(tr) == "未找到该受理编号的办件，请核对后重新输入"
-    # How app.py and pay_run.py ask today, until they call words_for:
-    assert errors["/404"].user_message(tr) == errors["/404"].message_for(tr)
+    # How the app and the screens ask (kiosk.errors.words_for); user_message is a plain msgid.
+    assert words_for(errors["/404"], tr) == errors["/404"].message_for(tr)
+    assert errors["/404"].user_message == "未找到该受理编号的办件，请核对后重新输入"
     assert isinstance(errors["/404-bare"], HubError)
     assert errors["/404-bare"].message_for(tr) == "没有查到您的记录"
     assert isinstance(errors["/409"], HubError)

@@ -1,6 +1,6 @@
 """Guides keep being served while the hub is unreachable (issue 7: offline-
-capable functions keep working), from the copy kept on disk; through the
-catalogue flow and through the screens' gateway alike."""
+capable functions keep working), from the copy kept on disk, through the
+catalogue flow the screens ask."""
 
 from __future__ import annotations
 
@@ -10,10 +10,9 @@ from typing import Any
 
 import pytest
 
-from kiosk.flows import API, OfflineCache
+from kiosk.flows import API, Catalogue, OfflineCache
 from kiosk.hub_client import HubClient, HubUnavailable
 from kiosk.hub_client.models import Guide
-from kiosk.services import ServiceGateway
 
 
 def guide_json(item_id: str) -> dict[str, Any]:
@@ -74,26 +73,32 @@ class FakeClient(HubClient):
         return guide_json(path.rsplit("/", 1)[-1])
 
 
-def gateway(tmp_path: Path, client: FakeClient) -> ServiceGateway:
-    return ServiceGateway(
+def catalogue(tmp_path: Path, client: FakeClient) -> Catalogue:
+    return Catalogue(
         client,
-        terminal_name="t",
         service_point="dbt-zhangzhuang",
         offline=OfflineCache(tmp_path, clock=lambda: 1_790_000_000.0),
     )
 
 
+def as_sent(reply: Guide) -> dict[str, Any]:
+    """A reply in the hub's JSON shape, without the kiosk's offline marks."""
+    data: dict[str, Any] = reply.model_dump(mode="json", exclude={"offline", "fetched_at"})
+    return data
+
+
 def test_guides_kept_then_served_offline(tmp_path: Path) -> None:
     client = FakeClient()
-    gw = gateway(tmp_path, client)
-    assert gw.keep_guides_offline() == 2
-    assert gw.guide("a") == guide_json("a")  # live: not marked offline
+    flow = catalogue(tmp_path, client)
+    assert flow.keep_offline() == 2
+    live = flow.guide("a")
+    assert as_sent(live) == guide_json("a") and not live.offline  # live: not marked offline
     client.down = True
-    kept = gw.guide("b")
-    assert kept["offline"] is True and kept["fetched_at"] == 1_790_000_000.0
-    assert kept["name"] == "事项b"
-    assert gw.catalogue()["topics"] == CATALOGUE["topics"]
-    typed = gw.flows.catalogue.guide("a")  # what the screens will read after the switch
+    kept = flow.guide("b")
+    assert kept.offline is True and kept.fetched_at == 1_790_000_000.0
+    assert kept.name == "事项b"
+    assert flow.catalogue().model_dump(mode="json")["topics"] == CATALOGUE["topics"]
+    typed = flow.guide("a")  # what the screens read
     assert typed.offline and typed.fetched_at == 1_790_000_000.0
     assert typed.materials[0].name == "居民身份证"
 
@@ -102,31 +107,31 @@ def test_nothing_kept_still_says_hub_unreachable(tmp_path: Path) -> None:
     client = FakeClient()
     client.down = True
     with pytest.raises(HubUnavailable):
-        gateway(tmp_path, client).guide("never-seen")
+        catalogue(tmp_path, client).guide("never-seen")
 
 
 def test_a_broken_kept_file_is_ignored(tmp_path: Path) -> None:
     client = FakeClient()
-    gw = gateway(tmp_path, client)
-    gw.guide("a")
+    flow = catalogue(tmp_path, client)
+    flow.guide("a")
     for path in tmp_path.glob("*.json"):
         path.write_text("{not json", encoding="utf-8")
     client.down = True
     with pytest.raises(HubUnavailable):
-        gw.guide("a")
+        flow.guide("a")
 
 
 def test_a_kept_copy_this_version_cannot_read_is_ignored(tmp_path: Path) -> None:
     client = FakeClient()
-    gw = gateway(tmp_path, client)
-    gw.guide("a")
+    flow = catalogue(tmp_path, client)
+    flow.guide("a")
     (kept,) = tmp_path.glob("guide-a.json")
     stored = json.loads(kept.read_text(encoding="utf-8"))
     del stored["value"]["materials"]  # e.g. kept by an older terminal version
     kept.write_text(json.dumps(stored), encoding="utf-8")
     client.down = True
     with pytest.raises(HubUnavailable):
-        gw.guide("a")
+        flow.guide("a")
 
 
 def test_keys_cannot_escape_the_directory(tmp_path: Path) -> None:

@@ -54,6 +54,49 @@ def _wait_ready(child: subprocess.Popen[bytes]) -> None:
     assert child.stdout.readline().strip() == b"ready"
 
 
+def _kill_after_second_batch(hub: FakeHub, child: subprocess.Popen[bytes]) -> bool:
+    """Kill the child right after the hub stored the 2nd batch of this round, before
+    the child hears the acknowledgement; False if it sent fewer than two batches."""
+    seen = {"batches": 0}
+
+    def kill_after_store(keys: list[str]) -> None:
+        seen["batches"] += 1
+        if seen["batches"] == 2:
+            os.kill(child.pid, signal.SIGKILL)
+
+    hub.journal_hook = kill_after_store
+    try:
+        _wait_ready(child)
+        try:
+            child.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.kill(child.pid, signal.SIGKILL)  # fewer than 2 batches this round
+            child.wait()
+            return False
+        return True
+    finally:
+        hub.journal_hook = None
+
+
+def _deliver_the_rest(path: Path, hub: FakeHub, env: dict[str, str]) -> None:
+    """A last run without kills delivers whatever is left."""
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(path), hub.url, TOKEN, "0"],
+        stdout=subprocess.PIPE,
+        env=env,
+    )
+    try:
+        _wait_ready(child)
+        assert child.stdout is not None
+        ready, _, _ = select.select([child.stdout.fileno()], [], [], 20.0)
+        assert ready and child.stdout.readline().strip() == b"flushed"
+    finally:
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait()
+        assert child.stdout is not None
+        child.stdout.close()
+
+
 @pytest.mark.slow
 def test_kill_minus_9_mid_batch_never_duplicates_or_loses(tmp_path: Path) -> None:
     path = tmp_path / "journal.sqlite"
@@ -74,27 +117,7 @@ def test_kill_minus_9_mid_batch_never_duplicates_or_loses(tmp_path: Path) -> Non
                 env=env,
             )
             if round_no % 2 == 0:
-                # Kill right after the hub stored the 2nd batch of this round,
-                # before the child hears the acknowledgement.
-                seen = {"batches": 0}
-
-                def kill_after_store(
-                    keys: list[str], pid: int = child.pid, seen: dict[str, int] = seen
-                ) -> None:
-                    seen["batches"] += 1
-                    if seen["batches"] == 2:
-                        os.kill(pid, signal.SIGKILL)
-
-                hub.journal_hook = kill_after_store
-                _wait_ready(child)
-                try:
-                    child.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    os.kill(child.pid, signal.SIGKILL)  # fewer than 2 batches this round
-                    child.wait()
-                else:
-                    hooked_kills += 1
-                hub.journal_hook = None
+                hooked_kills += _kill_after_second_batch(hub, child)
             else:
                 _wait_ready(child)
                 time.sleep(rng.uniform(0, 0.1))
@@ -103,23 +126,7 @@ def test_kill_minus_9_mid_batch_never_duplicates_or_loses(tmp_path: Path) -> Non
                 random_kills += 1
             assert child.stdout is not None
             child.stdout.close()
-
-        # A last run without kills delivers whatever is left.
-        child = subprocess.Popen(
-            [sys.executable, "-c", CHILD, str(path), hub.url, TOKEN, "0"],
-            stdout=subprocess.PIPE,
-            env=env,
-        )
-        try:
-            _wait_ready(child)
-            assert child.stdout is not None
-            ready, _, _ = select.select([child.stdout.fileno()], [], [], 20.0)
-            assert ready and child.stdout.readline().strip() == b"flushed"
-        finally:
-            os.kill(child.pid, signal.SIGKILL)
-            child.wait()
-            assert child.stdout is not None
-            child.stdout.close()
+        _deliver_the_rest(path, hub, env)
         elapsed = time.monotonic() - started
 
         journal = Journal(path)

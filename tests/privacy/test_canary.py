@@ -28,6 +28,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
@@ -141,6 +142,127 @@ def on_ui_thread_free(k: Kiosk, call: Callable[[], Any]) -> Any:
     return box[0]
 
 
+@dataclass
+class CanaryVisits:
+    """The canary's three visits on a real terminal, and what they showed."""
+
+    term: Terminal
+    k: Kiosk
+    card: SimCard
+    shown: list[str] = field(default_factory=list)
+    screenshots: list[bytes | None] = field(default_factory=list)
+
+    @property
+    def devices(self) -> Any:
+        return self.term.devices
+
+    def look(self) -> None:
+        self.shown.append(self.k.shown_text())
+
+    def place(self) -> None:
+        app = self.k.app
+        self.devices.sim_idcard.remove()
+        pause = time.monotonic() + 1.0  # two polls of the reader: it sees the card go
+        while time.monotonic() < pause:
+            app.step()
+            time.sleep(0.02)
+        self.devices.sim_idcard.place(self.card)
+        self.k.wait_for(lambda: app.session.identity is not None, what="canary card read")
+
+    def screenshot(self) -> bytes | None:
+        assert self.term.agent is not None
+        shot: bytes | None = on_ui_thread_free(self.k, self.term.agent.host.take_screenshot)
+        self.screenshots.append(shot)
+        return shot
+
+    def finish(self) -> None:
+        app = self.k.app
+        self.devices.sim_idcard.remove()
+        if app.session.serving:
+            app.lifecycle.end(completed=True)
+        self.k.settle()
+
+    def rated(self, level: str) -> None:
+        k = self.k
+        k.choose("done")
+        assert k.screen.name == "rate", k.screen.name
+        k.choose(level)
+
+    def query(self) -> None:
+        """A query, printed, rated; a screenshot asked for while it is on screen."""
+        k = self.k
+        k.key(pygame.K_RETURN)
+        k.key(pygame.K_F3)  # voice guidance: everything shown is also spoken
+        k.choose("query")
+        k.choose("pension")
+        self.place()
+        k.wait_for(lambda: k.screen.name == "query_result" and k.screen.result is not None)
+        self.look()
+        assert self.screenshot() is None, "a screenshot was taken with personal data on screen"
+        k.choose("print")
+        self.look()
+        self.rated("level_1")
+        self.finish()
+
+    def application(self) -> None:
+        """An application (consent, phone typed on the keypad, slip printed)."""
+        k = self.k
+        k.key(pygame.K_RETURN)
+        k.choose("apply")
+        k.wait_for(lambda: k.screen.name == "apply_menu" and k.screen.data is not None)
+        k.choose_in_groups("topic_ZR16")
+        k.choose_in_groups("item_rsi_resident_pension_enrol")
+        k.wait_for(lambda: k.screen.name == "guide" and k.screen.data is not None)
+        k.choose("start_apply")
+        self.place()
+        k.wait_screen("consent")
+        k.choose("agree")
+        self.look()
+        k.choose("phone")
+        k.digits(CANARY_PHONE)
+        k.key(pygame.K_RETURN)
+        self.look()
+        k.choose("next")
+        k.choose_in_groups("grade_300")
+        k.choose("post")
+        self.look()
+        k.key(pygame.K_RETURN)
+        k.wait_screen("apply_slip", timeout=15)
+        self.look()
+        self.rated("level_1")
+        self.finish()
+
+    def payment(self) -> None:
+        """A payment by payment code, with its receipt, rated 不满意 with a reason."""
+        k = self.k
+        k.key(pygame.K_RETURN)
+        k.choose("pay")
+        k.choose("medical")
+        self.place()
+        k.wait_for(lambda: k.screen.name == "pay_people" and k.screen.data is not None)
+        self.look()
+        k.choose("next")
+        self.look()
+        k.choose("pay_code")
+        k.scan(GOOD_CODE)
+        k.wait_screen("pay_done", timeout=30)
+        self.look()
+        self.rated("level_4")
+        k.choose("many_visits")
+        k.choose("submit")
+        self.finish()
+
+    def delivered(self) -> None:
+        """Let the outboxes deliver, so the hub holds the journal too."""
+        agent = self.term.agent
+        assert agent is not None and agent.journal_outbox is not None
+        deadline = time.monotonic() + 30
+        while agent.journal_outbox.backlog() and time.monotonic() < deadline:
+            self.k.app.step()
+            time.sleep(0.05)
+        assert agent.journal_outbox.backlog() == 0
+
+
 def test_canary_leaves_no_trace(
     canary_hub: FaultHub,
     tmp_path: Path,
@@ -167,107 +289,16 @@ def test_canary_leaves_no_trace(
     devices = term.devices
     assert devices is not None
     k = Kiosk(app, devices, cast(Any, None), [], FakeClock())
-    card = canary_card(tmp_path)
-    shown: list[str] = []
-    screenshots: list[bytes | None] = []
-
-    def look() -> None:
-        shown.append(k.shown_text())
-
-    def place() -> None:
-        devices.sim_idcard.remove()
-        pause = time.monotonic() + 1.0  # two polls of the reader: it sees the card go
-        while time.monotonic() < pause:
-            app.step()
-            time.sleep(0.02)
-        devices.sim_idcard.place(card)
-        k.wait_for(lambda: app.session.identity is not None, what="canary card read")
-
-    def screenshot() -> bytes | None:
-        assert term.agent is not None
-        shot: bytes | None = on_ui_thread_free(k, term.agent.host.take_screenshot)
-        screenshots.append(shot)
-        return shot
-
-    def finish() -> None:
-        devices.sim_idcard.remove()
-        if app.session.serving:
-            app.lifecycle.end(completed=True)
-        k.settle()
-
+    visits = CanaryVisits(term, k, canary_card(tmp_path))
     try:
         k.wait_for(lambda: term.agent is not None, timeout=30, what="agent")
         k.wait_for(lambda: devices.available("printer")[0], what="printer online")
-        # 1. A query, printed, rated; a screenshot asked for while it is on screen.
-        k.key(pygame.K_RETURN)
-        k.key(pygame.K_F3)  # voice guidance: everything shown is also spoken
-        k.choose("query")
-        k.choose("pension")
-        place()
-        k.wait_for(lambda: k.screen.name == "query_result" and k.screen.result is not None)
-        look()
-        assert screenshot() is None, "a screenshot was taken with personal data on screen"
-        k.choose("print")
-        look()
-        k.choose("done")
-        assert k.screen.name == "rate", k.screen.name
-        k.choose("level_1")
-        finish()
-        # 2. An application (consent, phone typed on the keypad, slip printed).
-        k.key(pygame.K_RETURN)
-        k.choose("apply")
-        k.wait_for(lambda: k.screen.name == "apply_menu" and k.screen.data is not None)
-        k.choose_in_groups("topic_ZR16")
-        k.choose_in_groups("item_rsi_resident_pension_enrol")
-        k.wait_for(lambda: k.screen.name == "guide" and k.screen.data is not None)
-        k.choose("start_apply")
-        place()
-        k.wait_screen("consent")
-        k.choose("agree")
-        look()
-        k.choose("phone")
-        k.digits(CANARY_PHONE)
-        k.key(pygame.K_RETURN)
-        look()
-        k.choose("next")
-        k.choose_in_groups("grade_300")
-        k.choose("post")
-        look()
-        k.key(pygame.K_RETURN)
-        k.wait_screen("apply_slip", timeout=15)
-        look()
-        k.choose("done")
-        assert k.screen.name == "rate", k.screen.name
-        k.choose("level_1")
-        finish()
-        # 3. A payment by payment code, with its receipt.
-        k.key(pygame.K_RETURN)
-        k.choose("pay")
-        k.choose("medical")
-        place()
-        k.wait_for(lambda: k.screen.name == "pay_people" and k.screen.data is not None)
-        look()
-        k.choose("next")
-        look()
-        k.choose("pay_code")
-        k.scan(GOOD_CODE)
-        k.wait_screen("pay_done", timeout=30)
-        look()
-        k.choose("done")
-        assert k.screen.name == "rate", k.screen.name
-        k.choose("level_4")  # 不满意: with a reason
-        k.choose("many_visits")
-        k.choose("submit")
-        finish()
-        after = screenshot()
+        visits.query()
+        visits.application()
+        visits.payment()
+        after = visits.screenshot()
         assert after is not None and after.startswith(b"\x89PNG"), "no screenshot after the end"
-        # Let the outboxes deliver, so the hub holds the journal too.
-        assert term.agent is not None and term.agent.journal_outbox is not None
-        deadline = time.monotonic() + 30
-        while term.agent.journal_outbox.backlog() and time.monotonic() < deadline:
-            app.step()
-            time.sleep(0.05)
-        assert term.agent.journal_outbox.backlog() == 0
+        visits.delivered()
         jobs = devices.sim_printer.wait_for_jobs(3, 10)
     finally:
         term.close()
@@ -277,34 +308,35 @@ def test_canary_leaves_no_trace(
     applied = canary_hub.query("SELECT COUNT(*) FROM svc_applications")[0][0]
     assert ratings == 3 and paid == 1 and applied == 1, (ratings, paid, applied)
 
-    hits: list[str] = []
-    printed = [decode(job) for job in jobs]
-    for n, job in enumerate(jobs):
-        hits += hits_in(f"print job {n}", job)
-    printed_text = "\n".join(line for r in printed for line in r.text_lines)
-    hits += hits_in("printed text", printed_text.encode())
-    hits += hits_in("logging", "\n".join(log_capture.lines).encode())
+    printed_text = "\n".join(line for job in jobs for line in decode(job).text_lines)
     out, err = capfd.readouterr()
-    hits += hits_in("stdout/stderr", (out + err).encode())
-    hits += hits_in("hub output", canary_hub.log_path.read_bytes())
-    for path in sorted(var.rglob("*")):
-        if path.is_file():
-            hits += hits_in(str(path.relative_to(tmp_path)), path.read_bytes())
-    for n, shot in enumerate(screenshots):
-        hits += hits_in(f"screenshot {n}", shot or b"")
+    traces = {
+        **{f"print job {n}": job for n, job in enumerate(jobs)},
+        "printed text": printed_text.encode(),
+        "logging": "\n".join(log_capture.lines).encode(),
+        "stdout/stderr": (out + err).encode(),
+        "hub output": canary_hub.log_path.read_bytes(),
+        **{
+            str(path.relative_to(tmp_path)): path.read_bytes()
+            for path in sorted(var.rglob("*"))
+            if path.is_file()
+        },
+        **{f"screenshot {n}": shot or b"" for n, shot in enumerate(visits.screenshots)},
+    }
+    hits = [hit for where, data in traces.items() for hit in hits_in(where, data)]
     hits += hub_database_hits(canary_hub, tmp_path)
-    spoken = "\n".join(app.voice.history)
-    hits += hits_in("speech history", spoken.encode())
+    hits += hits_in("speech history", "\n".join(app.voice.history).encode())
 
-    texts = [*shown, printed_text]
-    masked = check_masks("\n".join(texts))
-    assert ID_MASK in "\n".join(texts) and NAME_MASK in "\n".join(texts)
+    texts = "\n".join([*visits.shown, printed_text])
+    masked = check_masks(texts)
+    assert ID_MASK in texts and NAME_MASK in texts
     cached = len(list((var / "speech-cache").rglob("*.wav")))
+    shots = visits.screenshots
     print(
-        f"\ncanary: {len(hits)} hits; {len(jobs)} receipts, {len(shown)} screens, "
+        f"\ncanary: {len(hits)} hits; {len(jobs)} receipts, {len(visits.shown)} screens, "
         f"{len(log_capture.lines)} log lines, {canary_hub.log_path.stat().st_size} bytes of hub "
-        f"log, {cached} cached prompts, {len(screenshots)} screenshot requests "
-        f"({sum(s is None for s in screenshots)} refused), masked numbers seen: {masked}"
+        f"log, {cached} cached prompts, {len(shots)} screenshot requests "
+        f"({sum(s is None for s in shots)} refused), masked numbers seen: {masked}"
     )
     assert hits == [], hits
 

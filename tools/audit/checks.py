@@ -105,118 +105,167 @@ def check_render(app: Any, metrics: FontMetrics, state: str, mode: str, page: in
         traced.clear()  # only what this frame blits
     app.display.request_redraw()
     app.draw()
-    screen = app.screen
     theme = app.modes.theme
-    limits = thresholds_for(theme.elder, theme.name == "high_contrast")
-    ppi = theme.ppi
-    figures = Figures()
-    result = RenderResult(state, mode, page, figures)
-    fail = result.failures.append
+    result = RenderResult(state, mode, page, Figures())
+    check = _RenderCheck(
+        app, surface, thresholds_for(theme.elder, theme.name == "high_contrast"), theme.ppi, result
+    )
     warning = app.session.state is SessionState.WARNING
+    measured = check.text(metrics, warning)
+    check.targets(measured, warning)
+    if not warning:  # the modal box covers the screen: its choices are not shown
+        check.choices()
+        check.speech()
+        check.call_staff()
+    return result
 
-    # --- text: size and contrast from pixels -------------------------------------------------
-    overlay = list(app.display.overlay_runs)
-    if warning:
-        runs = overlay  # everything else is shaded behind the modal box
-    else:
-        band = max((r.bottom for r, _, _ in overlay), default=0)
-        runs = [r for r in screen.text_runs if r[0].top >= band] + overlay
-    measured: list[tuple[pygame.Rect, RunMeasure]] = []
-    texts: dict[tuple[int, int, int, int], str] = getattr(surface, "texts", {})
-    for rect, _fg, _bg in runs:
-        m = measure_run(surface, rect, metrics, texts.get((rect.x, rect.y, rect.w, rect.h)))
-        measured.append((rect, m))
-        where = f"text at ({rect.x},{rect.y})"
-        if m.kind == "none":
-            fail(f"{where}: no visible ink")
-            continue
-        figures.contrast = min(figures.contrast, m.contrast)
-        if m.contrast < limits.contrast:
-            fail(f"{where}: contrast {m.contrast:.2f}:1 < {limits.contrast}:1 ({m.fg} on {m.bg})")
-        if m.kind == "short":
-            continue
-        mm = px_to_mm(m.height_px, ppi)
+
+@dataclass
+class _RenderCheck:
+    """The checks of one drawn frame, each adding to ``result``."""
+
+    app: Any
+    surface: pygame.Surface
+    limits: Thresholds
+    ppi: float
+    result: RenderResult
+
+    @property
+    def figures(self) -> Figures:
+        return self.result.figures
+
+    def fail(self, problem: str) -> None:
+        self.result.failures.append(problem)
+
+    def text(self, metrics: FontMetrics, warning: bool) -> list[tuple[pygame.Rect, RunMeasure]]:
+        """Size and contrast of every text run, from the pixels; returns what it measured."""
+        screen, limits, figures = self.app.screen, self.limits, self.figures
+        overlay = list(self.app.display.overlay_runs)
+        if warning:
+            runs = overlay  # everything else is shaded behind the modal box
+        else:
+            band = max((r.bottom for r, _, _ in overlay), default=0)
+            runs = [r for r in screen.text_runs if r[0].top >= band] + overlay
+        measured: list[tuple[pygame.Rect, RunMeasure]] = []
+        texts: dict[tuple[int, int, int, int], str] = getattr(self.surface, "texts", {})
+        for rect, _fg, _bg in runs:
+            m = measure_run(
+                self.surface, rect, metrics, texts.get((rect.x, rect.y, rect.w, rect.h))
+            )
+            measured.append((rect, m))
+            where = f"text at ({rect.x},{rect.y})"
+            if m.kind == "none":
+                self.fail(f"{where}: no visible ink")
+                continue
+            figures.contrast = min(figures.contrast, m.contrast)
+            if m.contrast < limits.contrast:
+                self.fail(
+                    f"{where}: contrast {m.contrast:.2f}:1 < {limits.contrast}:1 ({m.fg} on {m.bg})"
+                )
+            if m.kind != "short":
+                self._text_size(where, m)
+        return measured
+
+    def _text_size(self, where: str, m: RunMeasure) -> None:
+        limits, figures = self.limits, self.figures
+        mm = px_to_mm(m.height_px, self.ppi)
         figures.text_mm = min(figures.text_mm, mm)
         if m.kind == "cjk":
             figures.cjk_mm = min(figures.cjk_mm, mm)
         need = limits.cjk_mm if m.kind == "cjk" else limits.latin_mm
         if mm < need:
-            fail(f"{where}: {m.kind} text {mm:.1f} mm < {need} mm")
-        if m.ink is not None and not surface.get_rect().contains(m.ink):
-            fail(f"{where}: text runs off the screen")
+            self.fail(f"{where}: {m.kind} text {mm:.1f} mm < {need} mm")
+        if m.ink is not None and not self.surface.get_rect().contains(m.ink):
+            self.fail(f"{where}: text runs off the screen")
 
-    # --- targets -----------------------------------------------------------------------------
-    if warning:
-        button = app.display.warning_button
-        buttons = [button] if button is not None else []
-        primary = {id(b) for b in buttons}
-    else:
-        buttons = [*screen.buttons, *screen.chrome]
-        primary = {id(b) for b in screen.buttons} | {
-            id(b) for b in screen.chrome if b.name == "call_staff"
-        }
-    for b in buttons:
-        side = px_to_mm(min(b.rect.width, b.rect.height), ppi)
-        figures.target_mm = min(figures.target_mm, side)
-        need = limits.primary_mm if id(b) in primary else limits.min_target_mm
-        if side < need:
-            fail(f"button {b.name!r}: {side:.1f} mm < {need} mm")
-        if not surface.get_rect().contains(b.rect):
-            fail(f"button {b.name!r} is not fully on screen")
-        for rect, m in measured:
-            inside = b.rect.collidepoint(rect.center)
-            if inside and m.ink is not None and not b.rect.contains(m.ink):
-                fail(f"button {b.name!r}: its text overflows the button")
-    for i, a in enumerate(buttons):
-        for b in buttons[i + 1 :]:
-            gap = px_to_mm(rect_gap(a.rect, b.rect), ppi)
-            figures.gap_mm = min(figures.gap_mm, gap)
-            if gap < limits.gap_mm:
-                fail(f"buttons {a.name!r} and {b.name!r}: gap {gap:.1f} mm < {limits.gap_mm} mm")
-    if warning:
-        return result
-
-    # --- choices, keys, speech, call staff ----------------------------------------------------
-    numbered = screen.numbered_options()
-    # A keypad screen (it takes digits) shows its digit keys as buttons: those are input,
-    # not choices, and carry their own digit; only its other options count as choices.
-    keypad = type(screen).on_digit is not Screen.on_digit
-    choices = [(k, o) for k, o in numbered if not (keypad and k in KEYPAD_KEYS)]
-    figures.options = len(choices)
-    if len(choices) > limits.max_options:
-        fail(f"{len(choices)} numbered options > {limits.max_options}")
-    pages = screen.page_count
-    pager = (screen.page > 0) + (screen.page < pages - 1) if pages > 1 else 0
-    if not keypad and len(screen.options()) + pager > 10:
-        fail(f"{len(screen.options()) + pager} options: only 10 can have a key")
-    keys = [k for k, _ in numbered]
-    if len(set(keys)) != len(keys) or not all(k.strip() for k in keys):
-        fail(f"option keys are not distinct: {keys}")
-    if not keypad and not all(k.isdigit() for k in keys):
-        fail(f"option keys are not all digits: {keys}")
-    on_screen = {b.key_label for b in screen.buttons}
-    for key, opt in numbered:
-        if key not in on_screen:
-            fail(f"option {opt.name or opt.label!r} has no button showing key {key}")
-    spoken = screen.speech()
-    if not spoken or screen.title_text() not in spoken[0]:
-        fail("speech does not start with the title")
-    if screen.instruction_text() and screen.instruction_text() not in spoken:
-        fail("speech misses the instruction")
-    tr = app.tr
-    for key, opt in choices:
-        label = tr(opt.label)
-        if opt.enabled:
-            ok = any(label in part and key in part for part in spoken)
+    def targets(self, measured: list[tuple[pygame.Rect, RunMeasure]], warning: bool) -> None:
+        """Every button: its size, on screen, its text inside it, and the gaps between them."""
+        screen, limits, figures = self.app.screen, self.limits, self.figures
+        if warning:
+            button = self.app.display.warning_button
+            buttons = [button] if button is not None else []
+            primary = {id(b) for b in buttons}
         else:
-            ok = any(label in part for part in spoken)
-        if not ok:
-            fail(f"speech misses option {label!r} with key {key}")
-    if screen.notice is not None and screen.notice.message not in " ".join(spoken):
-        fail("speech misses the notice")
-    staff = [b for b in screen.chrome if b.name == "call_staff"]
-    if not staff:
-        fail("no 呼叫工作人员 button")
-    else:
-        result.call_staff = staff[0].rect.copy()
-    return result
+            buttons = [*screen.buttons, *screen.chrome]
+            primary = {id(b) for b in screen.buttons} | {
+                id(b) for b in screen.chrome if b.name == "call_staff"
+            }
+        for b in buttons:
+            side = px_to_mm(min(b.rect.width, b.rect.height), self.ppi)
+            figures.target_mm = min(figures.target_mm, side)
+            need = limits.primary_mm if id(b) in primary else limits.min_target_mm
+            if side < need:
+                self.fail(f"button {b.name!r}: {side:.1f} mm < {need} mm")
+            if not self.surface.get_rect().contains(b.rect):
+                self.fail(f"button {b.name!r} is not fully on screen")
+            for rect, m in measured:
+                inside = b.rect.collidepoint(rect.center)
+                if inside and m.ink is not None and not b.rect.contains(m.ink):
+                    self.fail(f"button {b.name!r}: its text overflows the button")
+        for i, a in enumerate(buttons):
+            for b in buttons[i + 1 :]:
+                gap = px_to_mm(rect_gap(a.rect, b.rect), self.ppi)
+                figures.gap_mm = min(figures.gap_mm, gap)
+                if gap < limits.gap_mm:
+                    self.fail(
+                        f"buttons {a.name!r} and {b.name!r}: gap {gap:.1f} mm < {limits.gap_mm} mm"
+                    )
+
+    def _keypad(self) -> bool:
+        # A keypad screen (it takes digits) shows its digit keys as buttons: those are
+        # input, not choices, and carry their own digit.
+        return type(self.app.screen).on_digit is not Screen.on_digit
+
+    def _choices(self) -> list[tuple[str, Any]]:
+        keypad = self._keypad()
+        numbered = self.app.screen.numbered_options()
+        return [(k, o) for k, o in numbered if not (keypad and k in KEYPAD_KEYS)]
+
+    def choices(self) -> None:
+        """How many numbered choices, and that each has its own key on a button."""
+        screen, limits, keypad = self.app.screen, self.limits, self._keypad()
+        numbered = screen.numbered_options()
+        choices = self._choices()  # only a keypad's other options count as choices
+        self.figures.options = len(choices)
+        if len(choices) > limits.max_options:
+            self.fail(f"{len(choices)} numbered options > {limits.max_options}")
+        pages = screen.page_count
+        pager = (screen.page > 0) + (screen.page < pages - 1) if pages > 1 else 0
+        if not keypad and len(screen.options()) + pager > 10:
+            self.fail(f"{len(screen.options()) + pager} options: only 10 can have a key")
+        keys = [k for k, _ in numbered]
+        if len(set(keys)) != len(keys) or not all(k.strip() for k in keys):
+            self.fail(f"option keys are not distinct: {keys}")
+        if not keypad and not all(k.isdigit() for k in keys):
+            self.fail(f"option keys are not all digits: {keys}")
+        on_screen = {b.key_label for b in screen.buttons}
+        for key, opt in numbered:
+            if key not in on_screen:
+                self.fail(f"option {opt.name or opt.label!r} has no button showing key {key}")
+
+    def speech(self) -> None:
+        """What voice guidance says: the title first, the instruction, each choice with
+        its key, and the notice."""
+        screen, tr = self.app.screen, self.app.tr
+        spoken = screen.speech()
+        if not spoken or screen.title_text() not in spoken[0]:
+            self.fail("speech does not start with the title")
+        if screen.instruction_text() and screen.instruction_text() not in spoken:
+            self.fail("speech misses the instruction")
+        for key, opt in self._choices():
+            label = tr(opt.label)
+            if opt.enabled:
+                ok = any(label in part and key in part for part in spoken)
+            else:
+                ok = any(label in part for part in spoken)
+            if not ok:
+                self.fail(f"speech misses option {label!r} with key {key}")
+        if screen.notice is not None and screen.notice.message not in " ".join(spoken):
+            self.fail("speech misses the notice")
+
+    def call_staff(self) -> None:
+        staff = [b for b in self.app.screen.chrome if b.name == "call_staff"]
+        if not staff:
+            self.fail("no 呼叫工作人员 button")
+        else:
+            self.result.call_staff = staff[0].rect.copy()

@@ -229,6 +229,15 @@ def explore(
             state = State(_label(sig, {s.label for s in visited}), sig[0], path)
             visited.append(state)
             visit(state)
+    _preview_unreached(h, visit, visited, problems)
+    return visited
+
+
+def _preview_unreached(
+    h: Harness, visit: Callable[[State], None], visited: list[State], problems: list[str]
+) -> None:
+    """Show each registered screen no flow reached with its ``preview`` parameters
+    (after a card was read), or report why it cannot be shown."""
     for name in sorted(set(REGISTRY) - {s.screen for s in visited}):
         path = (Action("start"), Action("card"), Action("preview", name))
         try:
@@ -247,4 +256,3 @@ def explore(
         state = State(f"{name}(preview)", name, path)
         visited.append(state)
         visit(state)
-    return visited

@@ -44,6 +44,7 @@ RULE_FRACTION = 0.8  # a row with ink across this much of the width is a line, n
 CJK_MIN_WIDTH_EM = 0.6
 CJK_MIN_HEIGHT_EM = 0.78
 LATIN_MIN_CAP_EM = 0.66  # below this the run has no capital, digit or ascender
+Bbox = tuple[int, int, int, int]  # left, top, right, bottom (PIL)
 
 
 @dataclass(frozen=True)
@@ -109,19 +110,10 @@ def is_cjk(text: str) -> bool:
     return any("\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf" for ch in text)
 
 
-def measure_run(
-    surface: pygame.Surface, rect: pygame.Rect, metrics: FontMetrics, text: str | None = None
-) -> RunMeasure:
-    """Measure the text drawn in ``rect`` of ``surface`` (see the module docstring).
-
-    ``text``, when known, decides Chinese or Latin; otherwise the glyph shapes do.
-    """
-    clip = rect.clip(surface.get_rect())
-    if clip.width < 2 or clip.height < 2:
-        return RunMeasure("none", 0, 1.0, (0, 0, 0), (0, 0, 0), None)
-    raw = pygame.image.tobytes(surface.subsurface(clip), "RGB")
-    img = Image.frombytes("RGB", clip.size, raw)
-    found = img.getcolors(clip.width * clip.height) or []
+def _text_colours(img: Image.Image) -> tuple[Color, Color, float]:
+    """(foreground, background, contrast): the most common colour is the background;
+    the ink is the colour of at least :data:`MIN_INK_PIXELS` pixels that contrasts most."""
+    found = img.getcolors(img.width * img.height) or []
     colours: list[tuple[int, Color]] = [
         (count, (c[0], c[1], c[2])) for count, c in found if isinstance(c, tuple)
     ]
@@ -135,9 +127,12 @@ def measure_run(
         ratio = contrast_ratio(colour, bg)
         if ratio > best:
             best, fg = ratio, colour
-    if fg == bg:
-        return RunMeasure("none", 0, 1.0, fg, bg, None)
+    return fg, bg, best
 
+
+def _glyph_ink(img: Image.Image, fg: Color, bg: Color) -> tuple[Image.Image, Bbox | None]:
+    """The ink as a 0/255 mask with rules (button rings, table lines) blanked out, and
+    the bounding box of all ink before that."""
     mid = (_luminance(fg) + _luminance(bg)) / 2
     brighter = _luminance(fg) > _luminance(bg)
     ink = img.convert("L").point(lambda v: 255 if (v > mid) == brighter else 0)
@@ -147,25 +142,20 @@ def measure_run(
     rule_rows = [y for y, n in enumerate(rows) if n >= RULE_FRACTION * w]
     whole = ink.getbbox()
     if rule_rows and len(rule_rows) < sum(1 for n in rows if n):
-        # Blank out rules (button rings, table lines) so they don't count as glyphs.
+        # Blank out rules so they don't count as glyphs.
         ink = ink.copy()
         for y in rule_rows:
             ink.paste(0, (0, y, w, y + 1))
-        data = ink.tobytes()
-    bbox = ink.getbbox()
-    if bbox is None:
-        if whole is None:
-            return RunMeasure("none", 0, best, fg, bg, None)
-        # Only a line ("＿" as an empty-field placeholder): visible, nothing to size.
-        box = pygame.Rect(clip.x + whole[0], clip.y + whole[1], whole[2] - whole[0], 1)
-        return RunMeasure("short", 0, best, fg, bg, box)
+    return ink, whole
+
+
+def _cjk_height(ink: Image.Image, em: float, chinese: bool) -> int:
+    """The tallest wide glyph cluster (a Han character, not a radical or punctuation);
+    ``chinese``: the run's text is known to be Chinese, so a flat one counts too."""
+    w, h = ink.size
     columns = ink.transpose(Image.Transpose.TRANSPOSE).tobytes()
     inked = [columns[x * h : (x + 1) * h].count(255) > 0 for x in range(w)]
-
-    em, baseline, cap_h, han_h = metrics.lookup(rect.height)
-    top_offset = clip.top - rect.top  # the rect may be clipped at the top of the screen
-    chinese = text is not None and is_cjk(text)
-    cjk_height = 0
+    height = 0
     x = 0
     while x < w:
         if not inked[x]:
@@ -179,8 +169,39 @@ def measure_run(
             continue
         cw, ch = x - start, cluster[3] - cluster[1]
         wide = cw >= CJK_MIN_WIDTH_EM * em  # not a radical alone, nor punctuation
-        if wide and (ch >= CJK_MIN_HEIGHT_EM * em or (text is not None and chinese)):
-            cjk_height = max(cjk_height, ch)
+        if wide and (ch >= CJK_MIN_HEIGHT_EM * em or chinese):
+            height = max(height, ch)
+    return height
+
+
+def measure_run(
+    surface: pygame.Surface, rect: pygame.Rect, metrics: FontMetrics, text: str | None = None
+) -> RunMeasure:
+    """Measure the text drawn in ``rect`` of ``surface`` (see the module docstring).
+
+    ``text``, when known, decides Chinese or Latin; otherwise the glyph shapes do.
+    """
+    clip = rect.clip(surface.get_rect())
+    if clip.width < 2 or clip.height < 2:
+        return RunMeasure("none", 0, 1.0, (0, 0, 0), (0, 0, 0), None)
+    raw = pygame.image.tobytes(surface.subsurface(clip), "RGB")
+    img = Image.frombytes("RGB", clip.size, raw)
+    fg, bg, best = _text_colours(img)
+    if fg == bg:
+        return RunMeasure("none", 0, 1.0, fg, bg, None)
+    ink, whole = _glyph_ink(img, fg, bg)
+    bbox = ink.getbbox()
+    if bbox is None:
+        if whole is None:
+            return RunMeasure("none", 0, best, fg, bg, None)
+        # Only a line ("＿" as an empty-field placeholder): visible, nothing to size.
+        box = pygame.Rect(clip.x + whole[0], clip.y + whole[1], whole[2] - whole[0], 1)
+        return RunMeasure("short", 0, best, fg, bg, box)
+
+    em, baseline, cap_h, han_h = metrics.lookup(rect.height)
+    top_offset = clip.top - rect.top  # the rect may be clipped at the top of the screen
+    chinese = text is not None and is_cjk(text)
+    cjk_height = _cjk_height(ink, em, chinese)
     absolute = pygame.Rect(clip.x + bbox[0], clip.y + bbox[1], bbox[2] - bbox[0], bbox[3] - bbox[1])
     if cjk_height and (text is None or chinese):
         if chinese and han_h and cjk_height >= CJK_MIN_HEIGHT_EM * em:

@@ -1,7 +1,7 @@
 """The headless kiosk: one :class:`Harness` for the tests, the accessibility
-audit and the benchmarks, with its fakes (:mod:`tools.headless.fakes`), text
-tracing for the audit and the real hub in-process
-(:class:`~tools.headless.sample_hub.SampleHubClient`)."""
+audit and the benchmarks, with its fakes (:mod:`tools.headless.fakes`, the
+hub among them at its JSON boundary), text tracing for the audit and the
+real hub in-process (:class:`~tools.headless.sample_hub.SampleHubClient`)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from tools.headless.fakes import (
     CANARY_NAME,
     FakeClock,
     FakeDevices,
-    FakeGateway,
+    FakeHub,
     HeldTasks,
     RecordingRecorder,
     canary_identity,
@@ -36,7 +36,7 @@ __all__ = [
     "REPO_ROOT",
     "FakeClock",
     "FakeDevices",
-    "FakeGateway",
+    "FakeHub",
     "FrameClock",
     "Harness",
     "HeldTasks",

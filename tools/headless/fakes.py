@@ -1,20 +1,24 @@
 """The edges of a headless kiosk, replaced where they meet the app: a clock
 that moves when told, tasks that run when asked, devices that print into a
-list, a recorder that keeps everything, a hub gateway that answers like the
-hub, and the people whose cards are read."""
+list, a recorder that keeps everything, a hub that answers at the JSON
+boundary as the hub does, and the people whose cards are read."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import Any
 
 from drivers.errors import PaperOut
 from kiosk.events import UiQueue
-from kiosk.services import HubUnavailable
+from kiosk.flows.api import API, RATINGS
+from kiosk.hub_client import HubClient, HubUnavailable
 from kiosk.session import Identity
 from kiosk.tasks import TaskRunner
+from protocol.services import RECORD_QUERIES, QueryKind, query_path
 
 CANARY_NAME = "测试金丝雀"  # searched for after a visit: it must be gone everywhere
 CANARY_ID = "410225195001010016"
@@ -132,40 +136,144 @@ class RecordingRecorder:
         return self.screens[-1] if self.screens else ""
 
 
-@dataclass
-class FakeGateway:
-    """Answers queries and ratings like the hub's service API (masked at the hub);
-    ``down`` makes every call fail as an unreachable hub does."""
+@dataclass(frozen=True)
+class SampleRecords:
+    """Whose records a fake hub answers with, masked as the hub masks them, and
+    their yearly contributions (one table row per year, newest first)."""
 
-    down: bool = False
-    ratings: list[dict[str, Any]] = field(default_factory=list)
-    queries: list[tuple[str, str]] = field(default_factory=list)
+    name_masked: str
+    id_masked: str
+    years: range
+    grade_yuan: int
+    subsidy_yuan: int
+    issued_at: str
+    notes: tuple[str, ...] = ()
 
-    def query(self, kind: str, id_number: str, **_: Any) -> dict[str, Any]:
-        if self.down:
-            raise HubUnavailable("ConnectionError")
-        self.queries.append((kind, id_number))
-        rows = [[str(y), "300元", "300.00元", "30.00元"] for y in range(2026, 2008, -1)]
-        # The hub's response shape (hub/services/queries_api.py): masked at the hub.
-        return {
-            "person": {"name_masked": "测***雀", "id_masked": "4102**********0016"},
-            "printable": {
-                "title": "城乡居民基本养老保险缴费记录",
-                "lines": [
-                    {"label": "姓名", "value": "测***雀"},
-                    {"label": "身份证号", "value": "4102**********0016"},
-                    {"label": "累计缴费年限", "value": "18年"},
-                ],
-                "table": {"columns": ["年度", "档次", "个人缴费", "政府补贴"], "rows": rows},
-                "notes": [],
-                "issued_at": "2026-11-22 10:00",
-            },
+
+CANARY_RECORDS = SampleRecords(
+    "测***雀", "4102**********0016", range(2026, 2008, -1), 300, 30, "2026-11-22 10:00"
+)
+"""The canary's records: 18 years, more than one page holds."""
+
+_LEVEL_NAMES = {1: "非常满意", 2: "满意", 3: "基本满意", 4: "不满意", 5: "非常不满意"}
+# What each record query carries besides the person and the printable (the screens show
+# only the printable): empty, in the shape of the hub's reply models.
+_REST_OF_REPLY: dict[str, dict[str, Any]] = {
+    QueryKind.CONTRIBUTIONS: {},  # filled from the sample's years
+    QueryKind.PENSION: {
+        "receiving": False,
+        "bank_masked": "",
+        "records": [],
+        "totals": {"months": 0, "amount_fen": 0, "monthly_now_fen": 0},
+    },
+    QueryKind.MEDICAL: {"insured": False, "scheme": "", "records": [], "due_fen": 0, "paid_fen": 0},
+    QueryKind.SUBSIDIES: {"bank_masked": "", "records": [], "totals": [], "total_fen": 0},
+    QueryKind.APPLICATIONS: {"records": []},
+}
+
+
+def record_reply(kind: str, sample: SampleRecords = CANARY_RECORDS) -> dict[str, Any]:
+    """A record query's reply as the hub sends it (hub/services/queries_api.py): the
+    JSON the terminal's reply models read, masked at the hub."""
+    years, grade, subsidy = sample.years, sample.grade_yuan, sample.subsidy_yuan
+    rows = [[str(y), f"{grade}元", f"{grade}.00元", f"{subsidy}.00元"] for y in years]
+    rest = dict(_REST_OF_REPLY[QueryKind(kind)])
+    if kind == QueryKind.CONTRIBUTIONS:
+        rest["records"] = [
+            {
+                "year": y,
+                "grade_yuan": grade,
+                "amount_fen": grade * 100,
+                "subsidy_fen": subsidy * 100,
+                "paid_on": f"{y}-03-01",
+            }
+            for y in years
+        ]
+        paid, added = grade * 100 * len(years), subsidy * 100 * len(years)
+        rest["totals"] = {
+            "years": len(years),
+            "amount_fen": paid,
+            "subsidy_fen": added,
+            "account_fen": paid + added,
         }
+    return {
+        "person": {
+            "person_ref": "p_sample",
+            "name_masked": sample.name_masked,
+            "id_masked": sample.id_masked,
+        },
+        **rest,
+        "printable": {
+            "title": "城乡居民基本养老保险缴费记录",
+            "lines": [
+                {"label": "姓名", "value": sample.name_masked},
+                {"label": "身份证号", "value": sample.id_masked},
+                {"label": "累计缴费年限", "value": f"{len(years)}年"},
+            ],
+            "table": {"columns": ["年度", "档次", "个人缴费", "政府补贴"], "rows": rows},
+            "notes": list(sample.notes),
+            "issued_at": sample.issued_at,
+        },
+    }
 
-    def rate(self, **rating: Any) -> None:
+
+Answer = Callable[[dict[str, Any]], Any]
+
+
+class FakeHub(HubClient):
+    """The hub at the terminal's JSON boundary (:meth:`HubClient.request`): the
+    flows, the reply models and the screens above it run as on a kiosk.
+
+    Answers the record queries (``records``, masked as the hub masks them)
+    and stores ratings; a route without an answer in :attr:`answers` fails as
+    an unreachable hub does, and so does every call while ``down``.
+    :attr:`asked` counts each ``(method, route)`` (a counter: a soak of
+    thousands of visits does not grow it), :attr:`queries` keeps each
+    ``(kind, id_number)`` and :attr:`ratings` each rating's body.
+    """
+
+    def __init__(self, *, down: bool = False, records: SampleRecords = CANARY_RECORDS) -> None:
+        super().__init__(lambda: "http://fake-hub.invalid")  # never called: no transport
+        self.down = down
+        self.records = records
+        self.asked: Counter[tuple[str, str]] = Counter()
+        self.queries: list[tuple[str, str]] = []
+        self.ratings: list[dict[str, Any]] = []
+        self.answers: dict[tuple[str, str], Answer] = {
+            ("POST", query_path(kind)): partial(self._query, kind) for kind in RECORD_QUERIES
+        }
+        self.answers["POST", RATINGS] = self._rate
+
+    def request(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        route = route_of(path)
+        self.asked[method, route] += 1
         if self.down:
             raise HubUnavailable("ConnectionError")
-        self.ratings.append(rating)
+        return self.reply(method, route, path, body)
+
+    def reply(self, method: str, route: str, path: str, body: dict[str, Any] | None) -> Any:
+        """The answer to one call (``route``: the path under the service API, no query)."""
+        return self.answer(method, route, body)
+
+    def answer(self, method: str, route: str, body: dict[str, Any] | None) -> Any:
+        """The fake's own answer; HubUnavailable for a route it has none for."""
+        found = self.answers.get((method, route))
+        if found is None:
+            raise HubUnavailable(f"the fake hub has no answer for {method} {route}")
+        return found(dict(body or {}))
+
+    def _query(self, kind: str, body: dict[str, Any]) -> dict[str, Any]:
+        self.queries.append((kind, str(body["id_number"])))
+        return record_reply(kind, self.records)
+
+    def _rate(self, body: dict[str, Any]) -> dict[str, Any]:
+        self.ratings.append(body)
+        return {"id": len(self.ratings), "level_name": _LEVEL_NAMES[int(body["level"])]}
+
+
+def route_of(path: str) -> str:
+    """``/api/v1/services/query/pension?x=1`` → ``/query/pension``."""
+    return path.removeprefix(API).partition("?")[0]
 
 
 def sample_identity() -> Identity:

@@ -12,8 +12,10 @@ posts them. What differs between its users is chosen by options:
   :attr:`HeldTasks.hold` keeps them pending), or real task threads
   (``held_tasks=False``); devices that print into a list; a recorder that
   keeps everything; :class:`~drivers.speech.NullSpeech`, which keeps what
-  was said; a gateway that answers like the hub, or the real hub
-  in-process (``hub_client=SampleHubClient()``, the audit's);
+  was said; a hub that answers at the JSON boundary
+  (:class:`~tools.headless.fakes.FakeHub`), the real hub in-process
+  (``hub_client=SampleHubClient()``, the audit's) or over the network (a
+  :class:`~kiosk.hub_client.HubClient`), under the real flows;
   ``trace_text`` notes which string was drawn where (the audit);
 - ``live=True`` (the benchmarks): the terminal exactly as ``main.py``
   builds it (:class:`kiosk.runtime.Terminal`: real window, simulated
@@ -37,10 +39,11 @@ from drivers.speech import NullSpeech, Speech
 from kiosk.app import App
 from kiosk.config import KioskConfig, load_config
 from kiosk.events import UiQueue
+from kiosk.flows import Flows, OfflineCache
+from kiosk.hub_client import HubClient
 from kiosk.i18n import Translator
 from kiosk.ports import Devices, Recorder
 from kiosk.runtime import Terminal
-from kiosk.services import ServiceGateway
 from kiosk.session import Identity
 from kiosk.tasks import TaskRunner
 from kiosk.ui import ScreenSet
@@ -51,7 +54,7 @@ from screens import SCREENS
 from tools.headless.fakes import (
     FakeClock,
     FakeDevices,
-    FakeGateway,
+    FakeHub,
     HeldTasks,
     RecordingRecorder,
     sample_identity,
@@ -104,10 +107,11 @@ class FrameClock:
 class Harness:
     """One kiosk to drive. Call :meth:`close` at the end.
 
-    ``gateway`` (the hub's service API as screens see it) defaults to a
-    :class:`FakeGateway`, or a real :class:`ServiceGateway` over ``hub_client``
-    when one is given. ``devices``, ``recorder`` and ``ui`` replace the fakes
-    (the end-to-end tests pass the simulated device hub and its queue).
+    The screens ask the real flows (:attr:`flows`) over ``hub_client``: a
+    fresh :class:`FakeHub` for each app unless one is given (kept across
+    apps, and closed by :meth:`close`); ``offline`` keeps the catalogue and
+    guides as a kiosk does. ``devices``, ``recorder`` and ``ui`` replace the
+    fakes (the end-to-end tests pass the simulated device hub and its queue).
     """
 
     def __init__(
@@ -118,8 +122,8 @@ class Harness:
         screens: ScreenSet = SCREENS,
         live: bool = False,
         speech: Speech | None = None,
-        gateway: Any = None,
-        hub_client: Any = None,
+        hub_client: HubClient | None = None,
+        offline: OfflineCache | None = None,
         devices: Devices | None = None,
         recorder: Recorder | None = None,
         ui: UiQueue | None = None,
@@ -130,8 +134,9 @@ class Harness:
         self.config = config or KioskConfig()
         self.screens = screens
         self.live = live
-        self.hub_client = hub_client
-        self._gateway = gateway
+        self._hub_client = hub_client
+        self.hub_client: HubClient | None = hub_client
+        self._offline = offline
         self._devices = devices
         self._recorder = recorder
         self._ui = ui
@@ -162,7 +167,7 @@ class Harness:
         window: tuple[int, int] = AUDIT_WINDOW,
         *,
         config: KioskConfig | None = None,
-        hub_client: Any = None,
+        hub_client: HubClient | None = None,
         **session_overrides: Any,
     ) -> Harness:
         """The audit's kiosk: ``config`` or the one at ``config_path`` (default
@@ -185,7 +190,7 @@ class Harness:
         if self.live:
             raise RuntimeError("a live terminal is built once; start another harness")
         config = self.config
-        reset = getattr(self.hub_client, "reset", None)
+        reset = getattr(self._hub_client, "reset", None)
         if reset is not None:
             reset()  # the hub forgets the previous visit too
         self.clock: Callable[[], float] = FakeClock()
@@ -196,18 +201,10 @@ class Harness:
         self.speech: Any = NullSpeech()
         self.speech.start()
         self.voice = VoiceGuide(self.speech, config.speech.rate_cpm)
-        gateway = self._gateway
-        if gateway is None:
-            gateway = (
-                FakeGateway()
-                if self.hub_client is None
-                else ServiceGateway(
-                    self.hub_client,
-                    terminal_name=config.terminal.name,
-                    service_point=config.terminal.service_point,
-                )
-            )
-        self.gateway = gateway
+        hub = self.hub_client = self._hub_client or FakeHub()
+        self.flows = Flows.over(
+            hub, service_point=config.terminal.service_point, offline=self._offline
+        )
         self.text.clear()
         self.app = App(
             config=config,
@@ -216,7 +213,7 @@ class Harness:
             tr=Translator(config.ui.language),
             text=self.text,
             voice=self.voice,
-            gateway=gateway,
+            flows=self.flows,
             devices=self.devices,
             recorder=self.recorder,
             ui=self.ui,
@@ -240,7 +237,7 @@ class Harness:
         self.clock = app.clock
         self.ui, self.tasks, self.surface, self.text = app.ui, app.tasks, app.surface, app.text
         self.devices, self.recorder, self.voice = terminal.devices, app.recorder, app.voice
-        self.speech, self.gateway = app.voice.speech, app.gateway
+        self.speech, self.flows = app.voice.speech, app.flows
 
     # --- driving -------------------------------------------------------------------------------
 
@@ -334,6 +331,5 @@ class Harness:
             return
         self.tasks.shutdown()
         self.speech.close()
-        closer = getattr(self.hub_client, "close", None)
-        if closer is not None:
-            closer()
+        if self.hub_client is not None:
+            self.hub_client.close()

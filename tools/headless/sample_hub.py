@@ -1,15 +1,15 @@
 """The hub as the audit sees it: the real hub in-process, no network.
 
-:class:`SampleHubClient` replaces :class:`~kiosk.services.HubClient` at the
-transport edge (``request(method, path, body)``), so every
-:class:`~kiosk.services.ServiceGateway` method, including ones added
-later, goes through the same code as on a kiosk. Requests go to the real
-hub application (its demo provider and seeded demo citizens), run
+:class:`SampleHubClient` replaces the hub client's transport at the JSON
+boundary (``request(method, path, body)``), so every flow, including ones
+added later, goes through the same code as on a kiosk. Requests go to the
+real hub application (its demo provider and seeded demo citizens), run
 in-process through Starlette's test client on a throw-away SQLite file,
-started on the first request (about 5 s). If the hub cannot start, query
-and rating calls get a sample answer in the hub's shape and every other
-call fails as :class:`~kiosk.services.HubUnavailable`, which the screens
-show as an error (and the audit still renders).
+started on the first request (about 5 s). If the hub cannot start, the
+record queries and ratings get :class:`~tools.headless.fakes.FakeHub`'s
+sample answers and every other call fails as
+:class:`~kiosk.hub_client.HubUnavailable`, which the screens show as an
+error (and the audit still renders).
 """
 
 from __future__ import annotations
@@ -20,40 +20,32 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from kiosk.services import API, HubClient, HubError, HubUnavailable
+from kiosk.flows.api import RATINGS
+from kiosk.hub_client import HubError, HubUnavailable
+from tools.headless.fakes import FakeHub, SampleRecords
 
 log = logging.getLogger(__name__)
 
-
-def sample_query_answer(kind: str) -> dict[str, Any]:
-    """A query answer in the hub's shape (hub/services/queries_api.py), already masked."""
-    rows = [[str(y), "500元", "500.00元", "60.00元"] for y in range(2026, 2011, -1)]
-    return {
-        "person": {"name_masked": "张*兰", "id_masked": "4102**********2422"},
-        "printable": {
-            "title": "城乡居民基本养老保险缴费记录",
-            "lines": [
-                {"label": "姓名", "value": "张*兰"},
-                {"label": "身份证号", "value": "4102**********2422"},
-                {"label": "累计缴费年限", "value": "15年"},
-            ],
-            "table": {"columns": ["年度", "档次", "个人缴费", "政府补贴"], "rows": rows},
-            "notes": ["2026年度已缴费"],
-            "issued_at": "2026-11-20 10:00",
-        },
-    }
+SAMPLE_RECORDS = SampleRecords(
+    "张*兰",
+    "4102**********2422",
+    range(2026, 2011, -1),
+    500,
+    60,
+    "2026-11-20 10:00",
+    notes=("2026年度已缴费",),
+)
+"""The first demo citizen's records, answered when the in-process hub is not there."""
 
 
-class SampleHubClient(HubClient):
-    """A :class:`HubClient` that answers from sample data and the in-process hub.
+class SampleHubClient(FakeHub):
+    """The real hub in-process, with :class:`FakeHub`'s answers when it cannot start.
 
-    ``requests`` keeps every ``(method, path)`` asked, for tests.
+    ``asked`` counts every ``(method, route)`` asked, ``ratings`` keeps every rating.
     """
 
     def __init__(self, *, real_hub: bool = True) -> None:
-        super().__init__(lambda: "http://sample-hub.invalid")
-        self.requests: list[tuple[str, str]] = []
-        self.ratings: list[dict[str, Any]] = []
+        super().__init__(records=SAMPLE_RECORDS)
         self._real_hub = real_hub
         self._hub: Any = None
         self._hub_failed = False
@@ -61,19 +53,14 @@ class SampleHubClient(HubClient):
         self._db: Path | None = None
         self._pristine: Path | None = None
 
-    def request(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-        self.requests.append((method, path))
-        if method == "POST" and path.removeprefix(API) == "/ratings":
-            self.ratings.append(dict(body or {}))
+    def reply(self, method: str, route: str, path: str, body: dict[str, Any] | None) -> Any:
         try:
-            return self._forward(method, path, body)
+            answer = self._forward(method, path, body)
         except HubUnavailable:
-            local = path.removeprefix(API)
-            if method == "POST" and local.startswith("/query/"):
-                return sample_query_answer(local.split("/")[2])
-            if method == "POST" and local == "/ratings":
-                return None
-            raise
+            return self.answer(method, route, body)
+        if (method, route) == ("POST", RATINGS):
+            self.ratings.append(dict(body or {}))
+        return answer
 
     def _forward(self, method: str, path: str, body: dict[str, Any] | None) -> Any:
         hub = self._start_hub()

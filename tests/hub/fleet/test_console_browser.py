@@ -114,7 +114,7 @@ def click(driver: webdriver.Chrome, css: str, what: str) -> None:
     wait_for(driver, clicked, 10, what)
 
 
-def test_operator_sees_offline_sends_maintenance_acks_alert(
+def test_operator_sees_offline_sends_maintenance_acks_alert(  # noqa: PLR0915 - one operator session in a real browser; its steps and their order are the test
     browser: webdriver.Chrome,
     make_settings: Callable[..., HubSettings],
     live_hub_factory: Callable[[HubSettings], LiveHub],

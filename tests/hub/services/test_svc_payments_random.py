@@ -26,7 +26,7 @@ from hub.services.models import DemoMedicalRow, DemoPersonRow
 from hub.services.payments.models import PaymentOrderRow
 from hub.services.payments.provider import Method
 from hub.services.payments.sandbox import Behaviour, SandboxPaymentProvider
-from hub.services.payments.service import OrderRequest
+from hub.services.payments.service import OrderRequest, PaymentService
 from hub.services.payments.views import FINAL_STATUSES
 
 RUNS = int(os.environ.get("SVC_PAYMENT_RUNS", "1000"))
@@ -109,6 +109,58 @@ def many_people(svc_ctx: ServiceContext) -> list[str]:
     return numbers
 
 
+def follow_order(
+    svc: PaymentService,
+    svc_clock: ManualClock,
+    rng: random.Random,
+    sc: Scenario,
+    no: str,
+    status: str,
+) -> str:
+    """Poll the order as the terminal does (cancelling when the person does), then let
+    the background sweep finish what the terminal left; the status reached."""
+    elapsed = 0.0
+    cancelled = False
+    for _ in range(40):  # the terminal polls every 3-5 s
+        if status in FINAL_STATUSES:
+            break
+        step = rng.uniform(3, 5)
+        svc_clock.advance(step)
+        elapsed += step
+        if sc.cancel_after_s is not None and elapsed >= sc.cancel_after_s and not cancelled:
+            cancelled = True
+            try:
+                status = svc.cancel(no).status
+            except Conflict:  # paid before the person pressed cancel
+                status = svc.step(no).status
+        else:
+            status = svc.step(no).status  # what GET /orders/{no} does, minus the view
+    for _ in range(40):  # the background sweep finishes what the terminal left
+        if status in FINAL_STATUSES:
+            break
+        svc_clock.advance(30)
+        svc.sweep()
+        status = svc.step(no).status
+    return status
+
+
+def check_money(
+    sandbox: SandboxPaymentProvider, orders: dict[str, PaymentOrderRow]
+) -> dict[str, int]:
+    """Nobody charged twice; what did not end PAID was given back in full. Returns how
+    many orders ended in each status."""
+    outcomes: dict[str, int] = {}
+    for no, order in orders.items():
+        outcomes[order.status] = outcomes.get(order.status, 0) + 1
+        assert sandbox.charges(no) <= 1, no  # never charged twice
+        if order.status == "PAID":
+            assert sandbox.net_fen(no) == order.amount_fen, no
+        else:  # took money but did not succeed: given back in full
+            assert sandbox.net_fen(no) == 0, (no, order.status)
+            assert order.refunded_fen == sandbox.charges(no) * order.amount_fen, no
+    return outcomes
+
+
 def test_thousand_randomized_payments(
     svc_ctx: ServiceContext,
     svc_clock: ManualClock,
@@ -137,29 +189,7 @@ def test_thousand_randomized_payments(
             other = OrderRequest(**{**req.__dict__, "payer_id_numbers": [many_people[i - 1]]})
             with pytest.raises(Conflict):
                 svc.create_order(other)
-        elapsed = 0.0
-        cancelled = False
-        status = first["status"]
-        for _ in range(40):  # the terminal polls every 3-5 s
-            if status in FINAL_STATUSES:
-                break
-            step = rng.uniform(3, 5)
-            svc_clock.advance(step)
-            elapsed += step
-            if sc.cancel_after_s is not None and elapsed >= sc.cancel_after_s and not cancelled:
-                cancelled = True
-                try:
-                    status = svc.cancel(no).status
-                except Conflict:  # paid before the person pressed cancel
-                    status = svc.step(no).status
-            else:
-                status = svc.step(no).status  # what GET /orders/{no} does, minus the view
-        for _ in range(40):  # the background sweep finishes what the terminal left
-            if status in FINAL_STATUSES:
-                break
-            svc_clock.advance(30)
-            svc.sweep()
-            status = svc.step(no).status
+        status = follow_order(svc, svc_clock, rng, sc, no, first["status"])
         assert status in FINAL_STATUSES, (i, sc)
         seen[no] = status
 
@@ -167,15 +197,7 @@ def test_thousand_randomized_payments(
     with svc_ctx.factory() as s:
         orders = {o.order_no: o for o in s.scalars(select(PaymentOrderRow))}
     assert set(orders) == set(seen)
-    outcomes: dict[str, int] = {}
-    for no, order in orders.items():
-        outcomes[order.status] = outcomes.get(order.status, 0) + 1
-        assert sandbox.charges(no) <= 1, no  # never charged twice
-        if order.status == "PAID":
-            assert sandbox.net_fen(no) == order.amount_fen, no
-        else:  # took money but did not succeed: given back in full
-            assert sandbox.net_fen(no) == 0, (no, order.status)
-            assert order.refunded_fen == sandbox.charges(no) * order.amount_fen, no
+    outcomes = check_money(sandbox, orders)
     # Every outcome the spec names actually happened.
     assert {"PAID", "REVOKED", "CLOSED", "REFUNDED", "FAILED"} <= set(outcomes), outcomes
     # The daily bills agree with the orders (对账).

@@ -6,11 +6,9 @@ tests only rely on what they create themselves."""
 from __future__ import annotations
 
 import socket
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
 
 import pytest
 
@@ -26,22 +24,6 @@ LIU_GUIYING = "410225194609304067"  # 80, may apply for the 高龄津贴
 ZHAO_LEI = "410225200102145018"  # 25, may enrol in the resident pension
 WANG_FANG = "410225198511203020"  # 41, pays into the resident pension
 MA_WENHUA = "410225197205081016"  # nothing to pay
-
-
-T = TypeVar("T")
-
-
-def eventually(read: Callable[[], T], done: Callable[[T], bool], timeout: float = 5.0) -> T:
-    """``read()`` until ``done`` holds of it. The hub commits a request's
-    transaction after it has answered (hub/deps.py get_db: FastAPI runs a
-    dependency's exit after the response), so what a call wrote may show a
-    moment later to the next call."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = read()
-        if done(value) or time.monotonic() > deadline:
-            return value
-        time.sleep(0.05)
 
 
 def valid_unknown_id() -> str:
