@@ -26,6 +26,7 @@ With ``drain SEED`` the worker recovers, delivers everything and exits 0.
 
 from __future__ import annotations
 
+import faulthandler
 import json
 import os
 import random
@@ -229,6 +230,9 @@ class Worker:
 
 def _worker(cfg: dict[str, Any], mode: str, seed: int) -> None:
     code = 1
+    # A worker that hangs is asked for its stacks (SIGUSR2) before the parent
+    # gives up on it, so a rare stall under load says where it stood.
+    faulthandler.register(signal.SIGUSR2, all_threads=True)
     try:
         worker = Worker(cfg, seed)
         if mode == "drain":

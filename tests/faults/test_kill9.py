@@ -51,6 +51,7 @@ class Child:
     """The zygote process and the lines its workers write."""
 
     def __init__(self, cfg_path: Path, log: Path) -> None:
+        self.log = log
         self.proc = subprocess.Popen(
             [sys.executable, str(REPO / "tests" / "faults" / "journey_child.py"), str(cfg_path)],
             stdin=subprocess.PIPE,
@@ -83,12 +84,14 @@ class Child:
         self.proc.stdin.write(line.encode() + b"\n")
         self.proc.stdin.flush()
 
-    def expect(self, tag: str, timeout: float) -> str:
+    def expect(self, tag: str, timeout: float, worker: int | None = None) -> str:
         deadline = time.monotonic() + timeout
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
-                raise AssertionError(f"child said no {tag!r} within {timeout} s")
+                raise AssertionError(
+                    f"child said no {tag!r} within {timeout} s\n{self.stacks(worker)}"
+                )
             try:
                 got, text = self.lines.get(timeout=left)
             except queue.Empty:
@@ -97,6 +100,17 @@ class Child:
                 raise AssertionError(f"worker failed: {text}")
             if got == tag:
                 return text
+
+    def stacks(self, worker: int | None) -> str:
+        """The stalled worker's Python stacks (it dumps them to the log on
+        SIGUSR2) and the end of the log."""
+        if worker is not None:
+            try:
+                os.kill(worker, signal.SIGUSR2)
+                time.sleep(1.0)
+            except ProcessLookupError:
+                return f"worker {worker} is gone"
+        return self.log.read_text(encoding="utf-8", errors="replace")[-4000:]
 
     def close(self) -> None:
         if self.proc.poll() is None:
@@ -262,9 +276,9 @@ def kill_one_worker(
     if early:
         time.sleep(rng.uniform(0.0, 0.05))  # during the integrity check or recovery
     else:
-        ok, _checked = child.expect("V", 30).split()
+        ok, _checked = child.expect("V", 30, worker=pid).split()
         assert ok == "1", f"journal integrity failed at restart {round_no}"
-        child.expect("R", 60)
+        child.expect("R", 60, worker=pid)
         check_after_recovery(hub, journal_path)
         os.kill(pid, signal.SIGUSR1)
         time.sleep(rng.uniform(0.0, 0.5))
