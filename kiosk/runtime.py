@@ -281,7 +281,10 @@ class Terminal:
                     cfg.hub.credential_path,
                     cfg.hub.enrolment_code,
                     cfg.terminal.name,
-                    cfg.terminal.place.model_dump(),
+                    {
+                        **cfg.terminal.place.model_dump(),
+                        "service_point": cfg.terminal.service_point,
+                    },
                     host,
                     cfg.hub.heartbeat_interval_s,
                     journal=journal,
