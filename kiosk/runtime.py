@@ -295,6 +295,7 @@ class Terminal:
             self.agent = agent
             recorder.agent = agent
             agent.start()
+            self._learn_hub_offer()
             self._keep_guides_offline()
             if self.hub is not None:
                 log.info(
@@ -304,6 +305,18 @@ class Terminal:
 
         threading.Thread(target=start, name="agent-start", daemon=True).start()
         self._closers.append(self._stop_agent)
+
+    def _learn_hub_offer(self) -> None:
+        """Ask the hub what it offers terminals (payments on or off) once at start;
+        the home screen of the next visit follows it."""
+        if self.flows is None:
+            return
+        try:
+            offer = self.flows.hub_offer.refresh()
+        except (HubUnavailable, HubError) as exc:
+            log.info("hub's terminal settings not known yet: %s", exc)
+            return
+        log.info("payments at this terminal: %s", "on" if offer.payments.enabled else "off")
 
     def _keep_guides_offline(self) -> None:
         """Fetch every guide once at start, so all can be read if the hub goes away."""
