@@ -9,9 +9,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from kiosk.flows import Flows
+from kiosk.errors import words_for
+from kiosk.flows import Flows, OfflineCache
 from kiosk.flows.api import RATINGS, service_path
+from kiosk.flows.tickets import TicketRefused
 from kiosk.hub_client import HubClient, HubError
+from kiosk.i18n import Translator
 from kiosk.journal import Journal
 from kiosk.outbox import Outbox
 from protocol.events import RATING_RECORD, RatingRecord
@@ -30,6 +33,20 @@ def test_a_ticket_is_taken_and_the_queue_grows(flows: Flows) -> None:
     with pytest.raises(HubError) as unknown:
         flows.tickets.take("Z")
     assert unknown.value.status == 404
+
+
+def test_another_service_points_queue_is_refused_in_plain_words(
+    client: HubClient, tmp_path: Path
+) -> None:
+    elsewhere = Flows.over(client, service_point="cg-huzhai", offline=OfflineCache(tmp_path))
+    for attempt in (elsewhere.tickets.types, lambda: elsewhere.tickets.take("A")):
+        with pytest.raises(TicketRefused) as refused:
+            attempt()
+        assert refused.value.status == 403
+        assert words_for(refused.value, Translator("zh_CN")) == "只能在本服务点取号"
+        assert words_for(refused.value, Translator("en")) == (
+            "Queue numbers can only be taken for this service point."
+        )
 
 
 def test_ratings_with_the_fixed_reasons(flows: Flows) -> None:
