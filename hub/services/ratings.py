@@ -20,7 +20,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Response, status
 from pydantic import BaseModel, Field, ValidationError
-from sqlalchemy import insert, select
+from sqlalchemy import Connection, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from hub.fleet.auth import TerminalIdentity, current_terminal
@@ -103,7 +103,7 @@ def reasons() -> ReasonsOut:
 AskingTerminal = Annotated[TerminalIdentity, Depends(current_terminal)]
 
 
-def _check(conn: Any, body: RatingIn, now: datetime) -> datetime:
+def _check(conn: Connection, body: RatingIn, now: datetime) -> datetime:
     """Validate ``body`` against the catalogue and the clock; its time, in UTC.
     Raises :class:`NotFound` or :class:`BadRequest` in plain Chinese."""
     known = body.service_id == GENERAL_SERVICE or TERMINAL_FUNCTION.fullmatch(body.service_id)
@@ -128,7 +128,7 @@ def _check(conn: Any, body: RatingIn, now: datetime) -> datetime:
     return at
 
 
-def _first(conn: Any, terminal_id: int, session_id: str) -> tuple[int, int] | None:
+def _first(conn: Connection, terminal_id: int, session_id: str) -> tuple[int, int] | None:
     row = conn.execute(
         select(RatingRow.id, RatingRow.level).where(
             RatingRow.terminal_id == terminal_id, RatingRow.terminal_session_id == session_id
@@ -137,7 +137,9 @@ def _first(conn: Any, terminal_id: int, session_id: str) -> tuple[int, int] | No
     return (int(row.id), int(row.level)) if row is not None else None
 
 
-def store(conn: Any, terminal_id: int, body: RatingIn, now: datetime) -> tuple[int, int, bool]:
+def store(
+    conn: Connection, terminal_id: int, body: RatingIn, now: datetime
+) -> tuple[int, int, bool]:
     """Store ``body`` for ``terminal_id`` unless that kiosk session already rated:
     (rating id, its level, whether it was stored now). ``conn`` is a Core
     connection inside the caller's transaction.
@@ -172,7 +174,12 @@ def store(conn: Any, terminal_id: int, body: RatingIn, now: datetime) -> tuple[i
 
 
 def store_journaled(
-    conn: Any, terminal_id: int, key: str, at: str | None, data: dict[str, Any], now: datetime
+    conn: Connection,
+    terminal_id: int,
+    key: str,
+    at: str | None,
+    data: dict[str, Any],
+    now: datetime,
 ) -> bool:
     """Store a rating a terminal journaled (``protocol.events.RATING_RECORD``);
     whether a new rating row was written.
