@@ -1,8 +1,9 @@
 """What the hub offers this terminal: today, whether it takes payments and,
 when it does not, where people pay instead (hub/services/terminal_settings.py).
 
-Fetched in the background at start and with each catalogue reload
-(:meth:`HubOffer.refresh`); the screens read the last answer
+Fetched in the background at start (:meth:`HubOffer.refresh_until`: a
+terminal's first start has no credential until the agent has enrolled) and
+with each catalogue reload (:meth:`HubOffer.refresh`); the screens read the last answer
 (:meth:`HubOffer.pay_elsewhere`) and never wait for the network. Until the
 hub has answered once, payments count as on: the hub refuses an order
 itself (409, with its sentence) when they are off, so nothing is promised
@@ -11,12 +12,15 @@ that the hub would not keep.
 
 from __future__ import annotations
 
+import logging
 import threading
 
 from kiosk.flows.api import TERMINAL_SETTINGS, service_path
 from kiosk.flows.offline_cache import OfflineCache
-from kiosk.hub_client import HubClient
+from kiosk.hub_client import HubClient, HubError, HubUnavailable
 from kiosk.hub_client.models import PayElsewhere, TerminalSettings
+
+log = logging.getLogger(__name__)
 
 KEPT_AS = "terminal-settings"
 
@@ -44,6 +48,21 @@ class HubOffer:
         with self._lock:
             self._settings = settings
         return settings
+
+    def refresh_until(self, stop: threading.Event, retry_s: float) -> TerminalSettings | None:
+        """:meth:`refresh`, again every ``retry_s`` while the hub cannot be asked
+        (not enrolled yet, unreachable with nothing kept), until ``stop`` is set;
+        blocks, so run it on a background thread. None when stopped or refused."""
+        while not stop.is_set():
+            try:
+                return self.refresh()
+            except HubUnavailable as exc:
+                log.info("hub's terminal settings not known yet: %s", exc)
+            except HubError as exc:
+                log.warning("hub refused its terminal settings: %s", exc)
+                return None
+            stop.wait(retry_s)
+        return None
 
     @property
     def pay_elsewhere(self) -> PayElsewhere | None:

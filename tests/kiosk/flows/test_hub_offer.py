@@ -3,16 +3,19 @@ answer for a start while the hub is away (hub/services/terminal_settings.py)."""
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 
 import pytest
 
 from hub.settings import HubSettings
 from kiosk.agent.credential import enrol
-from kiosk.flows import Flows, OfflineCache
+from kiosk.flows import Flows, HubOffer, OfflineCache
 from kiosk.hub_client import HubClient, HubUnavailable
+from kiosk.hub_client.models import TerminalSettings
 from tests.hub.conftest import REPO, LiveHub, build_app
-from tests.kiosk.flows.conftest import SERVICE_POINT, closed_port_url
+from tests.kiosk.flows.conftest import SERVICE_POINT, RealHub, closed_port_url
 
 WHERE = "请到东坝头镇便民服务中心或兰考农商银行柜台缴费"
 
@@ -56,4 +59,27 @@ def test_a_hub_without_payments_says_where_to_pay_and_is_remembered(tmp_path: Pa
     with pytest.raises(HubUnavailable):
         fresh.hub_offer.refresh()
     assert fresh.hub_offer.payments_on
+    down.close()
+
+
+def test_asked_again_until_the_terminal_has_enrolled(real_hub: RealHub, tmp_path: Path) -> None:
+    """A first start: no credential yet, so the kiosk keeps asking in the background."""
+    tokens: list[str] = []
+    client = HubClient(real_hub.url, token=lambda: tokens[0] if tokens else None, timeout_s=10.0)
+    offer = Flows.over(
+        client, service_point=SERVICE_POINT, offline=OfflineCache(tmp_path)
+    ).hub_offer
+    stop = threading.Event()
+    learnt: list[TerminalSettings | None] = []
+    thread = threading.Thread(target=lambda: learnt.append(offer.refresh_until(stop, 0.05)))
+    thread.start()
+    time.sleep(0.5)
+    assert thread.is_alive() and learnt == []  # not enrolled: still asking
+    tokens.append(real_hub.token)  # the agent has enrolled
+    thread.join(10)
+    assert learnt and learnt[0] is not None and learnt[0].payments.enabled
+    client.close()
+    stop.set()  # the terminal closes: no more asking, nothing learnt
+    down = HubClient(closed_port_url(), token=lambda: "token", timeout_s=2.0)
+    assert HubOffer(down).refresh_until(stop, 0.05) is None
     down.close()
