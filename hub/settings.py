@@ -64,6 +64,11 @@ class HubSettings(_Strict):
         min_length=1,
         max_length=300,
     )
+    # Queue tickets one terminal may draw (hub/services/tickets.py): a village
+    # point sees a few people a minute at its busiest; a script draining the
+    # queue numbers is refused (429) above these.
+    ticket_limit_per_minute: int = Field(6, ge=1, le=600)
+    ticket_limit_per_hour: int = Field(120, ge=1, le=10_000)
     # The address citizens' phones reach the hub at (https://hub.lankao.example):
     # printed in certificate QR codes. Unset: the address the terminal used.
     public_url: str | None = None

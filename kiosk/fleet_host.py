@@ -160,6 +160,10 @@ class FleetHost:
         # Screens ask the hub on every visit; the offline copy is refreshed now
         # (this runs on an agent thread, so the fetches do not block the UI).
         app = self.app
+        try:  # payments turned on or off at the hub come with the reload
+            app.flows.hub_offer.refresh()
+        except (HubUnavailable, HubError) as exc:  # an older hub: the catalogue still reloads
+            log.warning("hub's terminal settings not refreshed: %s", exc)
         kept = app.flows.catalogue.keep_offline()
         self._on_ui(app.nav.refresh_all, timeout_s)
         return True, f"catalogue reloaded; {kept} guides kept for offline use"

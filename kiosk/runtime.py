@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ENROLMENT_WAIT_S = 10.0
+HUB_OFFER_RETRY_S = 15.0  # asking for the hub's terminal settings again until it answers
 
 
 class WakingUiQueue(UiQueue):
@@ -147,6 +148,8 @@ class Terminal:
         self._credential: Any = None
         self._journal_problem: str | None = None
         self.flows: Flows | None = None
+        self._stopping = threading.Event()  # background retries end with the terminal
+        self._closers.append(self._stopping.set)
 
     def build(self) -> App:
         """Open the window and every part; returns with the attract screen on the display.
@@ -281,7 +284,10 @@ class Terminal:
                     cfg.hub.credential_path,
                     cfg.hub.enrolment_code,
                     cfg.terminal.name,
-                    cfg.terminal.place.model_dump(),
+                    {
+                        **cfg.terminal.place.model_dump(),
+                        "service_point": cfg.terminal.service_point,
+                    },
                     host,
                     cfg.hub.heartbeat_interval_s,
                     journal=journal,
@@ -292,6 +298,7 @@ class Terminal:
             self.agent = agent
             recorder.agent = agent
             agent.start()
+            threading.Thread(target=self._learn_hub_offer, name="hub-offer", daemon=True).start()
             self._keep_guides_offline()
             if self.hub is not None:
                 log.info(
@@ -301,6 +308,14 @@ class Terminal:
 
         threading.Thread(target=start, name="agent-start", daemon=True).start()
         self._closers.append(self._stop_agent)
+
+    def _learn_hub_offer(self) -> None:
+        """Learn what the hub offers terminals (payments on or off) once it can be
+        asked; the home screen of the next visit follows it."""
+        if self.flows is not None:
+            offer = self.flows.hub_offer.refresh_until(self._stopping, HUB_OFFER_RETRY_S)
+            if offer is not None:
+                log.info("payments here: %s", "on" if offer.payments.enabled else "off")
 
     def _keep_guides_offline(self) -> None:
         """Fetch every guide once at start, so all can be read if the hub goes away."""

@@ -63,3 +63,22 @@ class JournalBatch(BaseModel):
     """Body of ``POST /api/v1/terminal/journal`` → ``{"accepted": [key, ...], "highest_seq"}``."""
 
     records: list[JournalEntry] = Field(max_length=BATCH_MAX)
+
+
+RATING_RECORD = "rating"
+"""Journal kind of a 好差评 (issue 13): it travels through the outbox like every
+other record, so a rating made while the hub is down is delivered later. The
+hub stores one per terminal and kiosk session (hub/services/ratings.py)."""
+
+
+class RatingRecord(BaseModel):
+    """``data`` of a :data:`RATING_RECORD`; the record's ``at`` is when the person rated.
+    Nothing personal: the service, the level, reason codes and the kiosk
+    session's opaque id."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    service_id: str = Field(min_length=1, max_length=64)
+    level: int = Field(ge=1, le=5)
+    reasons: list[str] = Field(default_factory=list, max_length=12)
+    session: str = Field(min_length=1, max_length=64)

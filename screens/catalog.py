@@ -15,7 +15,7 @@ from kiosk.hub_client.models import ItemSummary, PlaceCatalogue, Topic
 from kiosk.i18n import N_
 from kiosk.ui import Option, ScreenContext
 from screens import previews
-from screens.common import ChoiceScreen, LoadingScreen
+from screens.common import ChoiceScreen, LoadingScreen, offered
 
 # What the terminal can do for an item, strongest first (catalogue "capabilities").
 MARKS: tuple[tuple[str, str], ...] = (
@@ -79,7 +79,7 @@ class CatalogItemsScreen(ChoiceScreen):
     def choices(self) -> list[Option]:
         return [
             Option(
-                f"{item.name}（{self.ctx.tr(item_mark(item.capabilities))}）",
+                f"{item.name}（{self.ctx.tr(item_mark(offered(self.ctx, item.capabilities)))}）",
                 self._open(item),
                 name=f"item_{item.id}",
             )

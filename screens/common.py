@@ -38,6 +38,27 @@ def finish_service(ctx: ScreenContext) -> None:
     ctx.nav.go("rate")
 
 
+def pay_elsewhere(ctx: ScreenContext) -> str | None:
+    """While the hub takes no payments: the words that say so and where people
+    pay instead (the county's sentence, in the person's language), to show and
+    speak where 缴费 would be; None while payments are on."""
+    where = ctx.flows.hub_offer.pay_elsewhere
+    if where is None:
+        return None
+    text = where.en if ctx.tr.language == "en" else where.zh
+    if not text:
+        return ctx.tr("本机暂不办理缴费，请到服务窗口缴费")
+    return ctx.tr.format("本机暂不办理缴费。{where}", where=text)
+
+
+def offered(ctx: ScreenContext, capabilities: list[str]) -> list[str]:
+    """What this terminal can do for an item now: its catalogue ``capabilities``
+    without ``pay`` while the hub takes no payments."""
+    if "pay" in capabilities and pay_elsewhere(ctx) is not None:
+        return [c for c in capabilities if c != "pay"]
+    return capabilities
+
+
 def needs_identity(ctx: ScreenContext, then: str, **params: Any) -> bool:
     """If nobody is identified yet, go to the card screen (which returns to ``then``)."""
     if ctx.session.identity is not None:

@@ -15,7 +15,7 @@ from kiosk.i18n import N_
 from kiosk.ui import Option, ScreenContext
 from kiosk.ui.blocks import Block, KeyValues, Paragraph, Table
 from screens import previews
-from screens.common import LoadingScreen, ReceiptPrinting, finish_service
+from screens.common import LoadingScreen, ReceiptPrinting, finish_service, pay_elsewhere
 from screens.start_item import item_action
 
 if TYPE_CHECKING:
@@ -49,7 +49,11 @@ class GuideScreen(LoadingScreen[Guide]):
         limits = g.time_limits
         promised = limits.promised_days
         statutory = limits.statutory_days
-        blocks: list[Block] = [
+        blocks: list[Block] = []
+        elsewhere = pay_elsewhere(self.ctx) if "pay" in g.capabilities else None
+        if elsewhere is not None:  # paid for elsewhere while the hub takes no payments
+            blocks.append(Paragraph(elsewhere, bold=True))
+        blocks += [
             KeyValues(
                 [
                     (tr("受理单位"), g.department),

@@ -1,4 +1,8 @@
-"""Home: the six things a villager comes for, as large numbered tiles."""
+"""Home: the six things a villager comes for, as large numbered tiles.
+
+Where the hub takes no payments (``payment_provider = "none"``), 缴费 is not
+offered: the tile goes, and the county's sentence saying where to pay
+instead is shown and read out in its place."""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ from kiosk.i18n import N_
 from kiosk.privacy import mask_name
 from kiosk.ui import Option, Screen
 from kiosk.ui.blocks import Block, Paragraph
+from screens.common import pay_elsewhere
 
 
 class HomeScreen(Screen):
@@ -16,12 +21,16 @@ class HomeScreen(Screen):
     mode_switches = True
 
     def blocks(self) -> list[Block]:
+        blocks: list[Block] = []
         identity = self.ctx.session.identity
-        if identity is None:
-            return []
-        return [
-            Paragraph(self.ctx.tr.format("您好，{name}", name=mask_name(identity.name)), bold=True)
-        ]
+        if identity is not None:
+            greeting = self.ctx.tr.format("您好，{name}", name=mask_name(identity.name))
+            blocks.append(Paragraph(greeting, bold=True))
+        elsewhere = pay_elsewhere(self.ctx)
+        if elsewhere is not None:
+            # Instead of the 缴费 tile: shown, and read out with the screen.
+            blocks.append(Paragraph(elsewhere))
+        return blocks
 
     def options(self) -> list[Option]:
         def tile(label: str, screen: str, name: str, style: str = "primary") -> Option:
@@ -35,7 +44,7 @@ class HomeScreen(Screen):
                 name=name,
             )
 
-        return [
+        tiles = [
             tile(N_("查询"), "query_menu", "query"),
             tile(N_("办事"), "apply_menu", "apply"),
             tile(N_("缴费"), "pay_menu", "pay"),
@@ -43,3 +52,6 @@ class HomeScreen(Screen):
             tile(N_("取号"), "ticket", "ticket"),
             tile(N_("帮助"), "help", "help", "secondary"),
         ]
+        if pay_elsewhere(self.ctx) is not None:  # the hub takes no payments
+            tiles = [t for t in tiles if t.name != "pay"]
+        return tiles

@@ -21,7 +21,7 @@ from kiosk.ui import Option, ScreenContext
 from kiosk.ui.blocks import Block, KeyValues, Paragraph, Table, notice
 from protocol.services import TerminalService
 from screens import previews
-from screens.common import ChoiceScreen, LoadingScreen, needs_identity
+from screens.common import ChoiceScreen, LoadingScreen, needs_identity, pay_elsewhere
 from screens.entry import ID_NUMBER, EntrySpec
 
 STEPS = 4
@@ -34,7 +34,13 @@ class PayMenuScreen(ChoiceScreen):
     instruction = N_("请选择要缴纳的费用")
     step = (1, STEPS)
 
+    def blocks(self) -> list[Block]:
+        elsewhere = pay_elsewhere(self.ctx)
+        return [] if elsewhere is None else [Paragraph(elsewhere, bold=True)]
+
     def choices(self) -> list[Option]:
+        if pay_elsewhere(self.ctx) is not None:  # the hub takes no payments
+            return []
         return [Option(N_("城乡居民医保缴费"), self._medical, name="medical")]
 
     def _medical(self) -> None:

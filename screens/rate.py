@@ -1,16 +1,20 @@
 """好差评: five levels after every completed service; for the two bad
 levels the person may pick reasons from a fixed list. Stored at the hub per
-service and terminal, without personal data."""
+service and terminal, without personal data, once per kiosk session.
+
+A rating is a journal record (:data:`protocol.events.RATING_RECORD`): the
+outbox delivers it like every other record, so one made while the hub is
+down reaches it later and is never lost."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import partial
 from typing import Any, ClassVar
 
 from kiosk.i18n import N_
 from kiosk.ui import Option, Screen, ScreenContext
 from kiosk.ui.blocks import Block, Paragraph
+from protocol.events import RATING_RECORD, RatingRecord
 from protocol.services import GENERAL_SERVICE
 
 LEVELS: tuple[tuple[int, str], ...] = (
@@ -34,18 +38,19 @@ FALLBACK_REASONS: tuple[tuple[str, str], ...] = (
 
 
 def submit_rating(ctx: ScreenContext, level: int, reasons: list[str]) -> None:
-    """Send the rating in the background and go to the thank-you screen at once."""
+    """Journal the rating (the outbox takes it to the hub) and thank the person.
+
+    Nothing waits for the hub: the record is written at once and delivered
+    in the background, later if the hub is unreachable now.
+    """
     session = ctx.session
-    service_id = session.service_id or GENERAL_SERVICE  # the terminal as a whole
-    work = partial(
-        ctx.flows.ratings.rate,
-        service_id=service_id,
+    rating = RatingRecord(
+        service_id=session.service_id or GENERAL_SERVICE,  # the terminal as a whole
         level=level,
         reasons=reasons,
-        session_id=session.id,
+        session=session.id,  # the hub keeps one rating per kiosk session
     )
-    ctx.tasks.run(work, lambda _: None, lambda exc: None)  # a lost rating must not hold anyone up
-    ctx.record("rating", {"service_id": service_id, "level": level, "reasons": reasons})
+    ctx.record(RATING_RECORD, rating.model_dump())
     ctx.nav.replace("thanks")
 
 

@@ -15,12 +15,12 @@ from kiosk.i18n import N_
 from kiosk.ui import Option, ScreenContext
 from protocol.services import INSURANCE_CERTIFICATE_ITEM, QueryKind
 from screens.application_draft import ApplicationDraft
-from screens.common import needs_identity
+from screens.common import needs_identity, offered
 
 
 def item_action(ctx: ScreenContext, guide: Guide) -> Option | None:
     """The option that starts what this terminal offers for ``guide``'s item, if any."""
-    caps, form, kind = guide.capabilities, guide.form, guide.query_kind
+    caps, form, kind = offered(ctx, guide.capabilities), guide.form, guide.query_kind
     if "apply" in caps and form:
         return Option(N_("在本机申请"), _apply(ctx, guide), confirm=True, name="start_apply")
     if "pay" in caps:

@@ -34,6 +34,7 @@ class TerminalIdentity:
     town: str
     village: str
     branch: str | None
+    service_point: str | None = None  # catalogue code; tickets are drawn only there
 
     @property
     def place_path(self) -> str:
@@ -81,10 +82,13 @@ class TokenCache:
                     Terminal.town,
                     Terminal.village,
                     Terminal.branch,
+                    Terminal.service_point,
                 ).where(Terminal.token_hash == token_hash, Terminal.revoked_at.is_(None))
             ).first()
         identity = (
-            TerminalIdentity(row.id, row.name, row.county, row.town, row.village, row.branch)
+            TerminalIdentity(
+                row.id, row.name, row.county, row.town, row.village, row.branch, row.service_point
+            )
             if row is not None
             else None
         )

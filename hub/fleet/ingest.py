@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
@@ -32,12 +32,13 @@ from hub.fleet.models import (
     Terminal,
     TerminalEvent,
 )
+from hub.services import ratings
+from protocol.events import RATING_RECORD, EventKind
 
 # The bodies terminals send, as the shared vocabulary defines them; named
 # here as the hub names what it receives.
 from protocol.events import Event as EventIn
 from protocol.events import EventBatch as EventsIn
-from protocol.events import EventKind
 from protocol.events import JournalBatch as JournalBatchIn
 
 Payloads = list[dict[str, Any]]
@@ -50,6 +51,10 @@ class Place(BaseModel):
     town: str = Field("", max_length=60)
     village: str = Field("", max_length=60)
     branch: str | None = Field(None, max_length=100)
+    # The catalogue code of the service point the terminal stands at: queue
+    # tickets are drawn only there (hub/services/tickets.py). Fixed at enrolment,
+    # like the rest of the place; a terminal moved elsewhere is enrolled again.
+    service_point: str | None = Field(None, pattern=r"^[a-z][a-z0-9-]{1,63}$")
 
 
 # What a terminal may say about its hardware at enrolment: a flat table of short
@@ -126,6 +131,7 @@ def enrol(engine: Engine, body: EnrolIn) -> Enrolled:
                 town=body.place.town,
                 village=body.place.village,
                 branch=body.place.branch,
+                service_point=body.place.service_point,
                 token_hash=hash_token(token),
                 hardware_json=hardware,
                 enrolled_at=now,
@@ -271,6 +277,12 @@ def store_journal(engine: Engine, terminal_id: int, batch: JournalBatchIn) -> tu
         new = _insert_new(conn, JournalRecord, terminal_id, batch.records, now, seq=lambda r: r.seq)
         for record in new:
             top = max(top, record.seq)
+            if record.kind == RATING_RECORD:
+                # Once per key (only new records reach here) and once per kiosk
+                # session (the ratings' unique index), in the same transaction.
+                ratings.store_journaled(
+                    conn, terminal_id, record.key, record.at, record.data, datetime.now(UTC)
+                )
         if top > highest:
             conn.execute(
                 update(Terminal)

@@ -46,6 +46,9 @@ class Terminal(Base):
     town: Mapped[str] = mapped_column(String(60), default="")
     village: Mapped[str] = mapped_column(String(60), default="")
     branch: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    # Catalogue code of its service point (enrolment); None: enrolled before it
+    # was asked, and then it draws no queue tickets until enrolled again.
+    service_point: Mapped[str | None] = mapped_column(String(64), nullable=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     hardware_json: Mapped[str] = mapped_column(Text, default="{}")
     enrolled_at: Mapped[datetime] = mapped_column(DateTime)

@@ -42,6 +42,20 @@ class NotFound(ServiceError):
     default_detail = N_("未查询到相关信息")
 
 
+class Forbidden(ServiceError):
+    """This terminal may not do this (another service point's queue, …)."""
+
+    status = 403
+    default_detail = N_("本终端不能办理此项业务，请联系工作人员")
+
+
+class TooManyRequests(ServiceError):
+    """This terminal asked too often in a short time; it may ask again later."""
+
+    status = 429
+    default_detail = N_("操作过于频繁，请稍后再试")
+
+
 class Conflict(ServiceError):
     """The request clashes with the current state (already applied, key reused …)."""
 
@@ -66,6 +80,8 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorOut, "description": "Cannot be done as asked"},
     404: {"model": ErrorOut, "description": "Person, item, order or record not found"},
     409: {"model": ErrorOut, "description": "Clashes with the current state or a reused key"},
+    403: {"model": ErrorOut, "description": "Not for this terminal (another service point)"},
+    429: {"model": ErrorOut, "description": "This terminal asked too often; try again later"},
     503: {"model": ErrorOut, "description": "A provider is unavailable; try again later"},
 }
 

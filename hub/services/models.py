@@ -241,6 +241,10 @@ class RatingRow(Base):
     """One evaluation; deliberately without any personal data."""
 
     __tablename__ = "svc_ratings"
+    # One rating per kiosk session of a terminal (hub/services/ratings.py).
+    __table_args__ = (
+        Index("ux_svc_ratings_terminal_session", "terminal_id", "terminal_session_id", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     service_id: Mapped[str] = mapped_column(String(64), index=True)
@@ -249,11 +253,17 @@ class RatingRow(Base):
     terminal_session_id: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(DateTime)
     received_at: Mapped[datetime] = mapped_column(DateTime)
+    # The terminal that sent it (None: stored before ratings were scoped).
+    terminal_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class TicketRow(Base):
     __tablename__ = "svc_tickets"
-    __table_args__ = (UniqueConstraint("service_point", "day", "business_type", "seq"),)
+    __table_args__ = (
+        UniqueConstraint("service_point", "day", "business_type", "seq"),
+        # The rate limit counts one terminal's recent tickets (hub/services/tickets.py).
+        Index("ix_svc_tickets_terminal_issued", "terminal_id", "issued_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     service_point: Mapped[str] = mapped_column(String(64))
@@ -263,3 +273,5 @@ class TicketRow(Base):
     number: Mapped[str] = mapped_column(String(8))
     status: Mapped[str] = mapped_column(String(8))  # waiting | called
     issued_at: Mapped[datetime] = mapped_column(DateTime)
+    # The terminal that drew it (None: drawn before tickets were scoped).
+    terminal_id: Mapped[int | None] = mapped_column(Integer, nullable=True)

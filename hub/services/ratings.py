@@ -3,23 +3,36 @@
 Stored without personal data: the service, the level, the reasons, an
 opaque terminal session id and the time. 差评 (levels 4–5) must give at least
 one reason so the department can rectify it (实名差评整改 needs a cause).
+
+One rating per kiosk session (issue 13, attack class 9): a rating is stored
+once per (terminal, ``terminal_session_id``), held by a unique index; asking
+again answers with the first rating and stores nothing. Terminals send their
+ratings as journal records (:data:`protocol.events.RATING_RECORD`, through the
+outbox, so none is lost while the hub is down), which the journal ingest hands
+to :func:`store_journaled`; ``POST /ratings`` stays for direct callers.
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, status
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Depends, Response, status
+from pydantic import BaseModel, Field, ValidationError
+from sqlalchemy import Connection, insert, select
+from sqlalchemy.exc import IntegrityError
 
-from hub.services.catalogue_store import get_item
+from hub.fleet.auth import TerminalIdentity, current_terminal
 from hub.services.clock import db_time
 from hub.services.context import Ctx, Db
-from hub.services.errors import BadRequest, NotFound, ServiceRoute
-from hub.services.models import RatingRow
+from hub.services.errors import BadRequest, NotFound, ServiceError, ServiceRoute
+from hub.services.models import CatalogueItemRow, RatingRow
+from protocol.events import RatingRecord
 from protocol.i18n import N_
 from protocol.services import GENERAL_SERVICE, TERMINAL_FUNCTION
+
+log = logging.getLogger(__name__)
 
 router = APIRouter(route_class=ServiceRoute, prefix="/ratings", tags=["ratings"])
 
@@ -87,13 +100,19 @@ def reasons() -> ReasonsOut:
     )
 
 
-@router.post(
-    "", response_model=RatingOut, status_code=status.HTTP_201_CREATED, summary="Store a rating"
-)
-def rate(body: RatingIn, ctx: Ctx, db: Db) -> RatingOut:
+AskingTerminal = Annotated[TerminalIdentity, Depends(current_terminal)]
+
+
+def _check(conn: Connection, body: RatingIn, now: datetime) -> datetime:
+    """Validate ``body`` against the catalogue and the clock; its time, in UTC.
+    Raises :class:`NotFound` or :class:`BadRequest` in plain Chinese."""
     known = body.service_id == GENERAL_SERVICE or TERMINAL_FUNCTION.fullmatch(body.service_id)
-    if not known and get_item(db, body.service_id) is None:
-        raise NotFound(N_("未找到被评价的服务事项"))
+    if not known:
+        found = conn.execute(
+            select(CatalogueItemRow.id).where(CatalogueItemRow.id == body.service_id)
+        ).first()
+        if found is None:
+            raise NotFound(N_("未找到被评价的服务事项"))
     bad = body.level >= 4
     for code in body.reasons:
         reason = _BY_CODE.get(code)
@@ -104,17 +123,106 @@ def rate(body: RatingIn, ctx: Ctx, db: Db) -> RatingOut:
     if bad and not body.reasons:
         raise BadRequest(N_("不满意评价请至少选择一项原因"))
     at = body.at if body.at.tzinfo else body.at.replace(tzinfo=UTC)
-    now = ctx.clock.now()
     if not now - MAX_AGE <= at <= now + MAX_AHEAD:
         raise BadRequest(N_("评价时间不正确"))
-    row = RatingRow(
-        service_id=body.service_id,
-        level=body.level,
-        reasons=sorted(set(body.reasons)),
-        terminal_session_id=body.terminal_session_id,
-        at=db_time(at),
-        received_at=db_time(now),
-    )
-    db.add(row)
-    db.flush()
-    return RatingOut(id=row.id, level_name=LEVELS[body.level])
+    return at
+
+
+def _first(conn: Connection, terminal_id: int, session_id: str) -> tuple[int, int] | None:
+    row = conn.execute(
+        select(RatingRow.id, RatingRow.level).where(
+            RatingRow.terminal_id == terminal_id, RatingRow.terminal_session_id == session_id
+        )
+    ).first()
+    return (int(row.id), int(row.level)) if row is not None else None
+
+
+def store(
+    conn: Connection, terminal_id: int, body: RatingIn, now: datetime
+) -> tuple[int, int, bool]:
+    """Store ``body`` for ``terminal_id`` unless that kiosk session already rated:
+    (rating id, its level, whether it was stored now). ``conn`` is a Core
+    connection inside the caller's transaction.
+
+    Raises :class:`NotFound` / :class:`BadRequest` for a rating that cannot be stored.
+    """
+    at = _check(conn, body, now)
+    first = _first(conn, terminal_id, body.terminal_session_id)
+    if first is not None:
+        return (*first, False)
+    try:
+        with conn.begin_nested():  # another hub process may store the same session now
+            rating_id = conn.execute(
+                insert(RatingRow)
+                .values(
+                    service_id=body.service_id,
+                    level=body.level,
+                    reasons=sorted(set(body.reasons)),
+                    terminal_session_id=body.terminal_session_id,
+                    terminal_id=terminal_id,
+                    at=db_time(at),
+                    received_at=db_time(now),
+                )
+                .returning(RatingRow.id)
+            ).scalar_one()
+    except IntegrityError:
+        first = _first(conn, terminal_id, body.terminal_session_id)
+        if first is None:
+            raise
+        return (*first, False)
+    return int(rating_id), body.level, True
+
+
+def store_journaled(
+    conn: Connection,
+    terminal_id: int,
+    key: str,
+    at: str | None,
+    data: dict[str, Any],
+    now: datetime,
+) -> bool:
+    """Store a rating a terminal journaled (``protocol.events.RATING_RECORD``);
+    whether a new rating row was written.
+
+    The journal record itself is kept whatever happens (it is the terminal's
+    account of what it did), so a rating that cannot be stored is logged, by
+    its record key and the reason (nothing personal), and not raised.
+    """
+    try:
+        record = RatingRecord.model_validate(data)
+        body = RatingIn.model_validate(
+            {
+                "service_id": record.service_id,
+                "level": record.level,
+                "reasons": record.reasons,
+                "terminal_session_id": record.session,
+                "at": at or now,  # when the person rated, as the terminal's clock had it
+            }
+        )
+        return store(conn, terminal_id, body, now)[2]
+    except ValidationError as exc:
+        log.warning(
+            "rating record %s of terminal %d malformed: %s",
+            key,
+            terminal_id,
+            [e["type"] for e in exc.errors()],
+        )
+    except ServiceError as exc:
+        log.warning("rating record %s of terminal %d not stored: %s", key, terminal_id, exc.detail)
+    return False
+
+
+@router.post(
+    "",
+    response_model=RatingOut,
+    status_code=status.HTTP_201_CREATED,
+    summary="Store a rating (once per kiosk session)",
+    responses={200: {"model": RatingOut, "description": "This session had rated: the first"}},
+)
+def rate(
+    body: RatingIn, ctx: Ctx, db: Db, terminal: AskingTerminal, response: Response
+) -> RatingOut:
+    rating_id, level, stored = store(db.connection(), terminal.id, body, ctx.clock.now())
+    if not stored:
+        response.status_code = status.HTTP_200_OK
+    return RatingOut(id=rating_id, level_name=LEVELS[level])

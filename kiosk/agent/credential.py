@@ -79,6 +79,10 @@ def enrol(transport: HubClient, code: str, name: str, place: dict[str, str]) -> 
         "name": name,
         "place": {k: place.get(k, "") for k in ("county", "town", "village", "branch")},
     }
+    if place.get("service_point"):
+        # The catalogue code of the service point: the hub issues this terminal's
+        # queue tickets only there (hub/services/tickets.py).
+        body["place"]["service_point"] = place["service_point"]
     response = transport.post_unauthenticated(ENROL_PATH, body)
     if 400 <= response.status_code < 500:
         raise EnrolmentRefused(

@@ -53,7 +53,8 @@ class AgentState(enum.Enum):
 class FleetAgent:
     """Keeps this terminal known to, and controllable from, the county hub.
 
-    ``place`` has ``county``, ``town``, ``village``, ``branch``. With ``journal``
+    ``place`` has ``county``, ``town``, ``village``, ``branch`` and, where the
+    terminal draws queue tickets, ``service_point`` (a catalogue code). With ``journal``
     the agent also delivers the journal (``self.journal_outbox``). Events from
     :meth:`post_event` are kept in ``events_path`` (default: beside the
     credential) until the hub acknowledges them.
@@ -89,7 +90,9 @@ class FleetAgent:
         self.enrolment_code = enrolment_code
         self.terminal_name = terminal_name
         self.place = {
-            k: str(place.get(k, "") or "") for k in ("county", "town", "village", "branch")
+            k: str(place.get(k, "") or "")
+            for k in ("county", "town", "village", "branch", "service_point")
+            if k != "service_point" or place.get(k)
         }
         self.host = host
         self.heartbeat_interval_s = heartbeat_interval_s

@@ -24,6 +24,7 @@ from kiosk.flows.payments import Payments
 from kiosk.flows.progress import Progress
 from kiosk.flows.queries import Queries
 from kiosk.flows.ratings import Ratings
+from kiosk.flows.terminal_settings import HubOffer
 from kiosk.flows.tickets import Tickets
 from kiosk.hub_client import HubClient
 
@@ -41,6 +42,7 @@ class Flows:
     tickets: Tickets
     ratings: Ratings
     payments: Payments
+    hub_offer: HubOffer
 
     @classmethod
     def over(
@@ -58,6 +60,7 @@ class Flows:
             tickets=Tickets(client, service_point=service_point),
             ratings=Ratings(client),
             payments=Payments(client),
+            hub_offer=HubOffer(client, offline=offline),
         )
 
 
@@ -68,6 +71,7 @@ __all__ = [
     "Certificates",
     "Documents",
     "Flows",
+    "HubOffer",
     "OfflineCache",
     "Payments",
     "Progress",

@@ -22,7 +22,8 @@ NO_RECORD = N_("没有查到您的记录")
 CANNOT_HANDLE = N_("服务中心暂时无法办理，请稍后再试或联系工作人员")
 # Statuses whose detail the hub writes for the person (hub/services/errors.py:
 # a Chinese sentence, never personal data); other refusals get general words.
-_PERSON_STATUSES = frozenset({400, 404, 409, 422})
+# 429: too many queue tickets at once (hub/services/tickets.py).
+_PERSON_STATUSES = frozenset({400, 404, 409, 422, 429})
 
 
 class HubConfigError(KioskError, ValueError):
@@ -64,7 +65,7 @@ class HubError(KioskError):
     """The hub answered with a refusal (4xx); ``detail`` is its message (Chinese).
 
     ``user_message`` is the hub's sentence where it is meant for the person
-    (400, 404, 409, 422), else general words: a msgid like any other error's.
+    (400, 404, 409, 422, 429), else general words: a msgid like any other error's.
     """
 
     def __init__(self, status: int, detail: str, *, message: str | None = None) -> None:

@@ -91,7 +91,12 @@ def _start_hub(tmp: Path) -> HubProcess:
         raise RuntimeError("hub did not start within 30 s")
     resp = requests.post(
         url + "/api/v1/terminal/enrol",
-        json={"code": DEMO_ENROL_CODE, "name": TERMINAL_NAME, "place": {"county": "兰考县"}},
+        json={
+            "code": DEMO_ENROL_CODE,
+            "name": TERMINAL_NAME,
+            # Queue tickets are issued only at the terminal's enrolled service point.
+            "place": {"county": "兰考县", "service_point": SERVICE_POINT},
+        },
         timeout=10,
     )
     resp.raise_for_status()

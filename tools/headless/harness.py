@@ -180,7 +180,7 @@ class Harness:
         return cls(
             config,
             window=window,
-            hub_client=hub_client or SampleHubClient(),
+            hub_client=hub_client or SampleHubClient(service_point=config.terminal.service_point),
             trace_text=True,
             today=lambda: AUDIT_TODAY,
         )

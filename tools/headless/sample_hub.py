@@ -44,9 +44,11 @@ class SampleHubClient(FakeHub):
     ``asked`` counts every ``(method, route)`` asked, ``ratings`` keeps every rating.
     """
 
-    def __init__(self, *, real_hub: bool = True) -> None:
+    def __init__(self, *, real_hub: bool = True, service_point: str = "dbt-zhangzhuang") -> None:
         super().__init__(records=SAMPLE_RECORDS)
         self._real_hub = real_hub
+        # Enrolled there: the hub issues queue tickets only at a terminal's own point.
+        self._service_point = service_point
         self._hub: Any = None
         self._hub_failed = False
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
@@ -103,7 +105,12 @@ class SampleHubClient(FakeHub):
                 json={
                     "code": "DEMO-ENROL",
                     "name": "audit",
-                    "place": {"county": "兰考县", "town": "东坝头镇", "village": "张庄村"},
+                    "place": {
+                        "county": "兰考县",
+                        "town": "东坝头镇",
+                        "village": "张庄村",
+                        "service_point": self._service_point,
+                    },
                 },
             )
             enrolled.raise_for_status()

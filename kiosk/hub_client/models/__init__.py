@@ -30,7 +30,6 @@ from kiosk.hub_client.models.catalogue import (
     RatingLevel,
     RatingReason,
     RatingReasons,
-    RatingStored,
     Ticket,
     TicketType,
     TicketTypes,
@@ -68,6 +67,11 @@ from kiosk.hub_client.models.person import (
     SubsidyPayment,
     SubsidyTotal,
 )
+from kiosk.hub_client.models.terminal_settings import (
+    PayElsewhere,
+    PaymentSettings,
+    TerminalSettings,
+)
 
 __all__ = [
     "ApplicationAccepted",
@@ -92,7 +96,9 @@ __all__ = [
     "MedicalInsurance",
     "MedicalYear",
     "Order",
+    "PayElsewhere",
     "Payer",
+    "PaymentSettings",
     "PensionPayment",
     "PensionTotals",
     "Pensions",
@@ -107,11 +113,11 @@ __all__ = [
     "RatingLevel",
     "RatingReason",
     "RatingReasons",
-    "RatingStored",
     "SandboxPayment",
     "Subsidies",
     "SubsidyPayment",
     "SubsidyTotal",
+    "TerminalSettings",
     "Ticket",
     "TicketType",
     "TicketTypes",

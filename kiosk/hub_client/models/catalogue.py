@@ -126,11 +126,6 @@ class RatingReasons(HubReply):
     reasons: list[RatingReason]
 
 
-class RatingStored(HubReply):
-    id: int
-    level_name: str
-
-
 # --- queue tickets (hub/services/tickets.py) ------------------------------------------------
 
 

@@ -16,11 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
 
 from hub.crypto import DataCipher, new_key_line, parse_key_file
 from hub.db import Base, make_engine, make_sessionmaker
+from hub.fleet.auth import TerminalIdentity, current_terminal
 from hub.services import api
 from hub.services.clock import ManualClock
 from hub.services.context import ServiceContext
@@ -37,6 +38,15 @@ CITIZENS: dict[str, dict[str, Any]] = {
 # 2026-11-22 10:00 China Standard Time: inside the 2027 medical-insurance collection period.
 START = datetime(2026, 11, 22, 2, 0, tzinfo=UTC)
 S = "/api/v1/services"
+# Without the fleet (no enrolment here), the asking terminal is this test header's
+# number (1 when absent), standing at ``build_services_app``'s service point.
+TEST_TERMINAL_HEADER = "X-Test-Terminal"
+TEST_SERVICE_POINT = "lk-zwfw"
+
+
+def as_terminal(number: int) -> dict[str, str]:
+    """Headers that make a request come from test terminal ``number``."""
+    return {TEST_TERMINAL_HEADER: str(number)}
 
 
 def build_services_app(
@@ -49,6 +59,8 @@ def build_services_app(
     sweep_interval_s: float | None = None,
     payment_provider: str = "sandbox",
     public_url: str | None = None,
+    service_point: str | None = TEST_SERVICE_POINT,
+    ticket_limit_per_minute: int = 6,
 ) -> FastAPI:
     """A FastAPI app carrying only the services router, as hub.services.setup mounts it.
 
@@ -61,8 +73,15 @@ def build_services_app(
         catalogue_path=catalogue_path,
         payment_provider=payment_provider,
         public_url=public_url,
+        ticket_limit_per_minute=ticket_limit_per_minute,
     )
     app = FastAPI()
+
+    def test_terminal(request: Request) -> TerminalIdentity:
+        number = int(request.headers.get(TEST_TERMINAL_HEADER, "1"))
+        return TerminalIdentity(number, f"test-{number}", "兰考县", "", "", None, service_point)
+
+    app.dependency_overrides[current_terminal] = test_terminal
     engine = make_engine(database_url)
     Base.metadata.create_all(engine)
     app.state.settings = settings

@@ -50,7 +50,7 @@ def test_every_issued_printable_is_listed_newest_first(
     assert cert.status_code == 200
     # Not kept: queue tickets (valid for the day) and query results (queried afresh).
     ticket = svc_client.post(
-        f"{S}/tickets", json={"service_point": "dbt-zhangzhuang", "business_type": "A"}
+        f"{S}/tickets", json={"service_point": "lk-zwfw", "business_type": "A"}
     )
     assert ticket.status_code == 201, ticket.text
     query = svc_client.post(f"{S}/query/contributions", json={"id_number": id_of("zhao_lei")})

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from hub.services.clock import ManualClock
 from hub.services.payments.models import PaymentOrderRow
 from hub.services.payments.sandbox import SandboxPaymentProvider
-from tests.hub.services.conftest import S, build_services_app, id_of
+from tests.hub.services.conftest import S, as_terminal, build_services_app, id_of
 
 
 def test_a_visit_end_to_end(
@@ -23,7 +23,7 @@ def test_a_visit_end_to_end(
     with TestClient(app) as c:
         who = c.post(f"{S}/query/identify", json={"ss_card_number": "H41020006"}).json()
         assert who["eligible"]["resident_pension_enrol"] is True
-        ticket = c.post(f"{S}/tickets", json={"service_point": "dbt-center", "business_type": "A"})
+        ticket = c.post(f"{S}/tickets", json={"service_point": "lk-zwfw", "business_type": "A"})
         assert ticket.json()["number"] == "A001"
         me = id_of("zhao_lei")
         accepted = c.post(
@@ -84,9 +84,13 @@ def test_concurrent_terminals(
     barrier = threading.Barrier(8)
     with TestClient(app) as c:
 
-        def take(_: int) -> str:
+        def take(n: int) -> str:
             barrier.wait(timeout=10)
-            r = c.post(f"{S}/tickets", json={"service_point": "lk-zwfw", "business_type": "B"})
+            r = c.post(
+                f"{S}/tickets",
+                json={"service_point": "lk-zwfw", "business_type": "B"},
+                headers=as_terminal(n + 1),
+            )
             assert r.status_code == 201, r.text
             return str(r.json()["number"])
 

@@ -11,8 +11,9 @@ from sqlalchemy import select
 from hub.services.clock import ManualClock
 from hub.services.context import ServiceContext
 from hub.services.models import RatingRow
+from hub.services.payments.sandbox import SandboxPaymentProvider
 from hub.services.tickets import call_next
-from tests.hub.services.conftest import START, S
+from tests.hub.services.conftest import START, S, as_terminal, build_services_app
 
 
 def rating(**over: Any) -> dict[str, Any]:
@@ -42,7 +43,10 @@ def test_rating_is_stored_without_personal_data(
     r = svc_client.post(f"{S}/ratings", json=rating())
     assert r.status_code == 201 and r.json()["level_name"] == "非常满意"
     r = svc_client.post(
-        f"{S}/ratings", json=rating(service_id="general", level=5, reasons=["device_fault"])
+        f"{S}/ratings",
+        json=rating(
+            service_id="general", level=5, reasons=["device_fault"], terminal_session_id="sess-8b21"
+        ),
     )
     assert r.status_code == 201
     with svc_ctx.factory() as s:
@@ -54,6 +58,7 @@ def test_rating_is_stored_without_personal_data(
     columns = set(RatingRow.__table__.columns.keys())
     assert columns == {
         "id", "service_id", "level", "reasons", "terminal_session_id", "at", "received_at",
+        "terminal_id",
     }  # fmt: skip
 
 
@@ -102,8 +107,84 @@ def test_tickets_count_per_queue_and_day(
 def test_ticket_errors(svc_client: TestClient) -> None:
     r = svc_client.get(f"{S}/tickets/types", params={"service_point": "nowhere"})
     assert r.status_code == 404
-    r = svc_client.post(f"{S}/tickets", json={"service_point": "cg-huzhai", "business_type": "Z"})
+    r = svc_client.post(f"{S}/tickets", json={"service_point": "lk-zwfw", "business_type": "Z"})
     assert r.status_code == 404 and "业务" in r.json()["detail"]
-    r = svc_client.post(f"{S}/tickets", json={"service_point": "cg-huzhai", "business_type": "a1"})
+    r = svc_client.post(f"{S}/tickets", json={"service_point": "lk-zwfw", "business_type": "a1"})
     assert r.status_code == 422
     assert svc_client.get(f"{S}/tickets/types").status_code == 422
+
+
+# --- issue 13, attack class 9: one rating per kiosk session; tickets scoped and limited -----
+
+
+def _rating_rows(ctx: ServiceContext) -> list[tuple[int | None, str, int]]:
+    with ctx.factory() as s:
+        rows = s.scalars(select(RatingRow).order_by(RatingRow.id))
+        return [(r.terminal_id, r.terminal_session_id, r.level) for r in rows]
+
+
+def test_a_kiosk_session_rates_once(svc_client: TestClient, svc_ctx: ServiceContext) -> None:
+    first = svc_client.post(f"{S}/ratings", json=rating(level=1))
+    assert first.status_code == 201, first.text
+    # Again, and with another level: answered with the first rating, nothing stored.
+    again = svc_client.post(f"{S}/ratings", json=rating(level=5, reasons=["device_fault"]))
+    assert again.status_code == 200, again.text
+    assert again.json() == first.json() == {"id": first.json()["id"], "level_name": "非常满意"}
+    # The same opaque id from another terminal is another session.
+    other = svc_client.post(f"{S}/ratings", json=rating(level=2), headers=as_terminal(2))
+    assert other.status_code == 201 and other.json()["id"] != first.json()["id"]
+    assert _rating_rows(svc_ctx) == [(1, "sess-7f3a", 1), (2, "sess-7f3a", 2)]
+
+
+def test_tickets_only_at_the_terminals_own_service_point(svc_client: TestClient) -> None:
+    elsewhere = {"service_point": "cg-huzhai", "business_type": "A"}
+    taken = svc_client.post(f"{S}/tickets", json=elsewhere)
+    assert taken.status_code == 403 and taken.json() == {"detail": "只能在本服务点取号"}
+    listed = svc_client.get(f"{S}/tickets/types", params={"service_point": "cg-huzhai"})
+    assert listed.status_code == 403
+    # Without a service point in the body, the terminal's own one.
+    own = svc_client.post(f"{S}/tickets", json={"business_type": "A"})
+    assert own.status_code == 201 and own.json()["service_point_name"] == "兰考县政务服务中心"
+    # The refusals drew nothing: the own point's queue goes on from A001.
+    again = svc_client.post(f"{S}/tickets", json={"service_point": "lk-zwfw", "business_type": "A"})
+    assert again.json()["number"] == "A002"
+
+
+def test_a_terminal_enrolled_without_a_service_point_draws_no_ticket(
+    svc_db_url: str, svc_clock: ManualClock, sandbox: SandboxPaymentProvider
+) -> None:
+    app = build_services_app(svc_db_url, svc_clock, sandbox, service_point=None)
+    with TestClient(app) as c:
+        r = c.post(f"{S}/tickets", json={"service_point": "lk-zwfw", "business_type": "A"})
+    assert r.status_code == 403 and "未登记所在服务点" in r.json()["detail"]
+
+
+def test_tickets_are_rate_limited_per_terminal(
+    svc_client: TestClient, svc_clock: ManualClock
+) -> None:
+    take = {"service_point": "lk-zwfw", "business_type": "A"}
+    numbers = [svc_client.post(f"{S}/tickets", json=take).json()["number"] for _ in range(6)]
+    assert numbers == [f"A{i:03d}" for i in range(1, 7)]
+    refused = svc_client.post(f"{S}/tickets", json=take)
+    assert refused.status_code == 429 and refused.json() == {"detail": "取号过于频繁，请稍后再试"}
+    # Another terminal at the same point is not held back, and the refusal drew no number.
+    assert (
+        svc_client.post(f"{S}/tickets", json=take, headers=as_terminal(2)).json()["number"]
+        == "A007"
+    )
+    svc_clock.advance(61)  # the minute has passed
+    assert svc_client.post(f"{S}/tickets", json=take).status_code == 201
+
+
+def test_the_hourly_ticket_limit(
+    svc_db_url: str, svc_clock: ManualClock, sandbox: SandboxPaymentProvider
+) -> None:
+    app = build_services_app(svc_db_url, svc_clock, sandbox, ticket_limit_per_minute=600)
+    take = {"service_point": "lk-zwfw", "business_type": "E"}
+    with TestClient(app) as c:
+        for _ in range(120):
+            assert c.post(f"{S}/tickets", json=take).status_code == 201
+            svc_clock.advance(10)
+        assert c.post(f"{S}/tickets", json=take).status_code == 429
+        svc_clock.advance(3600)
+        assert c.post(f"{S}/tickets", json=take).status_code == 201

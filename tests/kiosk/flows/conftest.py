@@ -51,7 +51,13 @@ def real_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealHub]:
     )
     with LiveHub(build_app(settings)) as live:
         enrolling = HubClient(live.url)
-        place = {"county": "兰考县", "town": "东坝头镇", "village": "张庄村", "branch": ""}
+        place = {
+            "county": "兰考县",
+            "town": "东坝头镇",
+            "village": "张庄村",
+            "branch": "",
+            "service_point": SERVICE_POINT,  # where it may draw queue tickets
+        }
         credential = enrol(enrolling, "DEMO-ENROL", "flows-test", place)
         enrolling.close()
         yield RealHub(live.url, credential.token)

@@ -34,7 +34,6 @@ CALLS: dict[str, Callable[[Flows], Any]] = {
     "tickets": lambda f: f.tickets.types(),
     "take": lambda f: f.tickets.take("A"),
     "reasons": lambda f: f.ratings.reasons(),
-    "rate": lambda f: f.ratings.rate(service_id="ticket", level=1, reasons=[], session_id="s"),
     "quote": lambda f: f.payments.quote([ZHANG_XIULAN]),
     "order": lambda f: f.payments.order("HM1"),
 }
