@@ -4,17 +4,13 @@
 
 from __future__ import annotations
 
-from hub.services.clock import Clock
-from hub.services.payments.merchant import (
-    MerchantSecretError,
-    WeChatMerchant,
-    read_public,
-    read_secret,
-)
+from hub.merchant_settings import WeChatMerchant
+from hub.services.clock import Clock, SystemClock
+from hub.services.payments.merchant import MerchantSecretError, read_public, read_secret
 from hub.services.payments.wechat.channel import WeChatPayChannel
 from hub.services.payments.wechat.client import WeChatPayClient
 
-__all__ = ["WeChatPayChannel", "WeChatPayClient", "load_channel"]
+__all__ = ["WeChatPayChannel", "WeChatPayClient", "load_channel", "merchant_problems"]
 
 
 def load_channel(
@@ -54,3 +50,12 @@ def load_channel(
         # The SDK's message names which key failed to load, never its content.
         raise MerchantSecretError([f"{key}: {exc}"]) from None
     return WeChatPayChannel(client, clock, store_id=merchant.store_id)
+
+
+def merchant_problems(merchant: WeChatMerchant, key: str = "hub.wechat") -> list[str]:
+    """What is wrong with the merchant's key files (``python -m hub --check``)."""
+    try:
+        load_channel(merchant, SystemClock(), key)
+    except MerchantSecretError as exc:
+        return exc.problems
+    return []
