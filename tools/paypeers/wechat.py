@@ -38,6 +38,7 @@ import re
 import secrets
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -232,6 +233,7 @@ class WeChatPayEmulator:
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.requests_refused = 0  # bad signatures seen (tests check the adapter never sends one)
+        self.calls: Counter[str] = Counter()  # "METHOD /path" of each signed request
         self.notifications_sent = 0
 
     # --- serving ---
@@ -354,6 +356,7 @@ class WeChatPayEmulator:
         except _Refusal as refusal:
             self.requests_refused += 1
             return refusal.status, {"code": refusal.code, "message": refusal.message}, ""
+        self.calls[f"{method} {urlsplit(target).path}"] += 1
         if self._rng.random() < self.faults.error_rate:
             return 500, {"code": "SYSTEM_ERROR", "message": "系统错误"}, ""
         path = urlsplit(target).path
