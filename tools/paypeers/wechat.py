@@ -36,6 +36,7 @@ import json
 import random
 import re
 import secrets
+import socket
 import threading
 import time
 from collections import Counter
@@ -187,6 +188,7 @@ class Notification:
     headers: dict[str, str]
     body: bytes
     event_type: str
+    forged: bool = False  # an attacker's: not retried when refused
 
 
 class _Refusal(Exception):
@@ -330,7 +332,7 @@ class WeChatPayEmulator:
                     status = 0
                 done.append((note, status))
                 self.notifications_sent += 1
-            if not 200 <= status < 300:
+            if not 200 <= status < 300 and not note.forged:
                 retry.append(note)
         with self._lock:
             self._outbox[:0] = retry
@@ -756,7 +758,7 @@ class WeChatPayEmulator:
         forged = forged or self._rng.random() < self.faults.notify_forge_rate
         headers = self._signature_headers(body, forged=forged)
         headers["Content-Type"] = "application/json"
-        return Notification(url, headers, body, event_type)
+        return Notification(url, headers, body, event_type, forged)
 
     def _signature_headers(self, body: bytes, *, forged: bool) -> dict[str, str]:
         stamp = str(int(self._wall()))
@@ -779,6 +781,12 @@ def _post(note: Notification) -> int:
 class _Handler(BaseHTTPRequestHandler):
     emulator: WeChatPayEmulator
     protocol_version = "HTTP/1.1"
+
+    def setup(self) -> None:
+        super().setup()
+        # Headers and body go out in two writes: without TCP_NODELAY, Nagle's
+        # algorithm holds the body for the client's delayed ACK (40 ms a call).
+        self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def log_message(self, format: str, *args: Any) -> None:
         return  # quiet: request lines would carry order numbers into test output
