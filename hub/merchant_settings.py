@@ -52,7 +52,7 @@ class WeChatMerchant(BaseModel):
         return self
 
 
-def production_problems(merchant: WeChatMerchant | None, key: str) -> list[str]:
+def production_problems(merchant: WeChatMerchant | AlipayMerchant | None, key: str) -> list[str]:
     """What a production hub must not run with (hub/production.py asks)."""
     if merchant is None:
         return []
@@ -62,3 +62,21 @@ def production_problems(merchant: WeChatMerchant | None, key: str) -> list[str]:
         if not value.startswith("https://"):
             problems.append(f"{key}.{name} must be an https:// address (got {value})")
     return problems
+
+
+class AlipayMerchant(BaseModel):
+    """An Alipay application (开放平台应用) with 当面付, public-key mode, RSA2."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    app_id: str = Field(pattern=r"^\d{16}$", description="the application's APPID")
+    app_private_key_file: str = Field(description="the application's RSA2 private key, 0600")
+    alipay_public_key_file: str = Field(description="支付宝公钥: verifies answers and notices")
+    # Where Alipay POSTs trade notifications: this hub's public address
+    # + /api/v1/services/payments/notify/alipay, reachable from the internet.
+    notify_url: str = Field(pattern=_HTTP)
+    gateway: str = Field("https://openapi.alipay.com/gateway.do", pattern=_HTTP)
+    # Bills are fetched only from these hosts (the answer names the URL).
+    bill_hosts: list[str] = Field(default_factory=lambda: ["dwbillcenter.alipay.com"])
+    store_id: str = Field("huimin", min_length=1, max_length=32, description="门店编号")
+    timeout_s: float = Field(10.0, gt=0, le=60)

@@ -16,7 +16,7 @@ while any of those well-known values would protect real people's data:
 - the data key file (``data_key_file``) is missing, unreadable, readable by
   others or malformed (:func:`hub.crypto.key_file_problem`): contact data and
   TOTP secrets are sealed with it, and only a demo hub makes its own;
-- a WeChat Pay channel whose gateway or notify_url is not https, or whose key
+- a WeChat Pay or Alipay channel whose gateway or notify_url is not https, or whose key
   files are missing, readable by others or malformed (key path, never content).
 
 :func:`refusals` lists every problem as one line naming the key;
@@ -82,4 +82,9 @@ def refusals(settings: HubSettings) -> list[str]:
         from hub.services.payments.wechat import merchant_problems  # only when configured
 
         problems.extend(merchant_problems(settings.wechat))
+    problems.extend(production_problems(settings.alipay, "hub.alipay"))
+    if settings.payment_provider == "alipay" and settings.alipay is not None:
+        from hub.services.payments.alipay import merchant_problems as alipay_problems
+
+        problems.extend(alipay_problems(settings.alipay))
     return problems

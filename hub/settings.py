@@ -21,12 +21,12 @@ from pydantic import (
     model_validator,
 )
 
-from hub.merchant_settings import WeChatMerchant
+from hub.merchant_settings import AlipayMerchant, WeChatMerchant
 
 # Payment providers this hub has an adapter for (hub/services/payments/). Only
 # the sandbox so far: a real channel (WeChat Pay, Alipay, a bank) joins this list
 # with its adapter, so a config naming one that does not exist stops the hub.
-PAYMENT_PROVIDERS = ("sandbox", "wechat")
+PAYMENT_PROVIDERS = ("sandbox", "wechat", "alipay")
 # payment_provider = "none": this hub takes no payments; the terminals hide 缴费
 # and tell people where to pay instead (pay_elsewhere_notice).
 PAYMENTS_OFF = "none"
@@ -91,6 +91,8 @@ class HubSettings(_Strict):
     # WeChat Pay merchant settings (hub/merchant_settings.py), required when
     # payment_provider = "wechat"; the keys stay in files named here.
     wechat: WeChatMerchant | None = None
+    # Alipay application settings, required when payment_provider = "alipay".
+    alipay: AlipayMerchant | None = None
 
     @field_validator("payment_provider")
     @classmethod
@@ -108,6 +110,8 @@ class HubSettings(_Strict):
     def _channel_configured(self) -> HubSettings:
         if self.payment_provider == "wechat" and self.wechat is None:
             raise ValueError('payment_provider = "wechat" needs a [hub.wechat] table')
+        if self.payment_provider == "alipay" and self.alipay is None:
+            raise ValueError('payment_provider = "alipay" needs a [hub.alipay] table')
         return self
 
     @property

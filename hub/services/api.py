@@ -37,6 +37,7 @@ from hub.services.notifier import Notifier, RecordingNotifier
 from hub.services.payments import api as payments_api
 from hub.services.payments import notify_api
 from hub.services.payments.alerts import AlertingChannel, PaymentAlerts
+from hub.services.payments.alipay import load_channel as load_alipay_channel
 from hub.services.payments.merchant import MerchantSecretError
 from hub.services.payments.off import NoPaymentChannel
 from hub.services.payments.provider import PaymentProvider
@@ -162,6 +163,12 @@ def _payment_provider(
         except MerchantSecretError as exc:
             raise HubConfigError(exc.problems) from None
         return AlertingChannel(channel, PaymentAlerts(factory, clock))
+    if settings.payment_provider == "alipay" and settings.alipay is not None:
+        try:
+            alipay = load_alipay_channel(settings.alipay)
+        except MerchantSecretError as exc:
+            raise HubConfigError(exc.problems) from None
+        return AlertingChannel(alipay, PaymentAlerts(factory, clock))
     if not settings.payments_enabled:
         return NoPaymentChannel()
     # HubSettings rejects names without an adapter; reaching here is a programming error.

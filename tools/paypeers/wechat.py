@@ -49,9 +49,19 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from tools.paypeers.common import (
+    Customer,
+    Faults,
+    Notification,
+    pem_private,
+    pem_public,
+    post_notification,
+    sign_sha256_rsa,
+)
 
 CST = timezone(timedelta(hours=8), "CST")
 AUTO_REVOKE = timedelta(seconds=45)  # unpaid codepay orders are revoked by WeChat Pay
@@ -92,26 +102,6 @@ BILL_COLUMNS = [
 ]
 
 
-def _pem_private(key: rsa.RSAPrivateKey) -> str:
-    return key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
-
-
-def _pem_public(key: rsa.RSAPublicKey) -> str:
-    return key.public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    ).decode()
-
-
-def _sign(key: rsa.RSAPrivateKey, message: str) -> str:
-    return base64.b64encode(
-        key.sign(message.encode(), padding.PKCS1v15(), hashes.SHA256())
-    ).decode()
-
-
 @dataclass(frozen=True)
 class Merchant:
     """A merchant's credentials, made by the emulator (as the merchant platform
@@ -124,15 +114,6 @@ class Merchant:
     apiv3_key: str
 
 
-@dataclass(frozen=True)
-class Customer:
-    """How the customer behind one order behaves."""
-
-    pay_after_s: float | None = 4.0  # None: never (native: until :meth:`pay`)
-    decline: str | None = None  # an error code, e.g. NOT_ENOUGH: nothing charged
-    pay_on_cancel: bool = False  # pays in the instant before the reverse/close lands
-
-
 def demo_customer(kind: str, auth_code: str | None) -> Customer:
     """Native QRs wait for :meth:`WeChatPayEmulator.pay`; codes ending 0000 lack funds."""
     if kind == "NATIVE":
@@ -140,19 +121,6 @@ def demo_customer(kind: str, auth_code: str | None) -> Customer:
     if auth_code is not None and auth_code.endswith("0000"):
         return Customer(decline="NOT_ENOUGH")
     return Customer(pay_after_s=4.0)
-
-
-@dataclass
-class Faults:
-    """Misbehaviour on demand; rates are per call (or per notification)."""
-
-    error_rate: float = 0.0  # 500 SYSTEM_ERROR before acting
-    drop_rate: float = 0.0  # acted, then the connection is closed without an answer
-    forge_rate: float = 0.0  # the answer is signed with a key that is not the platform's
-    stall_s: float = 0.0  # every answer waits this long first (client timeouts)
-    notify_duplicate_rate: float = 0.0
-    notify_shuffle: bool = False  # deliver pending notifications out of order
-    notify_forge_rate: float = 0.0
 
 
 @dataclass
@@ -180,15 +148,6 @@ class _BillLine:
     state: str  # SUCCESS | REFUND
     amount: int
     refund_no: str = ""
-
-
-@dataclass(frozen=True)
-class Notification:
-    url: str
-    headers: dict[str, str]
-    body: bytes
-    event_type: str
-    forged: bool = False  # an attacker's: not retried when refused
 
 
 class _Refusal(Exception):
@@ -222,7 +181,7 @@ class WeChatPayEmulator:
             mchid="1900" + f"{self._rng.randrange(10**6):06d}",
             appid="wx" + secrets.token_hex(8),
             cert_serial_no=secrets.token_hex(20).upper(),
-            private_key_pem=_pem_private(merchant_key),
+            private_key_pem=pem_private(merchant_key),
             apiv3_key=secrets.token_hex(16),  # 32 characters, as the merchant platform asks
         )
         self._merchant_public = merchant_key.public_key()
@@ -242,7 +201,7 @@ class WeChatPayEmulator:
 
     @property
     def platform_public_key_pem(self) -> str:
-        return _pem_public(self._platform_key.public_key())
+        return pem_public(self._platform_key.public_key())
 
     @property
     def url(self) -> str:
@@ -320,7 +279,7 @@ class WeChatPayEmulator:
             batch, self._outbox = self._outbox, []
         if self.faults.notify_shuffle:
             self._rng.shuffle(batch)
-        poster = send or _post
+        poster = send or post_notification
         done: list[tuple[Notification, int]] = []
         retry: list[Notification] = []
         for note in batch:
@@ -768,14 +727,10 @@ class WeChatPayEmulator:
         return {
             "Wechatpay-Timestamp": stamp,
             "Wechatpay-Nonce": nonce,
-            "Wechatpay-Signature": _sign(key, message),
+            "Wechatpay-Signature": sign_sha256_rsa(key, message),
             "Wechatpay-Serial": self.public_key_id,
             "Wechatpay-Signature-Type": "WECHATPAY2-SHA256-RSA2048",
         }
-
-
-def _post(note: Notification) -> int:
-    return requests.post(note.url, data=note.body, headers=note.headers, timeout=10).status_code
 
 
 class _Handler(BaseHTTPRequestHandler):
