@@ -1,4 +1,5 @@
-"""Randomized payments against the WeChat Pay emulator, over real HTTP on 127.0.0.1,
+"""Randomized payments against each channel's emulator (WeChat Pay, Alipay), over
+real HTTP on 127.0.0.1,
 signed and verified both ways: every order ends final, nobody is charged twice,
 every order that took money but did not end PAID gave it back, and the bills
 reconcile.
@@ -11,8 +12,8 @@ and channel over the same database: nothing in memory survives). Customers
 pay fast, slowly (past the 30 s reverse and WeChat's own 45 s revoke), never,
 in the instant before the cancel, or are declined.
 
-``WECHAT_PAYMENT_RUNS`` sets the size (small here; ``python -m bench.payments_wechat``
-runs 1,000).
+``CHANNEL_PAYMENT_RUNS`` sets the size per channel (small here;
+``python -m bench.payments_channels`` runs 1,000 against each).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import time
 from dataclasses import dataclass
 from datetime import date, timedelta
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -34,16 +36,24 @@ from hub.services.errors import Conflict
 from hub.services.models import DemoMedicalRow, DemoPersonRow
 from hub.services.payments import notify_api
 from hub.services.payments.alerts import AlertingChannel
+from hub.services.payments.alipay import load_channel as load_alipay_channel
 from hub.services.payments.models import PaymentOrderRow
-from hub.services.payments.provider import Method
+from hub.services.payments.provider import Method, NotifyingChannel
 from hub.services.payments.service import OrderRequest, PaymentService
 from hub.services.payments.views import FINAL_STATUSES
 from hub.services.payments.wechat import load_channel
 from tests.hub.services.test_svc_payments_random import make_id
-from tools.paypeers.wechat import Customer, Faults, Notification, WeChatPayEmulator
+from tools.paypeers.common import Customer, Faults, Notification
 
-RUNS = int(os.environ.get("WECHAT_PAYMENT_RUNS", "60"))
-CODE = "134567890123456789"
+RUNS = int(os.environ.get("CHANNEL_PAYMENT_RUNS", "50"))
+CODES = {"wechat": "134567890123456789", "alipay": "281234567890123456"}
+DECLINES = {"wechat": "NOT_ENOUGH", "alipay": "ACQ.BUYER_BALANCE_NOT_ENOUGH"}
+# What each channel's rules make of the scenarios: Alipay's cancel closes or
+# refunds in one call (REVOKED), where WeChat Pay refunds a paid QR explicitly.
+OUTCOMES = {
+    "wechat": {"PAID", "REVOKED", "CLOSED", "REFUNDED", "FAILED"},
+    "alipay": {"PAID", "REVOKED", "CLOSED", "FAILED"},
+}
 
 
 @dataclass(frozen=True)
@@ -56,7 +66,7 @@ class Scenario:
     restart_at_poll: int | None
 
 
-def scenario(rng: random.Random) -> Scenario:
+def scenario(rng: random.Random, channel: str) -> Scenario:
     method: Method = rng.choice(["native", "micropay"])
     name = rng.choice(
         ["success", "slow", "timeout", "cancel", "paid_after_cancel", "decline", "instant"]
@@ -72,7 +82,7 @@ def scenario(rng: random.Random) -> Scenario:
     }[name]
     customer = Customer(
         pay_after_s=pay_after,
-        decline="NOT_ENOUGH" if name == "decline" and method == "micropay" else None,
+        decline=DECLINES[channel] if name == "decline" and method == "micropay" else None,
         pay_on_cancel=name == "paid_after_cancel",
     )
     cancel = rng.uniform(2, 30) if name in ("cancel", "paid_after_cancel") else None
@@ -85,8 +95,24 @@ def svc_db_url() -> str:
     return "sqlite:///:memory:"
 
 
+@pytest.fixture(params=["wechat", "alipay"])
+def channel(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
 @pytest.fixture
-def people(wx_ctx: ServiceContext) -> list[str]:
+def setup(channel: str, request: pytest.FixtureRequest) -> tuple[FastAPI, ServiceContext, Any]:
+    """The app, its context and the emulator of ``channel``."""
+    if channel == "wechat":
+        app = request.getfixturevalue("wx_app")
+        return app, request.getfixturevalue("wx_ctx"), request.getfixturevalue("emulator")
+    app = request.getfixturevalue("ali_app")
+    return app, request.getfixturevalue("ali_ctx"), request.getfixturevalue("alipay_emulator")
+
+
+@pytest.fixture
+def people(setup: tuple[FastAPI, ServiceContext, Any]) -> list[str]:
+    wx_ctx = setup[1]
     numbers = [make_id(n) for n in range(RUNS)]
     with wx_ctx.factory() as s, s.begin():
         for n, number in enumerate(numbers):
@@ -116,16 +142,20 @@ class Hub:
     """The hub's payment side, restartable: a restart builds a new channel (from the
     same key files) and a new service over the same database."""
 
-    def __init__(self, app: FastAPI, ctx: ServiceContext, clock: ManualClock) -> None:
-        self.app, self.ctx, self.clock = app, ctx, clock
+    def __init__(self, app: FastAPI, ctx: ServiceContext, clock: ManualClock, channel: str) -> None:
+        self.app, self.ctx, self.clock, self.channel = app, ctx, clock, channel
         self.svc = ctx.payments
         self.restarts = 0
 
     def restart(self) -> None:
         old = self.svc.provider
         assert isinstance(old, AlertingChannel)
-        merchant = self.app.state.settings.wechat
-        channel = AlertingChannel(load_channel(merchant, self.clock), old.alerts)
+        settings = self.app.state.settings
+        if self.channel == "wechat":
+            fresh: NotifyingChannel = load_channel(settings.wechat, self.clock)
+        else:
+            fresh = load_alipay_channel(settings.alipay)
+        channel = AlertingChannel(fresh, old.alerts)
         self.svc = PaymentService(
             self.ctx.factory,
             channel,
@@ -139,11 +169,13 @@ class Hub:
     def notify(self, note: Notification) -> int:
         headers = {k.lower(): v for k, v in note.headers.items()}
         ctx = SimpleNamespace(payments=self.svc)
-        status, _, _ = notify_api.handle(ctx, "wechat", headers, note.body)  # type: ignore[arg-type]
+        status, body, _ = notify_api.handle(ctx, self.channel, headers, note.body)  # type: ignore[arg-type]
+        if self.channel == "alipay":  # Alipay reads the body
+            return 200 if body == b"success" else 0
         return status
 
 
-def follow(hub: Hub, emu: WeChatPayEmulator, rng: random.Random, sc: Scenario, no: str) -> str:
+def follow(hub: Hub, emu: Any, rng: random.Random, sc: Scenario, no: str) -> str:
     """Poll as the terminal does (5 s), cancel when the person does, deliver the
     emulator's notifications as they come, restart once if the scenario says so;
     then the sweep finishes what the terminal left. The status reached."""
@@ -178,14 +210,14 @@ def follow(hub: Hub, emu: WeChatPayEmulator, rng: random.Random, sc: Scenario, n
 
 
 def test_randomized_payments_against_the_emulator(
-    wx_app: FastAPI,
-    wx_ctx: ServiceContext,
+    channel: str,
+    setup: tuple[FastAPI, ServiceContext, Any],
     svc_clock: ManualClock,
-    emulator: WeChatPayEmulator,
     people: list[str],
 ) -> None:
+    wx_app, wx_ctx, emulator = setup
     rng = random.Random(20261203)
-    hub = Hub(wx_app, wx_ctx, svc_clock)
+    hub = Hub(wx_app, wx_ctx, svc_clock, channel)
     flaky = Faults(
         error_rate=0.1,
         drop_rate=0.1,
@@ -197,7 +229,7 @@ def test_randomized_payments_against_the_emulator(
     started = time.monotonic()
     seen: dict[str, str] = {}
     for i in range(RUNS):
-        sc = scenario(rng)
+        sc = scenario(rng, channel)
         emulator.customer_for = lambda _k, _c, c=sc.customer: c
         emulator.faults = flaky if sc.flaky else Faults(notify_duplicate_rate=0.2)
         req = OrderRequest(
@@ -205,7 +237,7 @@ def test_randomized_payments_against_the_emulator(
             item="resident_medical_2027",
             payer_id_numbers=[people[i]],
             method=sc.method,
-            auth_code=CODE if sc.method == "micropay" else None,
+            auth_code=CODES[channel] if sc.method == "micropay" else None,
         )
         no = hub.svc.create_order(req)["order_no"]
         assert hub.svc.create_order(req)["order_no"] == no  # a retried request: a replay
@@ -227,7 +259,7 @@ def test_randomized_payments_against_the_emulator(
         else:  # took money but did not succeed: given back in full
             assert emulator.net_fen(no) == 0, (no, o.status)
             assert o.refunded_fen == emulator.charges(no) * o.amount_fen, no
-    assert {"PAID", "REVOKED", "CLOSED", "REFUNDED", "FAILED"} <= set(outcomes), outcomes
+    assert OUTCOMES[channel] <= set(outcomes), outcomes
     assert hub.restarts > 0 and emulator.requests_refused == 0
     # The bills (next day, from the emulator over HTTP) agree with the orders.
     svc_clock.advance(24 * 3600)
@@ -235,5 +267,5 @@ def test_randomized_payments_against_the_emulator(
     while day < local_date(svc_clock.now()):
         assert hub.svc.reconcile(day) == [], day
         day += timedelta(days=1)
-    print(f"\n{RUNS} runs against the WeChat Pay emulator in {time.monotonic() - started:.1f} s:")
+    print(f"\n{RUNS} runs against the {channel} emulator in {time.monotonic() - started:.1f} s:")
     print(f"  {outcomes}, {hub.restarts} restarts, {emulator.notifications_sent} notifications")

@@ -19,7 +19,7 @@ from hub.services.payments.models import ReconciliationRow
 from hub.services.payments.reconciler import DailyReconciler
 from hub.services.payments.wechat import merchant_problems
 from hub.settings import HubConfigError, HubSettings, load_hub_settings
-from tests.hub.services.wechat.conftest import build_wechat_app, write_merchant
+from tests.hub.services.channels.conftest import build_wechat_app, write_merchant
 from tools.paypeers.wechat import WeChatPayEmulator
 
 

@@ -15,8 +15,8 @@ from hub.services.context import ServiceContext
 from hub.services.payments.alerts import AlertingChannel, PaymentAlerts
 from hub.services.payments.models import PaymentOrderRow
 from hub.services.payments.reconciler import DailyReconciler
+from tests.hub.services.channels.conftest import NOTIFY_PATH, post_to
 from tests.hub.services.conftest import S, id_of
-from tests.hub.services.wechat.conftest import NOTIFY_PATH, post_to
 from tools.paypeers.wechat import Customer, WeChatPayEmulator
 
 P = f"{S}/payments"
