@@ -285,6 +285,10 @@ class AlipayEmulator:
             trade = self._find(out_trade_no)
             return trade.state if trade else None
 
+    def pending_notifications(self) -> int:
+        with self._lock:
+            return len(self._outbox)
+
     def deliver_notifications(
         self, send: Callable[[Notification], int] | None = None
     ) -> list[tuple[Notification, int]]:
