@@ -37,7 +37,6 @@ from hub.services.notifier import Notifier, RecordingNotifier
 from hub.services.payments import api as payments_api
 from hub.services.payments import notify_api
 from hub.services.payments.alerts import AlertingChannel, PaymentAlerts
-from hub.services.payments.alipay import load_channel as load_alipay_channel
 from hub.services.payments.merchant import MerchantSecretError
 from hub.services.payments.off import NoPaymentChannel
 from hub.services.payments.provider import PaymentProvider
@@ -164,6 +163,10 @@ def _payment_provider(
             raise HubConfigError(exc.problems) from None
         return AlertingChannel(channel, PaymentAlerts(factory, clock))
     if settings.payment_provider == "alipay" and settings.alipay is not None:
+        # Imported only when configured: python-alipay-sdk reconfigures logging
+        # (logging.config.dictConfig) when it is imported.
+        from hub.services.payments.alipay import load_channel as load_alipay_channel
+
         try:
             alipay = load_alipay_channel(settings.alipay)
         except MerchantSecretError as exc:

@@ -20,6 +20,7 @@ logs the signed body, payment code included.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -31,6 +32,9 @@ from hub.services.payments.provider import ForgedMessage, ProviderUnavailable
 from protocol.i18n import N_
 
 _BUSY = N_("支付系统繁忙，请稍候")
+# The SDK configures its own DEBUG logger (and handler) at import and, in verbose
+# mode, logs every signed body, payment codes included: keep it to warnings.
+logging.getLogger("python-alipay-sdk").setLevel(logging.WARNING)
 
 
 class _HubAliPay(AliPay):
