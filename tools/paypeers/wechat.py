@@ -48,10 +48,12 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import requests
+from cryptography import x509
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.x509.oid import NameOID
 
 from tools.paypeers.common import (
     Customer,
@@ -173,9 +175,15 @@ class WeChatPayEmulator:
         self.faults = faults or Faults()
         self._rng = rng or random.Random()
         self._wall = wall_clock
+        self._lock = threading.RLock()
         self._platform_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self._forger_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.public_key_id = "PUB_KEY_ID_0114" + secrets.token_hex(8).upper()
+        # Answers name the platform public key's id; a merchant on platform
+        # certificates (平台证书) gets the certificate's serial instead.
+        self.serial_mode = "public_key"  # or "certificate"
+        self._certificates: list[tuple[rsa.RSAPrivateKey, x509.Certificate]] = []
+        self.rotate_certificate()
         merchant_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.merchant = Merchant(
             mchid="1900" + f"{self._rng.randrange(10**6):06d}",
@@ -190,12 +198,39 @@ class WeChatPayEmulator:
         self._bills: dict[str, bytes] = {}
         self._nonces: set[str] = set()
         self._outbox: list[Notification] = []
-        self._lock = threading.RLock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.requests_refused = 0  # bad signatures seen (tests check the adapter never sends one)
         self.calls: Counter[str] = Counter()  # "METHOD /path" of each signed request
         self.notifications_sent = 0
+
+    # --- platform certificates (平台证书) ---
+
+    def rotate_certificate(self) -> str:
+        """Issue a new platform certificate (with a new key) and sign with it from now
+        on, as WeChat Pay does when it rotates; the old one stays downloadable.
+        Returns the new serial number (hex)."""
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Tenpay.com Root CA")])
+        now = datetime.now(UTC)
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(name)
+            .issuer_name(name)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(days=1))
+            .not_valid_after(now + timedelta(days=5 * 365))
+            .sign(key, hashes.SHA256())
+        )
+        with self._lock:
+            self._certificates.append((key, cert))
+        return f"{cert.serial_number:X}"
+
+    @property
+    def platform_certificate_pem(self) -> str:
+        """The newest platform certificate, as the merchant platform lets one download it."""
+        return self._certificates[-1][1].public_bytes(serialization.Encoding.PEM).decode()
 
     # --- serving ---
 
@@ -389,6 +424,8 @@ class WeChatPayEmulator:
             return self._refund(data)
         if method == "GET" and path.startswith("/v3/refund/domestic/refunds/"):
             return self._refund_query(path.rsplit("/", 1)[1])
+        if method == "GET" and path == "/v3/certificates":
+            return 200, self._certificate_list()
         if method == "GET" and path == "/v3/bill/tradebill":
             return self._trade_bill(query)
         if method == "GET" and path == "/v3/billdownload/file":
@@ -418,6 +455,29 @@ class WeChatPayEmulator:
                 raise _Refusal(400, "PARAM_ERROR", "mchid与请求的商户号不一致")
             return self._close(self._get(no))
         raise _Refusal(404, "NOT_FOUND", "接口不存在")
+
+    def _certificate_list(self) -> dict[str, Any]:
+        """GET /v3/certificates: each certificate encrypted with the APIv3 key."""
+        data = []
+        for _, cert in self._certificates:
+            nonce = secrets.token_urlsafe(9)[:12]
+            sealed = AESGCM(self.merchant.apiv3_key.encode()).encrypt(
+                nonce.encode(), cert.public_bytes(serialization.Encoding.PEM), b"certificate"
+            )
+            data.append(
+                {
+                    "serial_no": f"{cert.serial_number:X}",
+                    "effective_time": cert.not_valid_before_utc.astimezone(CST).isoformat(),
+                    "expire_time": cert.not_valid_after_utc.astimezone(CST).isoformat(),
+                    "encrypt_certificate": {
+                        "algorithm": "AEAD_AES_256_GCM",
+                        "nonce": nonce,
+                        "associated_data": "certificate",
+                        "ciphertext": base64.b64encode(sealed).decode(),
+                    },
+                }
+            )
+        return {"data": data}
 
     def _own(self, data: dict[str, Any]) -> None:
         if data.get("mchid") != self.merchant.mchid or data.get("appid") != self.merchant.appid:
@@ -722,13 +782,18 @@ class WeChatPayEmulator:
     def _signature_headers(self, body: bytes, *, forged: bool) -> dict[str, str]:
         stamp = str(int(self._wall()))
         nonce = secrets.token_hex(16)
-        key = self._forger_key if forged else self._platform_key
+        if self.serial_mode == "certificate":
+            key, cert = self._certificates[-1]
+            serial = f"{cert.serial_number:X}"
+        else:
+            key, serial = self._platform_key, self.public_key_id
+        key = self._forger_key if forged else key
         message = f"{stamp}\n{nonce}\n{body.decode('utf-8', 'replace')}\n"
         return {
             "Wechatpay-Timestamp": stamp,
             "Wechatpay-Nonce": nonce,
             "Wechatpay-Signature": sign_sha256_rsa(key, message),
-            "Wechatpay-Serial": self.public_key_id,
+            "Wechatpay-Serial": serial,
             "Wechatpay-Signature-Type": "WECHATPAY2-SHA256-RSA2048",
         }
 

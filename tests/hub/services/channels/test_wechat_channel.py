@@ -4,6 +4,7 @@ and native state machines with their timing rules, refunds and bills."""
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -196,3 +197,52 @@ def test_a_request_signed_with_another_key_is_refused_by_the_emulator(
         impostor.create("HM0011", 100, "native", "医保")
     assert refused.value.code == "SIGN_ERROR"
     assert emulator.requests_refused == 1 and emulator.trade_state("HM0011") is None
+
+
+def test_platform_certificates_and_their_rotation(
+    emulator: WeChatPayEmulator, tmp_path: Path
+) -> None:
+    """A merchant on platform certificates (平台证书): answers are verified with the
+    certificate Wechatpay-Serial names; when WeChat Pay rotates to a new one, the
+    SDK downloads it (GET /v3/certificates, decrypted with the APIv3 key) and keeps
+    it in the directory."""
+    emulator.serial_mode = "certificate"
+    certs = tmp_path / "certs"
+    certs.mkdir()
+    first = emulator.platform_certificate_pem
+    (certs / "first.pem").write_text(first, encoding="ascii")
+    clock = ManualClock()
+    ch = WeChatPayChannel(
+        client_for(
+            emulator,
+            platform_public_key_pem=None,
+            platform_public_key_id=None,
+            platform_cert_dir=str(certs),
+        ),
+        clock,
+    )
+    assert ch.create("HM0020", 100, "native", "医保").state == TradeState.NOTPAY
+    assert emulator.calls["GET /v3/certificates"] == 0  # the one on disk sufficed
+    serial = emulator.rotate_certificate()
+    assert ch.query("HM0020").state == TradeState.NOTPAY
+    assert emulator.calls["GET /v3/certificates"] == 1
+    assert (certs / f"{serial}.pem").is_file()  # kept for the next start
+    emulator.faults.forge_rate = 1.0
+    clock.advance(6)  # past the 5 s poll interval: a real query
+    with pytest.raises(ForgedMessage):
+        ch.query("HM0020")
+
+
+def test_a_stalled_answer_is_an_unknown_outcome(
+    wx_ctx: ServiceContext, emulator: WeChatPayEmulator, svc_clock: ManualClock
+) -> None:
+    """WeChat acted but the answer came too late: the order is UNKNOWN, then queried."""
+    impatient = WeChatPayChannel(client_for(emulator, timeout_s=0.5), svc_clock)
+    emulator.customer_for = lambda _k, _c: Customer(pay_after_s=0)
+    emulator.faults.stall_s = 1.0
+    with pytest.raises(ProviderUnavailable) as late:
+        impatient.create("HM0021", 100, "micropay", "医保", CODE)
+    assert late.value.code == "NETWORK"
+    emulator.faults.stall_s = 0.0
+    assert emulator.charges("HM0021") == 1  # it did happen
+    assert impatient.query("HM0021").state == TradeState.SUCCESS
