@@ -138,10 +138,13 @@ def on_startup(
     app.include_router(notify_api.router, prefix=PREFIX)
     if sweep_interval_s is not None:
         _run_during_lifespan(app, PaymentSweeper(ctx.payments, sweep_interval_s))
-        if settings.payments_enabled:
-            channel = getattr(ctx.payments.provider, "name", str(settings.payment_provider))
-            alerts = PaymentAlerts(factory, clock)
-            reconciler = DailyReconciler(factory, ctx.payments, alerts, clock, channel)
+        provider = ctx.payments.provider
+        if isinstance(provider, AlertingChannel):
+            # A real channel's bill (对账); the sandbox's lives in memory and would
+            # disagree after every restart of the demo.
+            reconciler = DailyReconciler(
+                factory, ctx.payments, provider.alerts, clock, provider.name
+            )
             _run_during_lifespan(app, ReconcilerThread(reconciler), "payment_reconciler")
     return ctx
 

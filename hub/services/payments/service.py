@@ -299,7 +299,8 @@ class PaymentService:
                 return row
             if event.amount_fen != row.amount_fen:
                 raise Conflict(N_("支付通知金额与订单不符"))
-            self._orders.set(row, row.status, event="notified", error=str(event.result.state))
+            with self._factory() as s, s.begin():  # journaled, not shown: not an error
+                self._orders.event(s, row.order_no, "notified", str(event.result.state))
             if row.status not in ("CANCELLING", "REFUNDING") and not row.cancel_requested:
                 return self._apply(row, event.result)
         return self.step(event.order_no)
