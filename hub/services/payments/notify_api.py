@@ -10,6 +10,7 @@ nothing) and answered as the provider expects.
 from __future__ import annotations
 
 import logging
+from typing import Any, Literal
 
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
@@ -24,8 +25,25 @@ router = APIRouter(prefix="/payments/notify", tags=["payments"])
 MAX_BODY = 64 * 1024  # a notification is a few hundred bytes
 
 
-@router.post("/{channel}", summary="A payment channel's signed notification")
-async def notify(channel: str, request: Request) -> Response:
+_ANSWERS: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "Alipay: the body says success (accepted) or failure (retry)",
+        "content": {"text/plain": {}},
+    },
+    204: {"description": "WeChat Pay: accepted"},
+    400: {"description": 'WeChat Pay: refused ({"code": "FAIL"}), e.g. a forged signature'},
+    404: {"description": "this channel is not the hub's payment channel"},
+    413: {"description": "larger than any notification"},
+}
+
+
+@router.post(
+    "/{channel}",
+    summary="A payment channel's signed notification",
+    status_code=200,
+    responses=_ANSWERS,
+)
+async def notify(channel: Literal["wechat", "alipay"], request: Request) -> Response:
     body = await request.body()
     if len(body) > MAX_BODY:
         return Response(status_code=413)
