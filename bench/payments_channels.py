@@ -22,10 +22,12 @@ TEST = "tests/hub/services/channels/test_channel_random.py"
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.payments_channels")
     parser.add_argument("--runs", type=int, default=1000)
+    parser.add_argument("--channel", choices=("wechat", "alipay"), help="only this one")
     args = parser.parse_args(argv)
+    only = ["-k", args.channel] if args.channel else []
     env = dict(os.environ, CHANNEL_PAYMENT_RUNS=str(args.runs), PYTHONPATH=str(REPO))
     return subprocess.call(
-        [sys.executable, "-m", "pytest", "-q", "-s", "-x", "-p", "no:cacheprovider", TEST],
+        [sys.executable, "-m", "pytest", "-q", "-s", "-x", "-p", "no:cacheprovider", *only, TEST],
         cwd=REPO,
         env=env,
     )
