@@ -80,8 +80,9 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         app = create_app(settings)
-    except DataKeyError as exc:
-        print(f"hub refuses to start: {exc}", file=sys.stderr)
+    except (DataKeyError, HubConfigError) as exc:  # HubConfigError: a payment channel's keys
+        for problem in getattr(exc, "problems", [str(exc)]):
+            print(f"hub refuses to start: {problem}", file=sys.stderr)
         return 2
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -15,7 +15,9 @@ while any of those well-known values would protect real people's data:
 - the sandbox payment channel is configured (it marks orders paid without money);
 - the data key file (``data_key_file``) is missing, unreadable, readable by
   others or malformed (:func:`hub.crypto.key_file_problem`): contact data and
-  TOTP secrets are sealed with it, and only a demo hub makes its own.
+  TOTP secrets are sealed with it, and only a demo hub makes its own;
+- a WeChat Pay or Alipay channel whose gateway or notify_url is not https, or whose key
+  files are missing, readable by others or malformed (key path, never content).
 
 :func:`refusals` lists every problem as one line naming the key;
 ``python -m hub`` prints them and exits with status 2 (``hub/__main__.py``),
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 from hub.crypto import key_file_problem
 from hub.fleet.console.passwords import password_problem_en
+from hub.merchant_settings import production_problems
 from hub.published import DEMO_SECRET_KEYS, is_demo_password, is_placeholder
 from hub.settings import HubSettings
 
@@ -74,4 +77,14 @@ def refusals(settings: HubSettings) -> list[str]:
     key_problem = key_file_problem(settings)
     if key_problem is not None:
         problems.append(key_problem)
+    problems.extend(production_problems(settings.wechat, "hub.wechat"))
+    if settings.payment_provider == "wechat" and settings.wechat is not None:
+        from hub.services.payments.wechat import merchant_problems  # only when configured
+
+        problems.extend(merchant_problems(settings.wechat))
+    problems.extend(production_problems(settings.alipay, "hub.alipay"))
+    if settings.payment_provider == "alipay" and settings.alipay is not None:
+        from hub.services.payments.alipay import merchant_problems as alipay_problems
+
+        problems.extend(alipay_problems(settings.alipay))
     return problems

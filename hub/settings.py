@@ -11,12 +11,22 @@ import tomllib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from hub.merchant_settings import AlipayMerchant, WeChatMerchant
 
 # Payment providers this hub has an adapter for (hub/services/payments/). Only
 # the sandbox so far: a real channel (WeChat Pay, Alipay, a bank) joins this list
 # with its adapter, so a config naming one that does not exist stops the hub.
-PAYMENT_PROVIDERS = ("sandbox",)
+PAYMENT_PROVIDERS = ("sandbox", "wechat", "alipay")
 # payment_provider = "none": this hub takes no payments; the terminals hide 缴费
 # and tell people where to pay instead (pay_elsewhere_notice).
 PAYMENTS_OFF = "none"
@@ -83,6 +93,11 @@ class HubSettings(_Strict):
     # algorithms: "standard" (SHA-256, AES-256-GCM) or "gm" (国密 SM3, SM4-GCM).
     data_key_file: str = "var/hub-data.key"
     crypto: Literal["standard", "gm"] = "standard"
+    # WeChat Pay merchant settings (hub/merchant_settings.py), required when
+    # payment_provider = "wechat"; the keys stay in files named here.
+    wechat: WeChatMerchant | None = None
+    # Alipay application settings, required when payment_provider = "alipay".
+    alipay: AlipayMerchant | None = None
 
     @field_validator("payment_provider")
     @classmethod
@@ -95,6 +110,14 @@ class HubSettings(_Strict):
         if value != PAYMENTS_OFF and value not in PAYMENT_PROVIDERS:
             raise ValueError(f"no payment adapter {value!r} (choices: {choices})")
         return value
+
+    @model_validator(mode="after")
+    def _channel_configured(self) -> HubSettings:
+        if self.payment_provider == "wechat" and self.wechat is None:
+            raise ValueError('payment_provider = "wechat" needs a [hub.wechat] table')
+        if self.payment_provider == "alipay" and self.alipay is None:
+            raise ValueError('payment_provider = "alipay" needs a [hub.alipay] table')
+        return self
 
     @property
     def payments_enabled(self) -> bool:

@@ -35,6 +35,7 @@ ACTION_LABELS: dict[str, str] = {
     "terminal_enrol": "终端注册",
     "terminal_enrol_failed": "终端注册失败",
     "denied": "越权访问",
+    "payment_alert_resolve": "解除支付告警",
 }
 
 

@@ -35,12 +35,17 @@ from hub.services.demo_provider import DemoCitizenProvider, resolve_path, seed_d
 from hub.services.errors import ERROR_RESPONSES, ServiceRoute, install_error_handler
 from hub.services.notifier import Notifier, RecordingNotifier
 from hub.services.payments import api as payments_api
+from hub.services.payments import notify_api
+from hub.services.payments.alerts import AlertingChannel, PaymentAlerts
+from hub.services.payments.merchant import MerchantSecretError
 from hub.services.payments.off import NoPaymentChannel
 from hub.services.payments.provider import PaymentProvider
+from hub.services.payments.reconciler import DailyReconciler, ReconcilerThread
 from hub.services.payments.sandbox import SandboxPaymentProvider
 from hub.services.payments.service import PaymentService
 from hub.services.payments.sweeper import PaymentSweeper
-from hub.settings import HubSettings
+from hub.services.payments.wechat import load_channel
+from hub.settings import HubConfigError, HubSettings
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +116,7 @@ def on_startup(
         notifier=notifier or RecordingNotifier(factory, clock),
         payments=PaymentService(
             factory,
-            payment_provider or _payment_provider(settings, clock),
+            payment_provider or _payment_provider(settings, clock, factory),
             clock,
             catalogue,
             citizens,
@@ -129,22 +134,56 @@ def on_startup(
         )
     install_error_handler(app)
     app.include_router(public_router)
+    # Called by the payment channel, not by a terminal: its signature is the credential.
+    app.include_router(notify_api.router, prefix=PREFIX)
     if sweep_interval_s is not None:
         _run_during_lifespan(app, PaymentSweeper(ctx.payments, sweep_interval_s))
+        provider = ctx.payments.provider
+        if isinstance(provider, AlertingChannel):
+            # A real channel's bill (对账); the sandbox's lives in memory and would
+            # disagree after every restart of the demo.
+            reconciler = DailyReconciler(
+                factory, ctx.payments, provider.alerts, clock, provider.name
+            )
+            _run_during_lifespan(app, ReconcilerThread(reconciler), "payment_reconciler")
     return ctx
 
 
-def _payment_provider(settings: HubSettings, clock: Clock) -> PaymentProvider:
-    """The adapter ``settings.payment_provider`` names (validated in hub.settings)."""
+def _payment_provider(
+    settings: HubSettings, clock: Clock, factory: sessionmaker[Session]
+) -> PaymentProvider:
+    """The adapter ``settings.payment_provider`` names (validated in hub.settings).
+
+    Raises :class:`HubConfigError` (key paths, never secrets) when a channel's
+    key files are missing, readable by others or malformed.
+    """
     if settings.payment_provider == "sandbox":
         return SandboxPaymentProvider(clock)
+    if settings.payment_provider == "wechat" and settings.wechat is not None:
+        try:
+            channel = load_channel(settings.wechat, clock)
+        except MerchantSecretError as exc:
+            raise HubConfigError(exc.problems) from None
+        return AlertingChannel(channel, PaymentAlerts(factory, clock))
+    if settings.payment_provider == "alipay" and settings.alipay is not None:
+        # Imported only when configured: python-alipay-sdk reconfigures logging
+        # (logging.config.dictConfig) when it is imported.
+        from hub.services.payments.alipay import load_channel as load_alipay_channel
+
+        try:
+            alipay = load_alipay_channel(settings.alipay)
+        except MerchantSecretError as exc:
+            raise HubConfigError(exc.problems) from None
+        return AlertingChannel(alipay, PaymentAlerts(factory, clock))
     if not settings.payments_enabled:
         return NoPaymentChannel()
     # HubSettings rejects names without an adapter; reaching here is a programming error.
     raise ValueError(f"no payment adapter for {settings.payment_provider!r}")
 
 
-def _run_during_lifespan(app: FastAPI, sweeper: PaymentSweeper) -> None:
+def _run_during_lifespan(
+    app: FastAPI, sweeper: PaymentSweeper | ReconcilerThread, name: str = "payment_sweeper"
+) -> None:
     inner: Callable[[Any], AbstractAsyncContextManager[Any]] = app.router.lifespan_context
 
     @asynccontextmanager
@@ -156,5 +195,5 @@ def _run_during_lifespan(app: FastAPI, sweeper: PaymentSweeper) -> None:
         finally:
             sweeper.stop()
 
-    app.state.payment_sweeper = sweeper
+    setattr(app.state, name, sweeper)
     app.router.lifespan_context = lifespan

@@ -20,7 +20,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -54,7 +54,8 @@ class HubProcess:
         return requests.get(self.url + path, timeout=5)
 
 
-def _start_hub(tmp: Path) -> HubProcess:
+def _start_hub(tmp: Path, extra_args: Sequence[str] = ()) -> HubProcess:
+    """``python -m hub`` on a free port (``extra_args``: e.g. ``--config``, ``--port``)."""
     port_file = tmp / "port"
     cmd = [
         sys.executable,
@@ -68,6 +69,7 @@ def _start_hub(tmp: Path) -> HubProcess:
         str(port_file),
         "--database-url",
         f"sqlite:///{tmp / 'hub.db'}",
+        *extra_args,
     ]
     env = dict(os.environ, PYTHONPATH=str(REPO))
     log = (tmp / "hub.log").open("wb")

@@ -8,10 +8,20 @@ resolves by querying the provider.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.db import Base
@@ -51,3 +61,34 @@ class PaymentEventRow(Base):
     at: Mapped[datetime] = mapped_column(DateTime)
     event: Mapped[str] = mapped_column(String(32))
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class PaymentAlertRow(Base):
+    """Something an operator must look at about a payment channel: a forged
+    signature, a reconciliation difference. Open while ``open_key`` is set
+    (unique: a condition that persists is raised once, by one hub process)."""
+
+    __tablename__ = "svc_pay_alerts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    raised_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(32))  # forged_signature | reconcile_* | ...
+    subject: Mapped[str] = mapped_column(String(64), default="")  # order number or day
+    detail: Mapped[str] = mapped_column(String(400), default="")
+    open_key: Mapped[str | None] = mapped_column(String(120), unique=True, nullable=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class ReconciliationRow(Base):
+    """One day's 对账 against one channel's bill: run once per (channel, day)."""
+
+    __tablename__ = "svc_pay_reconciliations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    day: Mapped[date] = mapped_column(Date)
+    ran_at: Mapped[datetime] = mapped_column(DateTime)
+    mismatches: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+
+    __table_args__ = (UniqueConstraint("channel", "day", name="uq_svc_pay_reconciliation_day"),)

@@ -11,7 +11,7 @@ and the daily bill for reconciliation (specs/payments-and-privacy.md
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Literal, Protocol
 
@@ -46,6 +46,33 @@ class BillRow:
     at: datetime
 
 
+@dataclass(frozen=True)
+class ChannelRules:
+    """A channel's timing rules, which :class:`~.service.PaymentService` follows.
+
+    ``micropay_window``: how long a 付款码 trade is queried before it is
+    reversed; ``native_window``: the life of a QR code (and the provider's
+    minimum age before a close). The defaults are the sandbox's (WeChat Pay's
+    v2 guidance: poll within about 45 s); a channel states its own with a
+    ``rules`` attribute.
+    """
+
+    micropay_window: timedelta = timedelta(seconds=45)
+    native_window: timedelta = timedelta(minutes=5)
+
+
+DEFAULT_RULES = ChannelRules()
+
+
+@dataclass(frozen=True)
+class TradeEvent:
+    """What a verified asynchronous notification says about one trade."""
+
+    order_no: str
+    amount_fen: int
+    result: TradeResult
+
+
 class ProviderError(Exception):
     """A provider call failed. ``message`` is a Chinese sentence safe to show;
     it never contains the payment code."""
@@ -66,6 +93,12 @@ class ProviderRejected(ProviderError):
 
 class TradeNotFound(ProviderError):
     """The provider has no trade with this number (it never received the create)."""
+
+
+class ForgedMessage(ProviderUnavailable):
+    """An answer or notification whose signature does not verify (or that does not
+    decrypt): never acted on. As an answer it tells nothing, so the outcome is
+    unknown (a :class:`ProviderUnavailable`); the service alerts the operators."""
 
 
 class PaymentProvider(Protocol):
@@ -102,4 +135,24 @@ class PaymentProvider(Protocol):
 
     def daily_bill(self, day: date) -> list[BillRow]:
         """Every payment and refund of ``day`` (China Standard Time)."""
+        ...
+
+
+class NotifyingChannel(PaymentProvider, Protocol):
+    """A real channel: it also pushes signed notifications to the hub."""
+
+    name: str
+    rules: ChannelRules
+
+    def notification(self, headers: dict[str, str], body: bytes) -> TradeEvent | None:
+        """Verify (signature first), decrypt and read one notification.
+
+        Returns the trade event, or ``None`` for a verified notification that
+        is not about a trade's payment (e.g. a refund's). Raises
+        :class:`ForgedMessage` when it does not verify.
+        """
+        ...
+
+    def notification_answer(self, accepted: bool) -> tuple[int, bytes, str]:
+        """The HTTP answer (status, body, content type) the provider expects."""
         ...

@@ -74,6 +74,8 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("GET", "/console/stats"): VIEW,
     ("GET", "/console/stats.csv"): VIEW,
     ("GET", "/console/notifications"): VIEW,
+    ("GET", "/console/payments"): VIEW,
+    ("POST", "/console/payments/alerts/{alert_id}/resolve"): OPERATE,
     ("GET", "/console/enrolment"): ADMINISTER,
     ("POST", "/console/enrolment"): ADMINISTER,
     ("POST", "/console/terminals/{terminal_id}/revoke"): ADMINISTER,

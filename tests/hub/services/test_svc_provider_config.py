@@ -106,13 +106,14 @@ def test_provider_names_are_checked_and_the_choices_listed(
     with pytest.raises(HubConfigError) as err:
         load_hub_settings(write_config(tmp_path, 'payment_provider = "wechatpay"\n'))
     assert err.value.problems == [
-        "hub.payment_provider: Value error, no payment adapter 'wechatpay' (choices: none, sandbox)"
+        "hub.payment_provider: Value error, no payment adapter 'wechatpay'"
+        " (choices: none, sandbox, wechat, alipay)"
     ]
     with pytest.raises(HubConfigError) as err:
         load_hub_settings(write_config(tmp_path, "demo_data = false\n"))
     assert err.value.problems == [
         "hub.payment_provider: Value error, required when demo_data is false"
-        " (choices: none, sandbox)"
+        " (choices: none, sandbox, wechat, alipay)"
     ]
     # python -m hub stops with status 2 and says which key is wrong.
     assert hub_main(["--config", str(write_config(tmp_path, 'payment_provider = "x"\n'))]) == 2
