@@ -13,6 +13,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
+from hub.documents.settings import DocumentSettings
+
 # Payment providers this hub has an adapter for (hub/services/payments/). Only
 # the sandbox so far: a real channel (WeChat Pay, Alipay, a bank) joins this list
 # with its adapter, so a config naming one that does not exist stops the hub.
@@ -78,6 +80,9 @@ class HubSettings(_Strict):
     # algorithms: "standard" (SHA-256, AES-256-GCM) or "gm" (国密 SM3, SM4-GCM).
     data_key_file: str = "var/hub-data.key"
     crypto: Literal["standard", "gm"] = "standard"
+    # [hub.documents]: signed A4 certificates, the office seal (key file or
+    # PKCS#11 token) and phone links (hub/documents/settings.py).
+    documents: DocumentSettings = Field(default_factory=DocumentSettings)
 
     @field_validator("payment_provider")
     @classmethod

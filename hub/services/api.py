@@ -12,11 +12,14 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 
+from hub.documents import api as signed_documents_api
+from hub.documents.archive import DocumentIssuer, build_issuer
 from hub.services import (
     applications_api,
     catalogue_api,
@@ -61,6 +64,7 @@ for _module in (
 ):
     router.include_router(_module.router)
 router.include_router(payments_api.router)
+router.include_router(signed_documents_api.router)
 
 # Opened from a phone that scanned a printed certificate: no terminal credential.
 public_router = certificates.public_router
@@ -119,6 +123,7 @@ def on_startup(
         ),
         public_url=settings.public_url,
     )
+    ctx.documents = _document_issuer(settings, catalogue.county, clock)
     app.state.services = ctx
     if settings.payment_provider == "sandbox":
         app.include_router(
@@ -129,9 +134,21 @@ def on_startup(
         )
     install_error_handler(app)
     app.include_router(public_router)
+    app.include_router(signed_documents_api.public_router)
     if sweep_interval_s is not None:
         _run_during_lifespan(app, PaymentSweeper(ctx.payments, sweep_interval_s))
     return ctx
+
+
+def _document_issuer(settings: HubSettings, county: str, clock: Clock) -> DocumentIssuer:
+    """Signed certificates (hub/documents): the demo creates its CA at first start."""
+    return build_issuer(
+        settings.documents,
+        f"{county}社会保险中心",
+        clock,
+        Path(__file__).resolve().parents[2],  # paths in hub.toml are relative to the repository
+        demo=settings.demo_data,
+    )
 
 
 def _payment_provider(settings: HubSettings, clock: Clock) -> PaymentProvider:
