@@ -18,7 +18,7 @@ The URL of a phone link carries only a random token: no code, no name.
 from __future__ import annotations
 
 import html
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, Response
@@ -29,10 +29,16 @@ from hub.documents.archive import DocumentIssuer
 from hub.documents.models import IssuedDocumentRow
 from hub.services.clock import local_text
 from hub.services.context import Ctx, Db, ServiceContext
-from hub.services.errors import NotFound, ServiceError, ServiceRoute
+from hub.services.errors import ERROR_RESPONSES, ErrorOut, NotFound, ServiceError, ServiceRoute
 from protocol.i18n import N_
 
-router = APIRouter(route_class=ServiceRoute, prefix="/documents", tags=["documents"])
+_PDF: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/pdf": {}}, "description": "The signed PDF"},
+    410: {"model": ErrorOut, "description": "The file is past its retention window"},
+}
+router = APIRouter(
+    route_class=ServiceRoute, prefix="/documents", tags=["documents"], responses=_PDF
+)
 public_router = APIRouter(route_class=ServiceRoute, tags=["verification"])
 Code = Annotated[str, Path(min_length=8, max_length=32, pattern=r"^[A-Za-z2-7]+$")]
 
@@ -141,7 +147,15 @@ _REASONS = {
 }
 
 
-@public_router.get("/d/{token}", name="phone_download", response_class=Response)
+@public_router.get(
+    "/d/{token}",
+    name="phone_download",
+    response_class=Response,
+    responses={
+        200: _PDF[200],
+        410: {"content": {"text/html": {}}, "description": "Used, expired or unknown link"},
+    },
+)
 def phone_download(token: Annotated[str, Path(max_length=64)], ctx: Ctx, db: Db) -> Response:
     """The PDF once; a plain page saying why not otherwise (410)."""
     issuer = _issuer(ctx)
@@ -154,7 +168,12 @@ def phone_download(token: Annotated[str, Path(max_length=64)], ctx: Ctx, db: Db)
     return _pdf_response(pdf, row.code)
 
 
-@public_router.get("/verify/{code}/pdf", name="verify_pdf", response_class=Response)
+@public_router.get(
+    "/verify/{code}/pdf",
+    name="verify_pdf",
+    response_class=Response,
+    responses={**_PDF, 404: ERROR_RESPONSES[404]},
+)
 def verify_pdf(code: Code, ctx: Ctx, db: Db) -> Response:
     """The signed PDF for whoever holds the code printed on it."""
     issuer = _issuer(ctx)
@@ -172,6 +191,7 @@ def verification_rows(ctx: ServiceContext, db: Session, code: str) -> tuple[str,
     Empty for a certificate issued before documents were signed."""
     if ctx.documents is None:
         return "", False
+    ctx.documents.purge(db)  # a file past the retention window is no longer offered
     row = ctx.documents.find(db, code)
     if row is None:
         return "", False

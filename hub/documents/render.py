@@ -51,12 +51,13 @@ class CertificatePage(BaseModel):
     verify_url: str
 
 
-def seal_box_points() -> tuple[float, float, float, float]:
-    """:data:`SEAL_BOX_MM` as a PDF rectangle (x1, y1, x2, y2) in points, origin
-    bottom-left, for the signature field."""
+def seal_box_points() -> tuple[int, int, int, int]:
+    """:data:`SEAL_BOX_MM` as a PDF rectangle (x1, y1, x2, y2) in whole points,
+    origin bottom-left, for the signature field."""
     x, y, w, h = SEAL_BOX_MM
     bottom = A4_HEIGHT_MM - y - h
-    return (x * _PT_PER_MM, bottom * _PT_PER_MM, (x + w) * _PT_PER_MM, (bottom + h) * _PT_PER_MM)
+    k = _PT_PER_MM
+    return (round(x * k), round(bottom * k), round((x + w) * k), round((bottom + h) * k))
 
 
 def qr_svg(url: str) -> str:
@@ -82,7 +83,7 @@ class CertificateRenderer:
         # System fonts are ignored: the page must look the same on every hub,
         # with exactly the fonts configured (and the kiosk's Noto CJK by default).
         self._compiler = typst.Compiler(
-            TEMPLATE, font_paths=[str(d) for d in font_dirs], ignore_system_fonts=True
+            str(TEMPLATE), font_paths=[str(d) for d in font_dirs], ignore_system_fonts=True
         )
         self._lock = threading.Lock()  # one compiler, one document at a time
 

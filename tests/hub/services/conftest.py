@@ -21,6 +21,7 @@ from fastapi.testclient import TestClient
 
 from hub.crypto import DataCipher, new_key_line, parse_key_file
 from hub.db import Base, make_engine, make_sessionmaker
+from hub.documents.settings import DocumentSettings
 from hub.services import api
 from hub.services.clock import ManualClock
 from hub.services.context import ServiceContext
@@ -49,6 +50,7 @@ def build_services_app(
     sweep_interval_s: float | None = None,
     payment_provider: str = "sandbox",
     public_url: str | None = None,
+    documents: DocumentSettings | None = None,
 ) -> FastAPI:
     """A FastAPI app carrying only the services router, as hub.services.setup mounts it.
 
@@ -61,6 +63,7 @@ def build_services_app(
         catalogue_path=catalogue_path,
         payment_provider=payment_provider,
         public_url=public_url,
+        **({"documents": documents} if documents is not None else {}),
     )
     app = FastAPI()
     engine = make_engine(database_url)
