@@ -24,6 +24,7 @@ from kiosk.flows.payments import Payments
 from kiosk.flows.progress import Progress
 from kiosk.flows.queries import Queries
 from kiosk.flows.ratings import Ratings
+from kiosk.flows.signed_documents import SignedDocuments
 from kiosk.flows.tickets import Tickets
 from kiosk.hub_client import HubClient
 
@@ -41,6 +42,7 @@ class Flows:
     tickets: Tickets
     ratings: Ratings
     payments: Payments
+    signed_documents: SignedDocuments
 
     @classmethod
     def over(
@@ -58,6 +60,7 @@ class Flows:
             tickets=Tickets(client, service_point=service_point),
             ratings=Ratings(client),
             payments=Payments(client),
+            signed_documents=SignedDocuments(client),
         )
 
 
@@ -73,5 +76,6 @@ __all__ = [
     "Progress",
     "Queries",
     "Ratings",
+    "SignedDocuments",
     "Tickets",
 ]

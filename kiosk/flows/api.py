@@ -25,6 +25,7 @@ PAYMENT_QUOTE = "/payments/quote"
 PAYMENT_ORDERS = "/payments/orders"
 PAYMENT_LOOKUP = "/payments/orders/lookup"
 SANDBOX_PAY = "/payments/sandbox/pay"
+SIGNED_CERTIFICATES = "/documents/certificates"  # /<code>/pdf, /<code>/phone-link
 
 ROUTES: tuple[str, ...] = (
     CATALOGUE,
@@ -43,6 +44,7 @@ ROUTES: tuple[str, ...] = (
     PAYMENT_ORDERS,
     PAYMENT_LOOKUP,
     SANDBOX_PAY,
+    SIGNED_CERTIFICATES,
 )
 """Every route under :data:`API` the terminal calls (the layering test keeps
 them out of the screens)."""
