@@ -45,6 +45,8 @@ class DocumentPrinterDevice:
         self.on_health = on_health
         self.driver: Any = None
         self._lock = threading.Lock()  # one job, or one health query, at a time
+        self._stop = threading.Event()
+        self._poller: threading.Thread | None = None
 
     @property
     def configured(self) -> bool:
@@ -76,12 +78,26 @@ class DocumentPrinterDevice:
             raise
         self.driver = driver
         self.refresh_health()
+        self._stop.clear()
+        self._poller = threading.Thread(target=self._poll, name="a4-health", daemon=True)
+        self._poller.start()
         return self.close
 
     def close(self) -> None:
+        self._stop.set()
+        if self._poller is not None:
+            self._poller.join(timeout=5)
+            self._poller = None
         driver, self.driver = self.driver, None
         if driver is not None:
             driver.close()
+
+    def _poll(self) -> None:
+        while not self._stop.wait(self.settings.health_interval_s):
+            try:
+                self.refresh_health()
+            except Exception:  # a supervision point: the poller must outlive any fault
+                log.exception("A4 printer health query failed")
 
     def refresh_health(self) -> None:
         """Ask the printer (blocking: off the UI thread)."""

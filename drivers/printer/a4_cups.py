@@ -106,9 +106,7 @@ class CupsDocumentPrinter:
         host, port = self._server
         try:
             with self._lock:
-                # libcups keeps the server per thread: set it for this one.
-                cups.setServer(host)
-                cups.setPort(port)
+                self._use_server()
                 conn = cups.Connection(host=host, port=port)
                 if self.queue not in conn.getPrinters():
                     # IPP Everywhere: CUPS builds the queue from the printer's attributes.
@@ -121,6 +119,14 @@ class CupsDocumentPrinter:
 
     def close(self) -> None:
         self._cups = None  # pycups closes the HTTP connection when the object goes
+
+    def _use_server(self) -> None:
+        """libcups keeps the server per thread, and builds the queue's URI from
+        it even on a connection made to another host: set it on every thread
+        that talks to CUPS (jobs run on the kiosk's task threads)."""
+        host, port = self._server
+        cups.setServer(host)
+        cups.setPort(port)
 
     # --- health ---------------------------------------------------------------
 
@@ -170,6 +176,7 @@ class CupsDocumentPrinter:
             path.write_bytes(pdf)
             try:
                 with self._lock:
+                    self._use_server()
                     job_id = int(
                         self._cups.printFile(
                             self.queue, str(path), title[:60], {"raw": "true", "media": A4}
@@ -185,6 +192,7 @@ class CupsDocumentPrinter:
         assert self._cups is not None
         try:
             with self._lock:
+                self._use_server()
                 attrs = self._cups.getJobAttributes(
                     job_id, requested_attributes=["job-state", "job-state-reasons"]
                 )
@@ -198,6 +206,7 @@ class CupsDocumentPrinter:
         assert self._cups is not None
         try:
             with self._lock:
+                self._use_server()
                 self._cups.cancelJob(job_id)
         except (cups.IPPError, RuntimeError) as exc:
             log.warning("A4 job %d could not be cancelled: %s", job_id, exc)

@@ -22,6 +22,9 @@ class DocumentPrinterSettings(BaseModel):
     cups_server: str = "127.0.0.1:631"
     queue: str = Field("huimin_a4", pattern=r"^[A-Za-z0-9_]{1,60}$")
     job_timeout_s: float = Field(60.0, gt=0, le=600)
+    # The printer is asked for its state this often between jobs, so paper out
+    # is on the screen before anyone chooses to print (an IPP query is cheap).
+    health_interval_s: float = Field(15.0, ge=0.2, le=600)
     keep_dir: Path = Path("var/a4-printed")  # sim only
 
     @model_validator(mode="after")

@@ -12,7 +12,7 @@ import pytest
 from drivers.errors import DeviceOffline
 from drivers.printer.a4_cups import A4NotReady, A4PaperJam, A4PaperOut, CupsDocumentPrinter
 from protocol.devices import DeviceState, PaperState
-from tests.drivers.a4.conftest import CupsPeer
+from tests.cups_peer import CupsPeer
 from tests.tools import require_tool
 
 
@@ -137,8 +137,21 @@ def test_a_printer_that_does_not_answer_is_offline(
 
 
 def test_cups_that_does_not_answer_is_offline(cups_peer: CupsPeer) -> None:
-    from tests.drivers.a4.conftest import free_port
+    from tests.cups_peer import free_port
 
     p = CupsDocumentPrinter("q", cups_peer.printer.uri, f"127.0.0.1:{free_port()}")
     with pytest.raises(DeviceOffline):
         p.open()
+
+
+def test_jobs_may_come_from_another_thread_than_the_one_that_opened(
+    printer: CupsDocumentPrinter, cups_peer: CupsPeer, signed_pdf: bytes
+) -> None:
+    """The kiosk opens devices on one thread and prints on its task threads."""
+    import threading
+
+    result: list[object] = []
+    worker = threading.Thread(target=lambda: result.append(printer.print_pdf(signed_pdf, "t")))
+    worker.start()
+    worker.join(30)
+    assert len(result) == 1 and len(cups_peer.printer.jobs) == 1
