@@ -34,6 +34,9 @@ class SealSettings(_Strict):
     pkcs11_key_label: str | None = None
     pkcs11_cert_label: str | None = None
     pkcs11_pin_file: str | None = None
+    # An EC key on a token without hash-and-sign ECDSA (SoftHSM, many USB keys):
+    # the hub hashes, the token signs the digest (CKM_ECDSA).
+    pkcs11_raw_ecdsa: bool = False
 
     @model_validator(mode="after")
     def _token_complete(self) -> SealSettings:

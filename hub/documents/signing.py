@@ -88,12 +88,21 @@ def _token_signer(cfg: SealSettings, base: Path) -> tuple[signers.Signer, Any]:
     except Exception as exc:  # python-pkcs11 raises its own tree plus OSError for the module
         raise SealError(f"PKCS#11 token {cfg.pkcs11_token_label!r}: {exc}") from exc
     chain = [load_cert_from_pemder(str(base / c)) for c in cfg.chain_files]
-    signer = pkcs11.PKCS11Signer(
-        session,
-        cert_label=cfg.pkcs11_cert_label or cfg.pkcs11_key_label,
-        key_label=cfg.pkcs11_key_label,
-        ca_chain=chain,
-    )
+    # The certificate is public: from the token when it holds one (cert label),
+    # else from cert_file (many USB keys keep only the key pair).
+    cert = None if cfg.pkcs11_cert_label else load_cert_from_pemder(str(base / cfg.cert_file))
+    try:
+        signer = pkcs11.PKCS11Signer(
+            session,
+            cert_label=cfg.pkcs11_cert_label,
+            signing_cert=cert,
+            key_label=cfg.pkcs11_key_label,
+            ca_chain=chain,
+            use_raw_mechanism=cfg.pkcs11_raw_ecdsa,
+        )
+    except Exception as exc:  # the key is looked up on the token here
+        session.close()
+        raise SealError(f"PKCS#11 key {cfg.pkcs11_key_label!r}: {exc}") from exc
     return signer, session
 
 
