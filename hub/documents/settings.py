@@ -54,6 +54,9 @@ class SealSettings(_Strict):
 class DocumentSettings(_Strict):
     """How certificates are laid out, sealed and handed out."""
 
+    # Off: certificates are issued and verified as before, without a PDF (a
+    # production hub until the office's key or token is installed).
+    enabled: bool = True
     # What the holder's ID number shows on the paper: "masked" (4101**********1234,
     # the default: an employer or bank needs to match it, not to read it) or
     # "full" where the issuing template requires the whole number.

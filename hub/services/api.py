@@ -20,6 +20,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hub.documents import api as signed_documents_api
 from hub.documents.archive import DocumentIssuer, build_issuer
+from hub.documents.render import RenderError
+from hub.documents.signing import SealError
 from hub.services import (
     applications_api,
     catalogue_api,
@@ -43,7 +45,7 @@ from hub.services.payments.provider import PaymentProvider
 from hub.services.payments.sandbox import SandboxPaymentProvider
 from hub.services.payments.service import PaymentService
 from hub.services.payments.sweeper import PaymentSweeper
-from hub.settings import HubSettings
+from hub.settings import HubConfigError, HubSettings
 
 log = logging.getLogger(__name__)
 
@@ -140,15 +142,21 @@ def on_startup(
     return ctx
 
 
-def _document_issuer(settings: HubSettings, county: str, clock: Clock) -> DocumentIssuer:
-    """Signed certificates (hub/documents): the demo creates its CA at first start."""
-    return build_issuer(
-        settings.documents,
-        f"{county}社会保险中心",
-        clock,
-        Path(__file__).resolve().parents[2],  # paths in hub.toml are relative to the repository
-        demo=settings.demo_data,
-    )
+def _document_issuer(settings: HubSettings, county: str, clock: Clock) -> DocumentIssuer | None:
+    """Signed certificates (hub/documents): the demo creates its CA at first start.
+    Raises :class:`HubConfigError` when the seal or the fonts cannot be used."""
+    if not settings.documents.enabled:
+        return None
+    try:
+        return build_issuer(
+            settings.documents,
+            f"{county}社会保险中心",
+            clock,
+            Path(__file__).resolve().parents[2],  # hub.toml's paths are relative to the repository
+            demo=settings.demo_data,
+        )
+    except (SealError, RenderError, OSError) as exc:
+        raise HubConfigError([f"hub.documents: {exc}"]) from exc
 
 
 def _payment_provider(settings: HubSettings, clock: Clock) -> PaymentProvider:

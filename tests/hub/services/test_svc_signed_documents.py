@@ -262,3 +262,26 @@ def test_the_terminal_routes_need_a_terminal_credential(tmp_path: Path) -> None:
         assert client.post(link_path, headers=auth).status_code == 200
         assert client.get(f"/verify/{cert['code']}/pdf").status_code == 200
     app.state.engine.dispose()
+
+
+def test_a_seal_key_that_is_not_there_stops_the_hub_naming_it(
+    tmp_path: Path, svc_clock: ManualClock, sandbox: SandboxPaymentProvider
+) -> None:
+    from hub.documents.settings import SealSettings
+    from hub.settings import HubConfigError
+
+    missing = SealSettings(
+        key_file=str(tmp_path / "office-key.pem"),
+        cert_file=str(tmp_path / "office-cert.pem"),
+        chain_files=[str(tmp_path / "ca.pem")],
+    )
+    with pytest.raises(HubConfigError) as err:
+        build_services_app(
+            f"sqlite:///{tmp_path / 'hub.db'}",
+            svc_clock,
+            sandbox,
+            demo_data=False,  # only a demo hub makes its own CA
+            documents=DocumentSettings(seal=missing),
+        )
+    [problem] = err.value.problems
+    assert problem.startswith("hub.documents: seal key") and "office-key.pem" in problem
