@@ -63,4 +63,8 @@ def seal_image(office: str, font_file: Path, font_index: int = 0) -> Image.Image
         x = centre + text_radius * math.sin(math.radians(angle))
         y = centre - text_radius * math.cos(math.radians(angle))
         image.alpha_composite(tile, (int(x - glyph), int(y - glyph)))
-    return image
+    # Ink is the alpha channel alone over solid red: the PDF keeps colour and
+    # alpha as two images (an SMask), and nothing white may ever cover the page.
+    solid = Image.new("RGBA", image.size, SEAL_RED[:3] + (255,))
+    solid.putalpha(image.getchannel("A"))
+    return solid
