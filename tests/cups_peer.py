@@ -6,6 +6,7 @@ temp dir), and the IPP printer peer
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -73,8 +74,9 @@ class CupsPeer:
         return log.read_text(errors="replace") if log.exists() else ""
 
 
-@pytest.fixture
-def cups_peer() -> Iterator[CupsPeer]:
+@contextlib.contextmanager
+def running_cups() -> Iterator[CupsPeer]:
+    """cupsd and the printer peer, stopped and removed on exit (also for bench/)."""
     cupsd = require_tool("cupsd")
     require_tool("/usr/lib/cups/backend/ipp")
     # Not tmp_path: CUPS runs its backends as user lp, which must reach the
@@ -99,7 +101,9 @@ def cups_peer() -> Iterator[CupsPeer]:
                 if s.connect_ex(("127.0.0.1", port)) == 0:
                     break
             if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"cupsd did not start: {proc.stderr.read() if proc.stderr else ''!r}")
+                raise RuntimeError(
+                    f"cupsd did not start: {proc.stderr.read() if proc.stderr else ''!r}"
+                )
             time.sleep(0.05)
         yield CupsPeer(f"127.0.0.1:{port}", peer, root)
     finally:
@@ -111,3 +115,9 @@ def cups_peer() -> Iterator[CupsPeer]:
             proc.wait()
         peer.stop()
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def cups_peer() -> Iterator[CupsPeer]:
+    with running_cups() as peer:
+        yield peer
