@@ -65,6 +65,6 @@ def seal_image(office: str, font_file: Path, font_index: int = 0) -> Image.Image
         image.alpha_composite(tile, (int(x - glyph), int(y - glyph)))
     # Ink is the alpha channel alone over solid red: the PDF keeps colour and
     # alpha as two images (an SMask), and nothing white may ever cover the page.
-    solid = Image.new("RGBA", image.size, SEAL_RED[:3] + (255,))
+    solid = Image.new("RGBA", image.size, (*SEAL_RED[:3], 255))
     solid.putalpha(image.getchannel("A"))
     return solid
