@@ -43,7 +43,8 @@ class DocumentPrinterDevice:
     ) -> None:
         self.settings = settings
         self.on_health = on_health
-        self.driver: Any = None
+        self.driver: Any = None  # set once the driver answered
+        self._candidate: Any = None  # the driver, opened or still trying
         self._lock = threading.Lock()  # one job, or one health query, at a time
         self._stop = threading.Event()
         self._poller: threading.Thread | None = None
@@ -53,35 +54,39 @@ class DocumentPrinterDevice:
         return self.settings.type != "none"
 
     def open(self) -> Callable[[], None] | None:
-        """Open the driver; the closer to stack, or ``None`` when not configured.
-        Raises :class:`DeviceError` (after reporting the device offline)."""
+        """Start the device; the closer to stack, or ``None`` when not configured.
+        CUPS or the printer not answering is reported as OFFLINE, not raised:
+        the poller keeps trying, so the printer comes back without a restart."""
         if not self.configured:
             return None
         if self.settings.type == "sim":
             from drivers.sim.a4_printer import SimDocumentPrinter
 
-            driver: Any = SimDocumentPrinter(self.settings.keep_dir)
+            self._candidate = SimDocumentPrinter(self.settings.keep_dir)
         else:
             from drivers.printer.a4_cups import CupsDocumentPrinter
 
             assert self.settings.printer_uri is not None  # the settings require it
-            driver = CupsDocumentPrinter(
+            self._candidate = CupsDocumentPrinter(
                 self.settings.queue,
                 self.settings.printer_uri,
                 self.settings.cups_server,
                 job_timeout_s=self.settings.job_timeout_s,
             )
-        try:
-            driver.open()
-        except DeviceError as exc:
-            self.on_health(DeviceHealth(DEVICE, DeviceState.OFFLINE, PaperState.UNKNOWN, str(exc)))
-            raise
-        self.driver = driver
-        self.refresh_health()
+        self._connect()
         self._stop.clear()
         self._poller = threading.Thread(target=self._poll, name="a4-health", daemon=True)
         self._poller.start()
         return self.close
+
+    def _connect(self) -> None:
+        try:
+            self._candidate.open()
+        except DeviceError as exc:
+            self.on_health(DeviceHealth(DEVICE, DeviceState.OFFLINE, PaperState.UNKNOWN, str(exc)))
+            return
+        self.driver = self._candidate
+        self.refresh_health()
 
     def close(self) -> None:
         self._stop.set()
@@ -95,7 +100,10 @@ class DocumentPrinterDevice:
     def _poll(self) -> None:
         while not self._stop.wait(self.settings.health_interval_s):
             try:
-                self.refresh_health()
+                if self.driver is None:
+                    self._connect()  # CUPS was down at start: try again
+                else:
+                    self.refresh_health()
             except Exception:  # a supervision point: the poller must outlive any fault
                 log.exception("A4 printer health query failed")
 

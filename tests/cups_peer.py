@@ -75,8 +75,9 @@ class CupsPeer:
 
 
 @contextlib.contextmanager
-def running_cups() -> Iterator[CupsPeer]:
-    """cupsd and the printer peer, stopped and removed on exit (also for bench/)."""
+def running_cups(port: int | None = None, printer_port: int = 0) -> Iterator[CupsPeer]:
+    """cupsd (on ``port``, default a free one) and the printer peer, stopped and
+    removed on exit (also for bench/)."""
     cupsd = require_tool("cupsd")
     require_tool("/usr/lib/cups/backend/ipp")
     # Not tmp_path: CUPS runs its backends as user lp, which must reach the
@@ -85,10 +86,10 @@ def running_cups() -> Iterator[CupsPeer]:
     os.chmod(root, 0o755)
     for sub in ("spool", "tmp", "cache", "state", "log", "keep"):
         (root / sub).mkdir()
-    port = free_port()
+    port = port or free_port()
     (root / "cupsd.conf").write_text(CUPSD_CONF.format(port=port))
     (root / "cups-files.conf").write_text(CUPS_FILES_CONF.format(root=root))
-    peer = IppPrinterPeer(keep_dir=root / "keep").start()
+    peer = IppPrinterPeer(printer_port, keep_dir=root / "keep").start()
     proc = subprocess.Popen(
         [cupsd, "-f", "-c", str(root / "cupsd.conf"), "-s", str(root / "cups-files.conf")],
         stdout=subprocess.DEVNULL,

@@ -155,3 +155,37 @@ def test_jobs_may_come_from_another_thread_than_the_one_that_opened(
     worker.start()
     worker.join(30)
     assert len(result) == 1 and len(cups_peer.printer.jobs) == 1
+
+
+def test_the_kiosk_device_comes_back_when_cups_starts_after_it() -> None:
+    """CUPS down when the kiosk starts: OFFLINE, no exception; CUPS up: online,
+    printing, without restarting anything."""
+    from drivers.printer.a4_settings import DocumentPrinterSettings
+    from kiosk.document_printer import DocumentPrinterDevice
+    from protocol.devices import DeviceHealth
+    from tests.cups_peer import free_port, running_cups
+
+    cups_port, printer_port = free_port(), free_port()
+    seen: list[DeviceHealth] = []
+    settings = DocumentPrinterSettings(
+        type="ipp",
+        printer_uri=f"ipp://127.0.0.1:{printer_port}/ipp/print",
+        cups_server=f"127.0.0.1:{cups_port}",
+        health_interval_s=0.3,
+    )
+    device = DocumentPrinterDevice(settings, seen.append)
+    closer = device.open()
+    assert closer is not None
+    try:
+        assert seen[-1].state == DeviceState.OFFLINE
+        with pytest.raises(DeviceOffline):
+            device.print_pdf(b"%PDF-1.7", "not yet")
+        with running_cups(cups_port, printer_port) as peer:
+            deadline = time.monotonic() + 15
+            while seen[-1].state != DeviceState.ONLINE and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert seen[-1].state == DeviceState.ONLINE
+            device.print_pdf(b"%PDF-1.7 hello", "back")
+            assert [j.data for j in peer.printer.jobs.values()] == [b"%PDF-1.7 hello"]
+    finally:
+        closer()
