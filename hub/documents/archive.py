@@ -21,9 +21,9 @@ from sqlalchemy.orm import Session
 from hub.crypto import cipher_of
 from hub.documents.models import DownloadEventRow, IssuedDocumentRow, PhoneLinkRow
 from hub.documents.pki import create_demo_pki
-from hub.documents.render import CertificatePage, CertificateRenderer
+from hub.documents.render import CertificatePage, CertificateRenderer, RenderError
 from hub.documents.settings import DocumentSettings
-from hub.documents.signing import OfficeSeal
+from hub.documents.signing import OfficeSeal, SealError
 from hub.services.clock import Clock, db_time, from_db
 from hub.services.documents import REPRINT_DAYS
 from hub.services.identity import mask_id
@@ -80,9 +80,11 @@ class DocumentIssuer:
         issued_on: date,
         valid_until: date,
         verify_url: str,
-    ) -> IssuedDocumentRow:
+    ) -> IssuedDocumentRow | None:
         """Render and seal certificate ``code`` and archive it; ``statement`` may
-        use ``{name}`` and ``{id}`` for the holder. Returns the archive row."""
+        use ``{name}`` and ``{id}`` for the holder. Returns the archive row, or
+        ``None`` when the seal or the layout failed (logged; the certificate
+        stands without a PDF, as on a hub without documents)."""
         page = CertificatePage(
             title=title,
             code=code,
@@ -94,7 +96,13 @@ class DocumentIssuer:
             valid_text=f"有效期至{_cn_date(valid_until)}",
             verify_url=verify_url,
         )
-        pdf = self.seal.sign(self.renderer.render(page), reason=f"出具{title}", location=office)
+        try:
+            pdf = self.seal.sign(self.renderer.render(page), reason=f"出具{title}", location=office)
+        except (SealError, RenderError) as exc:
+            # The certificate is still issued (verification code, receipt); only
+            # its PDF is missing. The type only: a message might quote the page.
+            log.error("certificate %s not sealed: %s", kind, type(exc).__name__)
+            return None
         row = IssuedDocumentRow(
             code=code,
             kind=kind,

@@ -165,7 +165,10 @@ class OfficeSeal:
             border_width=0,
         )
         out = io.BytesIO()
-        PdfSigner(meta, signer=self._signer, stamp_style=stamp).sign_pdf(writer, output=out)
+        try:
+            PdfSigner(meta, signer=self._signer, stamp_style=stamp).sign_pdf(writer, output=out)
+        except Exception as exc:  # the boundary: pyHanko, python-pkcs11 and the token's own
+            raise SealError(f"signing failed: {type(exc).__name__}: {exc}") from exc
         return out.getvalue()
 
     @property

@@ -153,7 +153,7 @@ def insurance_certificate(
             valid_until=valid_until,
             verify_url=qr_url,
         )
-        document = issued_out(issued)
+        document = issued_out(issued) if issued is not None else None
     return CertificateOut(
         code=code,
         qr_url=qr_url,

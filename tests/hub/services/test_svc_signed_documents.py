@@ -285,3 +285,19 @@ def test_a_seal_key_that_is_not_there_stops_the_hub_naming_it(
         )
     [problem] = err.value.problems
     assert problem.startswith("hub.documents: seal key") and "office-key.pem" in problem
+
+
+def test_a_seal_that_fails_leaves_the_certificate_issued_without_a_pdf(
+    svc_client: TestClient, svc_app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hub.documents.signing import SealError
+
+    def unplugged(*_: object, **__: object) -> bytes:
+        raise SealError("signing failed: the token was pulled out")
+
+    monkeypatch.setattr(svc_app.state.services.documents.seal, "sign", unplugged)
+    cert = _issue(svc_client)
+    assert cert["document"] is None and cert["printable"]["verification_code"] == cert["code"]
+    page = svc_client.get(f"/verify/{cert['code']}")
+    assert page.status_code == 200 and "真实有效" in page.text and "SHA-256" not in page.text
+    assert svc_client.get(f"/verify/{cert['code']}/pdf").status_code == 404
