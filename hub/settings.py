@@ -21,6 +21,7 @@ from pydantic import (
     model_validator,
 )
 
+from hub.documents.settings import DocumentSettings
 from hub.merchant_settings import AlipayMerchant, WeChatMerchant
 
 # Payment providers this hub has an adapter for (hub/services/payments/). Only
@@ -98,6 +99,9 @@ class HubSettings(_Strict):
     wechat: WeChatMerchant | None = None
     # Alipay application settings, required when payment_provider = "alipay".
     alipay: AlipayMerchant | None = None
+    # [hub.documents]: signed A4 certificates, the office seal (key file or
+    # PKCS#11 token) and phone links (hub/documents/settings.py).
+    documents: DocumentSettings = Field(default_factory=DocumentSettings)
 
     @field_validator("payment_provider")
     @classmethod

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from drivers.printer.a4_settings import DocumentPrinterSettings
 from drivers.printer.settings import PrinterSettings
 from kiosk.hub_client.policy import validate_hub
 
@@ -140,6 +141,8 @@ class DevicesSection(_Section):
     """The driver's own settings model (drivers/printer/settings.py): one schema, one
     set of defaults, every key settable here."""
     scanner: ScannerSection = SimDevice(type="sim")
+    document_printer: DocumentPrinterSettings = DocumentPrinterSettings()
+    """The A4 printer for certificates (drivers/printer/a4_settings.py); none by default."""
 
     @property
     def simulated(self) -> bool:

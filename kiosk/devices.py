@@ -22,6 +22,7 @@ import pygame
 
 from drivers.errors import CardError, DeviceError, DeviceOffline
 from kiosk.config import DevicesSection
+from kiosk.document_printer import A4_DEVICE, DocumentPrinterDevice, a4_available
 from kiosk.events import UiQueue
 from kiosk.i18n import N_
 from kiosk.session import Identity
@@ -81,6 +82,7 @@ class DeviceHub:
         self._card_cycle: itertools.cycle[Any] | None = None
         self._ss_cycle: itertools.cycle[dict[str, Any]] | None = None
         self._keyboard_decoder: Any = None
+        self.documents = DocumentPrinterDevice(settings.document_printer, self._set_health)
 
     @property
     def demo(self) -> bool:
@@ -95,6 +97,7 @@ class DeviceHub:
             self._open_smartcard,
             self._open_printer,
             self._open_scanner,
+            self._open_document_printer,
         ):
             try:
                 opener()
@@ -133,6 +136,8 @@ class DeviceHub:
     def available(self, device: str) -> tuple[bool, str]:
         with self._lock:
             health = self.health.get(device)
+        if device == A4_DEVICE:
+            return a4_available(health)
         if health is None:
             return False, UNAVAILABLE.get(device, N_("设备暂不可用"))
         if device == "printer" and health.paper in (PaperState.OUT, PaperState.JAMMED):
@@ -298,6 +303,12 @@ class DeviceHub:
         except DeviceError:
             return DeviceHealth("printer", DeviceState.OFFLINE, PaperState.UNKNOWN)
         return health
+
+    def _open_document_printer(self) -> None:
+        self._stack.extend(c for c in [self.documents.open()] if c is not None)
+
+    def print_document(self, pdf: bytes, title: str) -> None:
+        self.documents.print_pdf(pdf, title)  # blocking, until the printer completed it
 
     # --- scanner -------------------------------------------------------------------------------
 

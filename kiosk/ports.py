@@ -12,7 +12,8 @@ from typing import Any, Protocol
 
 class Devices(Protocol):
     def available(self, device: str) -> tuple[bool, str]:
-        """Whether ``device`` can serve now, and if not a msgid saying why."""
+        """Whether ``device`` can serve now, and if not a msgid saying why (empty
+        for a device the terminal does not have, e.g. no A4 printer)."""
         ...
 
     def out_of_service_reason(self) -> str | None:
@@ -21,6 +22,10 @@ class Devices(Protocol):
 
     def print_receipt(self, receipt: Any) -> None:
         """Print, blocking (called on a task thread); raises ``DeviceError``."""
+        ...
+
+    def print_document(self, pdf: bytes, title: str) -> None:
+        """Print a PDF on the A4 printer, blocking until it completed; raises ``DeviceError``."""
         ...
 
     def demo_key(self, key: int) -> bool:

@@ -34,6 +34,7 @@ from screens.progress import ProgressResultScreen, ProgressScreen
 from screens.query_menu import QueryMenuScreen
 from screens.query_result import QueryResultScreen
 from screens.rate import RateReasonsScreen, RateScreen
+from screens.signed_document import PhoneDownloadScreen
 from screens.sound import SoundScreen
 from screens.thanks import ThanksScreen
 from screens.ticket import TicketDoneScreen, TicketScreen
@@ -77,6 +78,7 @@ _SCREENS: tuple[type[Screen], ...] = (
     ReprintScreen,
     TicketScreen,
     TicketDoneScreen,
+    PhoneDownloadScreen,
 )
 
 REGISTRY: dict[str, type[Screen]] = {cls.name: cls for cls in _SCREENS}

@@ -14,6 +14,7 @@ from kiosk.ui import Option, ScreenContext
 from kiosk.ui.blocks import Block, KeyValues, Paragraph
 from screens import previews
 from screens.common import LoadingScreen, ReceiptPrinting, finish_service, keep_for_reprint
+from screens.signed_document import DocumentPrinting, phone_option
 
 if TYPE_CHECKING:
     from kiosk.receipts import Receipt
@@ -31,6 +32,7 @@ class CertificateScreen(LoadingScreen[Certificate]):
     def __init__(self, ctx: ScreenContext, **params: Any) -> None:
         super().__init__(ctx, **params)
         self.printing = ReceiptPrinting(self)
+        self.a4 = DocumentPrinting(self)
 
     def fetch(self) -> Callable[[], Certificate]:
         identity = self.ctx.session.identity
@@ -61,7 +63,14 @@ class CertificateScreen(LoadingScreen[Certificate]):
                 now=self.ctx.clock.local_now(),
             )
 
+        signed: list[Option | None] = []
+        if data.document is not None:  # the hub sealed an A4 PDF of it
+            signed = [
+                self.a4.option(data.code, data.title),
+                phone_option(self, data.code, data.title),
+            ]
         return [
+            *(o for o in signed if o is not None),
             self.printing.option(receipt, N_("打印证明"), "print"),
             Option(N_("完成"), lambda: finish_service(self.ctx), "secondary", name="done"),
         ]

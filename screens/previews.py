@@ -18,6 +18,7 @@ from kiosk.hub_client.models import (
     Order,
     Pensions,
     PersonHeader,
+    PhoneLink,
     PlaceCatalogue,
     Printable,
     Quote,
@@ -138,7 +139,13 @@ CERTIFICATE = Certificate.model_validate(
         ],
         "valid_until": "2027-02-20",
         "printable": _printable("社会保险参保证明"),
+        "document": {"code": "ABCDEFGHJKLMNPQR", "sha256": "0" * 64, "size": 90000},
     }
+)
+PHONE_LINK = PhoneLink(
+    url="http://127.0.0.1:8700/d/preview-token-not-a-real-link-000000",
+    expires_at="2026-11-22 10:05",
+    downloads=1,
 )
 
 PROGRESS = ApplicationList.model_validate(

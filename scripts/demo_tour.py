@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -135,10 +136,30 @@ class Tour:
         path = self.out / "certificate-receipt.png"
         render_png(self.terminal.devices.sim_printer.jobs[-1], path)  # type: ignore[union-attr]
         print(f"  {path} (rendered from the printer's bytes)")
+        self.certificate_on_a4()
         self.key(pygame.K_ESCAPE)
         app.lifecycle.end(completed=False)
         self.terminal.devices.sim_idcard.remove()  # type: ignore[union-attr]
         self.step(0.5)
+
+    def certificate_on_a4(self) -> None:
+        """打印A4证明 on the simulated A4 printer: the PDF it received, and its page as PNG."""
+        a4 = self.terminal.devices.documents.driver  # type: ignore[union-attr]
+        if a4 is None:
+            print('  (no A4 printer configured: [devices.document_printer] type = "none")')
+            return
+        done = len(a4.printed)
+        self.key(self.option_key("print_a4"))
+        self.wait_for(lambda: len(a4.printed) > done)
+        self.step(0.5)
+        self.shot("certificate-a4-printed")
+        pdf = self.out / "certificate-a4.pdf"
+        shutil.copy(a4.printed[-1], pdf)
+        subprocess.run(
+            ["pdftoppm", "-r", "72", "-png", "-singlefile", str(pdf), str(pdf.with_suffix(""))],
+            check=True,
+        )
+        print(f"  {pdf} and {pdf.with_suffix('.png')} (what the A4 printer received)")
 
     def close(self) -> None:
         self.harness.close()
@@ -178,6 +199,8 @@ def main() -> int:
                     shutil.copy(shot, docs / f"{wanted}.png")
         shutil.copy(args.out / "receipt-standard.png", docs / "receipt.png")
         shutil.copy(args.out / "certificate-receipt.png", docs / "certificate.png")
+        if (args.out / "certificate-a4.png").exists():
+            shutil.copy(args.out / "certificate-a4.png", docs / "a4-certificate.png")
     print(f"Done: {len(tour.shots)} screenshots in {args.out}")
     return 0
 

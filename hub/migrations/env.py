@@ -8,6 +8,7 @@ import os
 from alembic import context
 from sqlalchemy import create_engine
 
+import hub.documents.models
 import hub.fleet.models
 import hub.services.models
 from hub.db import Base

@@ -12,11 +12,16 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 
+from hub.documents import api as signed_documents_api
+from hub.documents.archive import DocumentIssuer, build_issuer
+from hub.documents.render import RenderError
+from hub.documents.signing import SealError
 from hub.services import (
     applications_api,
     catalogue_api,
@@ -66,6 +71,7 @@ for _module in (
 ):
     router.include_router(_module.router)
 router.include_router(payments_api.router)
+router.include_router(signed_documents_api.router)
 
 # Opened from a phone that scanned a printed certificate: no terminal credential.
 public_router = certificates.public_router
@@ -124,6 +130,7 @@ def on_startup(
         ),
         public_url=settings.public_url,
     )
+    ctx.documents = _document_issuer(settings, catalogue.county, clock)
     app.state.services = ctx
     if settings.payment_provider == "sandbox":
         app.include_router(
@@ -136,6 +143,7 @@ def on_startup(
     app.include_router(public_router)
     # Called by the payment channel, not by a terminal: its signature is the credential.
     app.include_router(notify_api.router, prefix=PREFIX)
+    app.include_router(signed_documents_api.public_router)
     if sweep_interval_s is not None:
         _run_during_lifespan(app, PaymentSweeper(ctx.payments, sweep_interval_s))
         provider = ctx.payments.provider
@@ -147,6 +155,23 @@ def on_startup(
             )
             _run_during_lifespan(app, ReconcilerThread(reconciler), "payment_reconciler")
     return ctx
+
+
+def _document_issuer(settings: HubSettings, county: str, clock: Clock) -> DocumentIssuer | None:
+    """Signed certificates (hub/documents): the demo creates its CA at first start.
+    Raises :class:`HubConfigError` when the seal or the fonts cannot be used."""
+    if not settings.documents.enabled:
+        return None
+    try:
+        return build_issuer(
+            settings.documents,
+            f"{county}社会保险中心",
+            clock,
+            Path(__file__).resolve().parents[2],  # hub.toml's paths are relative to the repository
+            demo=settings.demo_data,
+        )
+    except (SealError, RenderError, OSError) as exc:
+        raise HubConfigError([f"hub.documents: {exc}"]) from exc
 
 
 def _payment_provider(

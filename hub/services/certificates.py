@@ -18,6 +18,8 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 
+from hub.documents.api import IssuedDocumentOut, issued_out, verification_rows
+from hub.documents.archive import Holder
 from hub.services.clock import db_time, local_date, local_text
 from hub.services.context import Ctx, Db, ServiceContext
 from hub.services.documents import record_document
@@ -45,6 +47,8 @@ class CertificateOut(BaseModel):
     facts: list[PrintLine]
     valid_until: str
     printable: Printable
+    # The signed A4 PDF (hub/documents), when this hub seals certificates.
+    document: IssuedDocumentOut | None = None
 
 
 def new_code() -> str:
@@ -131,6 +135,25 @@ def insurance_certificate(
         printable=printable,
         issued_at=now,
     )
+    document = None
+    if ctx.documents is not None:
+        issued = ctx.documents.issue_certificate(
+            db,
+            code=code,
+            kind="insurance",
+            title=title,
+            holder=Holder(person.person_ref, person.name, person.id_number),
+            statement=f"兹证明{{name}}（公民身份号码：{{id}}）在{ctx.catalogue.county}"
+            "参加社会保险，参保情况如下：",
+            facts=facts,
+            notes=[N_("本证明加盖电子印章，与纸质证明具有同等效力；扫描二维码可核验真伪。")],
+            office=f"{ctx.catalogue.county}社会保险中心",
+            issued_at=now,
+            issued_on=local_date(now),
+            valid_until=valid_until,
+            verify_url=qr_url,
+        )
+        document = issued_out(issued) if issued is not None else None
     return CertificateOut(
         code=code,
         qr_url=qr_url,
@@ -139,6 +162,7 @@ def insurance_certificate(
         facts=facts,
         valid_until=valid_until.isoformat(),
         printable=printable,
+        document=document,
     )
 
 
@@ -172,8 +196,11 @@ def verify_certificate(
         )
         return HTMLResponse(_PAGE.format(title="证明核验", body=body), status_code=404)
     expired = local_date(ctx.clock.now()) > row.valid_until
+    signed_rows, revoked = verification_rows(ctx, db, row.code)
     state = (
-        '<p class="bad">该证明已超过有效期。</p>'
+        '<p class="bad">该证明已被出具单位撤销。</p>'
+        if revoked
+        else '<p class="bad">该证明已超过有效期。</p>'
         if expired
         else '<p class="ok">经核验，该证明真实有效。</p>'
     )
@@ -185,6 +212,6 @@ def verify_certificate(
         f"<tr><td>出具时间</td><td>{html.escape(local_text(row.issued_at))}</td></tr>"
         f"<tr><td>有效期至</td><td>{row.valid_until.isoformat()}</td></tr>"
         f"<tr><td>验证码</td><td>{html.escape(row.code)}</td></tr>"
-    )
+    ) + signed_rows
     body = f"{state}<table>{rows}{extra}</table>"
     return HTMLResponse(_PAGE.format(title=html.escape(row.title) + " · 核验", body=body))

@@ -18,6 +18,7 @@ from hub.services.provider import CitizenProvider, Person
 from protocol.i18n import N_
 
 if TYPE_CHECKING:
+    from hub.documents.archive import DocumentIssuer
     from hub.services.payments.service import PaymentService
 
 
@@ -32,6 +33,8 @@ class ServiceContext:
     payments: PaymentService
     # HubSettings.public_url: where phones reach the hub (certificate QR codes).
     public_url: str | None = None
+    # Signed A4 certificates (hub/documents); None in apps built without them.
+    documents: DocumentIssuer | None = None
 
     def ref(self, id_number: str) -> str:
         """The opaque person reference of an ID number (see identity.person_ref)."""

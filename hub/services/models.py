@@ -27,6 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+import hub.documents.models  # registers the signed documents (电子档案) too
 import hub.services.payments.models  # noqa: F401 - registers the payment tables too
 from hub.db import Base
 

@@ -64,6 +64,28 @@ class ScreenDevices:
 
         self.runner.submit(lambda: self.devices.print_receipt(receipt), done, failed)
 
+    def print_document(
+        self, fetch: Callable[[], bytes], title: str, on_done: Done, on_error: Failed
+    ) -> None:
+        """Fetch a signed PDF (``fetch``, a flow call) and print it on A4, on a
+        task thread; journaled before, a failure journaled as a fault."""
+        self.recorder.record("print_a4", {"title": title})
+
+        def work() -> None:
+            self.devices.print_document(fetch(), title)
+
+        def done(result: Any) -> None:
+            self.session.pages_printed += 1
+            on_done(result)
+
+        def failed(exc: Exception) -> None:
+            self.recorder.record("print_a4_failed", {"title": title, "error": type(exc).__name__})
+            if isinstance(exc, DeviceError):
+                self.faults.error(exc, "document_printer")
+            on_error(exc)
+
+        self.runner.submit(work, done, failed)
+
 
 class LocalClock:
     """``ctx.clock``: dates as the terminal's place sees them."""

@@ -24,6 +24,7 @@ from kiosk.flows.payments import Payments
 from kiosk.flows.progress import Progress
 from kiosk.flows.queries import Queries
 from kiosk.flows.ratings import Ratings
+from kiosk.flows.signed_documents import SignedDocuments
 from kiosk.flows.terminal_settings import HubOffer
 from kiosk.flows.tickets import Tickets
 from kiosk.hub_client import HubClient
@@ -43,6 +44,7 @@ class Flows:
     ratings: Ratings
     payments: Payments
     hub_offer: HubOffer
+    signed_documents: SignedDocuments
 
     @classmethod
     def over(
@@ -61,6 +63,7 @@ class Flows:
             ratings=Ratings(client),
             payments=Payments(client),
             hub_offer=HubOffer(client, offline=offline),
+            signed_documents=SignedDocuments(client),
         )
 
 
@@ -77,5 +80,6 @@ __all__ = [
     "Progress",
     "Queries",
     "Ratings",
+    "SignedDocuments",
     "Tickets",
 ]

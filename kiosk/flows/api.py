@@ -26,6 +26,7 @@ PAYMENT_ORDERS = "/payments/orders"
 PAYMENT_LOOKUP = "/payments/orders/lookup"
 SANDBOX_PAY = "/payments/sandbox/pay"
 TERMINAL_SETTINGS = "/terminal-settings"
+SIGNED_CERTIFICATES = "/documents/certificates"  # /<code>/pdf, /<code>/phone-link
 
 ROUTES: tuple[str, ...] = (
     CATALOGUE,
@@ -45,6 +46,7 @@ ROUTES: tuple[str, ...] = (
     PAYMENT_LOOKUP,
     SANDBOX_PAY,
     TERMINAL_SETTINGS,
+    SIGNED_CERTIFICATES,
 )
 """Every route under :data:`API` the terminal calls (the layering test keeps
 them out of the screens)."""

@@ -276,6 +276,14 @@ class HubClient:
             log.warning("hub %s %s failed: %s", method, path, type(exc).__name__)
             raise
 
+    def fetch_bytes(self, path: str) -> bytes:
+        """GET a binary reply (a signed PDF) for a person waiting; raises like :meth:`request`."""
+        try:
+            return self._send("GET", path, headers={"Accept": "application/pdf"}).content
+        except HubUnavailable as exc:
+            log.warning("hub GET %s failed: %s", path, type(exc).__name__)
+            raise
+
     def call(
         self, reply: type[Reply], method: str, path: str, body: Mapping[str, Any] | None = None
     ) -> Reply:

@@ -9,7 +9,7 @@ the app, whose members are grouped by what they are for::
     ctx.voice                     say / echo / announce / key_feedback
     ctx.modes                     the person's switches and sound levels
     ctx.tasks                     run(work, on_done, on_error) off the UI thread
-    ctx.devices                   available(device), print_receipt(...)
+    ctx.devices                   available(device), print_receipt(...), print_document(...)
     ctx.clock                     today(), local_now(), now_text()
     ctx.terminal                  name, demo, announcement
     ctx.flows                     what the terminal asks the hub, one flow per purpose
@@ -106,6 +106,12 @@ class DeviceAccess(Protocol):
         ...
 
     def print_receipt(self, receipt: Any, on_done: Done, on_error: Failed) -> None: ...
+
+    def print_document(
+        self, fetch: Callable[[], bytes], title: str, on_done: Done, on_error: Failed
+    ) -> None:
+        """Fetch a signed PDF (a flow call) and print it on A4, off the UI thread."""
+        ...
 
 
 class Clock(Protocol):

@@ -27,6 +27,7 @@ GOOD = {
     "bootstrap_password": "Boot-strap-pass-1",
     "public_url": "https://hub.test.example",
     "payment_provider": "none",
+    "documents": {"enabled": False},  # the office's seal is installed later (README)
 }
 
 

@@ -89,6 +89,7 @@ class FakeDevices:
 
     def __init__(self, *, paper_out: bool = False) -> None:
         self.printed: list[Any] = []
+        self.printed_documents: list[tuple[bytes, str]] = []  # A4: (pdf, title)
         self.paper_out = paper_out
         self.unavailable: dict[str, str] = {}
 
@@ -105,6 +106,12 @@ class FakeDevices:
         if self.paper_out:
             raise PaperOut("paper out")
         self.printed.append(receipt)
+
+    def print_document(self, pdf: bytes, title: str) -> None:
+        why = self.unavailable.get("document_printer")
+        if why:
+            raise PaperOut(why)
+        self.printed_documents.append((pdf, title))
 
     def demo_key(self, key: int) -> bool:
         return False

@@ -179,6 +179,22 @@ class ApplicationList(HubReply):
 # --- certificates and 补打 (hub/services/certificates.py, documents.py) -----------------------
 
 
+class SignedDocument(HubReply):
+    """IssuedDocumentOut: a certificate's signed A4 PDF (hub/documents)."""
+
+    code: str
+    sha256: str
+    size: int
+
+
+class PhoneLink(HubReply):
+    """PhoneLinkOut: a one-time link to the PDF, shown as a QR code."""
+
+    url: str
+    expires_at: str
+    downloads: int
+
+
 class Certificate(HubReply):
     """CertificateOut: 社会保险参保证明 with its verification code."""
 
@@ -189,6 +205,7 @@ class Certificate(HubReply):
     facts: list[PrintLine]
     valid_until: str
     printable: Printable
+    document: SignedDocument | None = None  # the sealed A4 PDF, when the hub signs
 
 
 class Document(HubReply):

@@ -96,6 +96,9 @@ EXPECTED: dict[tuple[str, str], str] = {
 FLEET_PREFIXES = ("/console", "/api/v1/terminal")
 # Routes of other parts of the hub, checked by their own tests.
 OTHER_PREFIXES = ("/api/v1/services", "/healthz", "/docs", "/redoc", "/openapi.json", "/verify")
+# The one-time phone links of signed certificates: the token is the credential
+# (tests/hub/services/test_svc_signed_documents.py: once, expired, unknown).
+OTHER_PREFIXES += ("/d/",)
 
 
 def _settings(db: Path) -> HubSettings:

@@ -21,6 +21,7 @@ from fastapi.testclient import TestClient
 
 from hub.crypto import DataCipher, new_key_line, parse_key_file
 from hub.db import Base, make_engine, make_sessionmaker
+from hub.documents.settings import DocumentSettings
 from hub.fleet.auth import TerminalIdentity, current_terminal
 from hub.services import api
 from hub.services.clock import ManualClock
@@ -61,6 +62,7 @@ def build_services_app(
     public_url: str | None = None,
     service_point: str | None = TEST_SERVICE_POINT,
     ticket_limit_per_minute: int = 6,
+    documents: DocumentSettings | None = None,
 ) -> FastAPI:
     """A FastAPI app carrying only the services router, as hub.services.setup mounts it.
 
@@ -74,6 +76,7 @@ def build_services_app(
         payment_provider=payment_provider,
         public_url=public_url,
         ticket_limit_per_minute=ticket_limit_per_minute,
+        **({"documents": documents} if documents is not None else {}),
     )
     app = FastAPI()
 
