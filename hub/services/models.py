@@ -168,6 +168,8 @@ class ApplicationRow(Base):
     promised_days: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
+    # 邮政专递 waybill number, entered by staff when the result is posted.
+    waybill_no: Mapped[str | None] = mapped_column(String(40), nullable=True)
 
     events: Mapped[list[ApplicationEventRow]] = relationship(
         back_populates="application", order_by="ApplicationEventRow.id"
@@ -184,6 +186,10 @@ class ApplicationEventRow(Base):
     status: Mapped[str] = mapped_column(String(16))
     note: Mapped[str] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(DateTime)
+    # The back-office action (hub/backoffice/workflow.py) and the staff account
+    # that took it; empty for the terminal's submission.
+    action: Mapped[str] = mapped_column(String(24), default="")
+    actor: Mapped[str] = mapped_column(String(60), default="")
 
     application: Mapped[ApplicationRow] = relationship(back_populates="events")
 
@@ -263,3 +269,6 @@ class TicketRow(Base):
     number: Mapped[str] = mapped_column(String(8))
     status: Mapped[str] = mapped_column(String(8))  # waiting | called
     issued_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+import hub.backoffice.models  # noqa: E402, F401 - registers the back office's tables too

@@ -1,0 +1,54 @@
+"""Tables of the back office (prefixed ``bo_``); registered on ``Base`` by
+``hub.services.models`` so migrations and ``create_all`` see them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hub.db import Base
+
+
+class StaffScope(Base):
+    """One department (and optionally one item of it) a staff account handles.
+
+    ``item_id`` empty means every item of ``department``.
+    """
+
+    __tablename__ = "bo_staff_scopes"
+    __table_args__ = (UniqueConstraint("operator_id", "department", "item_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    operator_id: Mapped[int] = mapped_column(
+        ForeignKey("fleet_operators.id", ondelete="CASCADE"), index=True
+    )
+    department: Mapped[str] = mapped_column(String(128))
+    item_id: Mapped[str] = mapped_column(String(64), default="")
+
+
+class SmsOutboxRow(Base):
+    """One progress SMS waiting for, or past, delivery (hub/backoffice/sms.py).
+
+    ``status``: ``pending`` (to send; ``next_attempt_at`` says when),
+    ``sent`` (the gateway accepted it), ``recorded`` (the demo's recording
+    gateway kept it; nothing was sent), ``failed`` (gave up after the last
+    retry; an operator may retry). ``key`` is the message's idempotency key,
+    sent to the gateway too, so a message is never texted twice.
+    """
+
+    __tablename__ = "bo_sms_outbox"
+    __table_args__ = (Index("ix_bo_sms_outbox_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(80), unique=True)
+    phone_sealed: Mapped[str] = mapped_column(String(200))  # hub/crypto.py
+    phone_masked: Mapped[str] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime)
+    last_error: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    done_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
