@@ -21,9 +21,10 @@ class StaffScope(Base):
     __table_args__ = (UniqueConstraint("operator_id", "department", "item_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    operator_id: Mapped[int] = mapped_column(
-        ForeignKey("fleet_operators.id", ondelete="CASCADE"), index=True
-    )
+    # fleet_operators.id, without a foreign key: these tables are registered
+    # with the services' (whose tests build them without the fleet's), and
+    # accounts are disabled, never deleted.
+    operator_id: Mapped[int] = mapped_column(Integer, index=True)
     department: Mapped[str] = mapped_column(String(128))
     item_id: Mapped[str] = mapped_column(String(64), default="")
 
@@ -52,3 +53,17 @@ class SmsOutboxRow(Base):
     last_error: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, index=True)
     done_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class DeadlineWarningRow(Base):
+    """A 黄牌/红牌 raised for an application (once per level; supervision.py)."""
+
+    __tablename__ = "bo_deadline_warnings"
+    __table_args__ = (UniqueConstraint("application_id", "level"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("svc_applications.id", ondelete="CASCADE"), index=True
+    )
+    level: Mapped[str] = mapped_column(String(8))  # yellow | red
+    raised_at: Mapped[datetime] = mapped_column(DateTime)

@@ -271,4 +271,4 @@ class TicketRow(Base):
     issued_at: Mapped[datetime] = mapped_column(DateTime)
 
 
-import hub.backoffice.models  # noqa: E402, F401 - registers the back office's tables too
+from hub.backoffice import models as _backoffice_models  # noqa: E402, F401 - registers its tables

@@ -1,4 +1,4 @@
-"""backoffice: application workflow columns, staff scopes, SMS outbox
+"""backoffice: application workflow columns, staff scopes, SMS outbox, deadline warnings
 
 Applications gain the waybill number of a posted result; their events the
 back-office action and the staff account that took it (empty for the rows
@@ -42,7 +42,6 @@ def upgrade() -> None:
         sa.Column("operator_id", sa.Integer(), nullable=False),
         sa.Column("department", sa.String(length=128), nullable=False),
         sa.Column("item_id", sa.String(length=64), nullable=False),
-        sa.ForeignKeyConstraint(["operator_id"], ["fleet_operators.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("operator_id", "department", "item_id"),
     )
@@ -73,8 +72,26 @@ def upgrade() -> None:
             batch_op.f("ix_bo_sms_outbox_created_at"), ["created_at"], unique=False
         )
 
+    op.create_table(
+        "bo_deadline_warnings",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("application_id", sa.Integer(), nullable=False),
+        sa.Column("level", sa.String(length=8), nullable=False),
+        sa.Column("raised_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["application_id"], ["svc_applications.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("application_id", "level"),
+    )
+    with op.batch_alter_table("bo_deadline_warnings", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_bo_deadline_warnings_application_id"), ["application_id"], unique=False
+        )
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("bo_deadline_warnings", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_bo_deadline_warnings_application_id"))
+    op.drop_table("bo_deadline_warnings")
     with op.batch_alter_table("bo_sms_outbox", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_bo_sms_outbox_created_at"))
         batch_op.drop_index("ix_bo_sms_outbox_due")
