@@ -78,6 +78,16 @@ class HubSettings(_Strict):
     # algorithms: "standard" (SHA-256, AES-256-GCM) or "gm" (国密 SM3, SM4-GCM).
     data_key_file: str = "var/hub-data.key"
     crypto: Literal["standard", "gm"] = "standard"
+    # The back office (hub/backoffice/). Progress SMS go through a provider's HTTP
+    # API when sms_gateway_url is set, signed with the key in sms_gateway_key_file
+    # (HMAC-SHA256, SM3-HMAC under crypto = "gm"); unset, they are recorded, not sent.
+    sms_gateway_url: str | None = None
+    sms_gateway_key_file: str | None = Field(None, validate_default=True)
+    sms_template_id: str = Field("huimin_progress", min_length=1, max_length=64)
+    # 黄牌 once this share of an application's time limit is used; 红牌 when passed.
+    deadline_yellow_share: float = Field(0.8, gt=0, lt=1)
+    # How often the time limits are checked for new warnings (seconds).
+    supervision_interval_s: float = Field(300.0, ge=0.5, le=3600)
 
     @field_validator("payment_provider")
     @classmethod
@@ -95,6 +105,20 @@ class HubSettings(_Strict):
     def payments_enabled(self) -> bool:
         """Whether this hub takes payments (a channel is configured)."""
         return self.payment_provider != PAYMENTS_OFF
+
+    @field_validator("sms_gateway_url")
+    @classmethod
+    def _gateway_url(cls, value: str | None) -> str | None:
+        if value is not None and not _URL.match(value):
+            raise ValueError("must be an absolute http(s) URL of the SMS gateway")
+        return value
+
+    @field_validator("sms_gateway_key_file")
+    @classmethod
+    def _gateway_key(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if info.data.get("sms_gateway_url") and not value:
+            raise ValueError("required when sms_gateway_url is set (the request signing key)")
+        return value
 
     @field_validator("public_url")
     @classmethod

@@ -172,9 +172,6 @@ def enqueue(session: Session, key: str, phone: str, text: str, now: datetime) ->
             created_at=db_time(now),
         )
     )
-    wake = session.info.get("sms_wake")
-    if wake is not None:
-        wake()
 
 
 def counts(session: Session) -> dict[str, int]:

@@ -35,6 +35,8 @@ ACTION_LABELS: dict[str, str] = {
     "terminal_enrol": "终端注册",
     "terminal_enrol_failed": "终端注册失败",
     "denied": "越权访问",
+    "application_action": "办件办理",
+    "staff_scopes": "设置办理范围",
 }
 
 

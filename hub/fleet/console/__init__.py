@@ -15,6 +15,7 @@ from hub.fleet.console import (
     fleet_pages,
     notification_pages,
     stats_pages,
+    workbench_pages,
 )
 from hub.fleet.console.security import LoginRequired
 from hub.fleet.console.views import STATIC_DIR, make_templates
@@ -40,6 +41,7 @@ def mount(app: FastAPI, settings: HubSettings) -> None:
     """Add the console routes, its static files and the login redirect."""
     del settings  # read per request from app.state.settings
     app.state.fleet_templates = make_templates()
+    workbench_pages.install_globals(app.state.fleet_templates)
     for module in (
         auth_pages,
         fleet_pages,
@@ -47,6 +49,7 @@ def mount(app: FastAPI, settings: HubSettings) -> None:
         stats_pages,
         notification_pages,
         admin_pages,
+        workbench_pages,
     ):
         app.include_router(module.router, prefix=PREFIX)
     app.mount(f"{PREFIX}/static", StaticFiles(directory=str(STATIC_DIR)), name="console-static")

@@ -23,21 +23,21 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture
-def app(tmp_path: Path, clock: ManualClock) -> FastAPI:
+def svc_app(tmp_path: Path, clock: ManualClock) -> FastAPI:
     return build_services_app(
-        f"sqlite:///{tmp_path / 'hub.db'}", clock, SandboxPaymentProvider(clock)
+        f"sqlite:///{tmp_path / 'services.db'}", clock, SandboxPaymentProvider(clock)
     )
 
 
 @pytest.fixture
-def ctx(app: FastAPI) -> ServiceContext:
-    services: ServiceContext = app.state.services
+def ctx(svc_app: FastAPI) -> ServiceContext:
+    services: ServiceContext = svc_app.state.services
     return services
 
 
 @pytest.fixture
-def client(app: FastAPI) -> Iterator[TestClient]:
-    with TestClient(app) as c:
+def svc_client(svc_app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(svc_app) as c:
         yield c
 
 

@@ -26,8 +26,8 @@ def clock() -> ManualClock:
     return ManualClock(ACCEPTED)
 
 
-def five_day_application(client: TestClient, ctx: ServiceContext) -> str:
-    no = apply(client)
+def five_day_application(svc_client: TestClient, ctx: ServiceContext) -> str:
+    no = apply(svc_client)
     with ctx.factory() as s, s.begin():
         find(s, no).promised_days = 5
     return no
@@ -47,9 +47,9 @@ def warnings_at(ctx: ServiceContext, clock: ManualClock, no: str, day: int) -> l
 
 
 def test_yellow_on_the_make_up_saturday_red_after_the_due_day(
-    client: TestClient, ctx: ServiceContext, clock: ManualClock
+    svc_client: TestClient, ctx: ServiceContext, clock: ManualClock
 ) -> None:
-    no = five_day_application(client, ctx)
+    no = five_day_application(svc_client, ctx)
     # Working days after 09-29: 09-30 (1), 10-08 (2), 10-09 (3), Sat 10-10 (4), 10-12 (5).
     assert warnings_at(ctx, clock, no, 7) == []  # a holiday: 1 day used
     assert warnings_at(ctx, clock, no, 9) == []  # 3 used
@@ -68,9 +68,9 @@ def test_yellow_on_the_make_up_saturday_red_after_the_due_day(
 
 
 def test_correction_stops_the_clock_until_the_material_arrives(
-    client: TestClient, ctx: ServiceContext, clock: ManualClock
+    svc_client: TestClient, ctx: ServiceContext, clock: ManualClock
 ) -> None:
-    no = five_day_application(client, ctx)
+    no = five_day_application(svc_client, ctx)
     move_to(clock, 30, month=9)
     with ctx.factory() as s, s.begin():
         perform(s, find(s, no), Action.CORRECT, actor="clerk1", now=clock.now(), reason="户口簿")
@@ -90,9 +90,9 @@ def test_correction_stops_the_clock_until_the_material_arrives(
 
 
 def test_concluded_applications_count_for_the_on_time_rate(
-    client: TestClient, ctx: ServiceContext, clock: ManualClock
+    svc_client: TestClient, ctx: ServiceContext, clock: ManualClock
 ) -> None:
-    no = five_day_application(client, ctx)
+    no = five_day_application(svc_client, ctx)
     for action in (Action.ACCEPT, Action.APPROVE, Action.GRANT):
         with ctx.factory() as s, s.begin():
             perform(s, find(s, no), action, actor="clerk1", now=clock.now())

@@ -35,17 +35,17 @@ def act(ctx: ServiceContext, clock: ManualClock, no: str, action: Action, **kw: 
         return perform(s, find(s, no), action, actor="clerk1", now=clock.now(), **kw).target
 
 
-def progress(client: TestClient, no: str) -> dict[str, object]:
-    reply = client.post(f"{S}{query_path(QueryKind.APPLICATIONS)}", json={"acceptance_no": no})
+def progress(svc_client: TestClient, no: str) -> dict[str, object]:
+    reply = svc_client.post(f"{S}{query_path(QueryKind.APPLICATIONS)}", json={"acceptance_no": no})
     assert reply.status_code == 200, reply.text
     record: dict[str, object] = reply.json()["records"][0]
     return record
 
 
 def test_correction_then_grant_and_post_each_step_shown_and_texted(
-    client: TestClient, ctx: ServiceContext, clock: ManualClock
+    svc_client: TestClient, ctx: ServiceContext, clock: ManualClock
 ) -> None:
-    no = apply(client, method="post", address=ADDRESS)
+    no = apply(svc_client, method="post", address=ADDRESS)
     steps = [
         (Action.ACCEPT, {}, AppStatus.REVIEWING),
         (Action.CORRECT, {"reason": "户口簿原件"}, AppStatus.CORRECTION),
@@ -57,7 +57,7 @@ def test_correction_then_grant_and_post_each_step_shown_and_texted(
     for action, kw, target in steps:
         clock.advance(600)
         assert act(ctx, clock, no, action, **kw) is target
-    record = progress(client, no)
+    record = progress(svc_client, no)
     assert record["status"] == "mailed" and record["status_text"] == "已寄出"
     history = record["history"]
     assert isinstance(history, list)
@@ -81,9 +81,9 @@ def test_correction_then_grant_and_post_each_step_shown_and_texted(
 
 
 def test_the_recording_gateway_records_and_says_so(
-    client: TestClient, ctx: ServiceContext, clock: ManualClock
+    svc_client: TestClient, ctx: ServiceContext, clock: ManualClock
 ) -> None:
-    no = apply(client)
+    no = apply(svc_client)
     act(ctx, clock, no, Action.ACCEPT)
     dispatcher = SmsDispatcher(ctx.factory, RecordingGateway(), clock)
     assert dispatcher.drain() == 1
@@ -107,38 +107,38 @@ def test_the_recording_gateway_records_and_says_so(
     ],
 )
 def test_out_of_order_actions_are_refused_and_change_nothing(
-    client: TestClient,
+    svc_client: TestClient,
     ctx: ServiceContext,
     clock: ManualClock,
     before: list[Action],
     action: Action,
     message: str,
 ) -> None:
-    no = apply(client)
+    no = apply(svc_client)
     for step in before:
         act(ctx, clock, no, step)
-    status_before = progress(client, no)["status"]
+    status_before = progress(svc_client, no)["status"]
     with pytest.raises(Refused, match=message):
         act(ctx, clock, no, action, reason="原因", waybill="EMS1234567890")
-    assert progress(client, no)["status"] == status_before
+    assert progress(svc_client, no)["status"] == status_before
 
 
 def test_a_closed_application_allows_nothing(
-    client: TestClient, ctx: ServiceContext, clock: ManualClock
+    svc_client: TestClient, ctx: ServiceContext, clock: ManualClock
 ) -> None:
-    no = apply(client)
+    no = apply(svc_client)
     act(ctx, clock, no, Action.RETURN, reason="非本县户籍")
     for action in Action:
         with pytest.raises(Refused, match="该办件已办理完毕"):
             act(ctx, clock, no, action, reason="x", waybill="EMS1234567890")
     # 退回 ends it: the person may apply again.
-    assert apply(client, attempt=2) != no
+    assert apply(svc_client, attempt=2) != no
 
 
 def test_reasons_and_waybills_are_required_where_the_table_says(
-    client: TestClient, ctx: ServiceContext, clock: ManualClock
+    svc_client: TestClient, ctx: ServiceContext, clock: ManualClock
 ) -> None:
-    no = apply(client, method="post", address=ADDRESS)
+    no = apply(svc_client, method="post", address=ADDRESS)
     with pytest.raises(BadRequest, match="补正需要填写原因"):
         act(ctx, clock, no, Action.CORRECT, reason="   ")
     with pytest.raises(BadRequest, match="退回需要填写原因"):
@@ -147,7 +147,7 @@ def test_reasons_and_waybills_are_required_where_the_table_says(
         act(ctx, clock, no, step)
     with pytest.raises(BadRequest, match="运单号"):
         act(ctx, clock, no, Action.SHIP, waybill="12-34")
-    assert progress(client, no)["status"] == "done"
+    assert progress(svc_client, no)["status"] == "done"
 
 
 def test_unknown_actions_and_numbers_get_a_clear_refusal(ctx: ServiceContext) -> None:

@@ -28,6 +28,7 @@ from hub.fleet.console.roles import (
     ROLES,
     VIEW,
     VIEWER,
+    WORK,
     allowed,
 )
 from hub.fleet.console.security import SESSION_COOKIE, hash_password
@@ -90,6 +91,12 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/terminal/events"): TERMINAL,
     ("POST", "/api/v1/terminal/journal"): TERMINAL,
     ("GET", "/api/v1/terminal/config"): TERMINAL,
+    # The back office (hub/fleet/console/workbench_pages.py).
+    ("GET", "/console/workbench"): WORK,
+    ("POST", "/console/workbench/act"): WORK,
+    ("GET", "/console/operators/{operator_id}/scopes"): ACCOUNTS,
+    ("POST", "/console/operators/{operator_id}/scopes"): ACCOUNTS,
+    ("GET", "/console/supervision"): VIEW,
 }
 FLEET_PREFIXES = ("/console", "/api/v1/terminal")
 # Routes of other parts of the hub, checked by their own tests.
@@ -232,6 +239,8 @@ FORMS: dict[str, dict[str, str]] = {
     "/console/operators/{operator_id}": {"role": VIEWER},
     "/console/content/announcements": {"text": "矩阵测试"},
     "/console/content/catalogue": {"service_id": "rsi_contribution_query", "enabled": "1"},
+    "/console/workbench/act": {"acceptance_no": "20260101000001", "action": "accept"},
+    "/console/operators/{operator_id}/scopes": {"scopes": "兰考县民政局"},
 }
 
 
