@@ -30,6 +30,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -87,7 +88,10 @@ class RecordingGateway:
     """Sends nothing: keeps the message (phone masked) in ``svc_sms`` for the console."""
 
     def deliver(self, session: Session, message: OutgoingSms, now: datetime) -> str:
-        session.add(SmsRow(phone_masked=mask_phone(message.phone), text=message.text, sent_at=now))
+        sent_at = db_time(now)
+        session.add(
+            SmsRow(phone_masked=mask_phone(message.phone), text=message.text, sent_at=sent_at)
+        )
         return RECORDED
 
 
@@ -136,7 +140,8 @@ class HttpSmsGateway:
             },
             ensure_ascii=False,
         ).encode("utf-8")
-        stamp = str(int(now.timestamp()))
+        del now  # the provider checks the stamp against real time, not the hub's clock
+        stamp = str(int(time.time()))
         headers = {
             "Content-Type": "application/json; charset=utf-8",
             "X-Huimin-Timestamp": stamp,
@@ -251,7 +256,7 @@ class SmsDispatcher:
             )
             row.attempts += 1
             try:
-                row.status = self.gateway.deliver(session, message, db_time(now))
+                row.status = self.gateway.deliver(session, message, now)
             except DeliveryError as exc:
                 row.last_error = str(exc)[:200]
                 if not exc.retry or row.attempts >= MAX_ATTEMPTS:
