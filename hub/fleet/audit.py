@@ -37,6 +37,7 @@ ACTION_LABELS: dict[str, str] = {
     "denied": "越权访问",
     "application_action": "办件办理",
     "staff_scopes": "设置办理范围",
+    "sms_retry": "重发短信",
 }
 
 

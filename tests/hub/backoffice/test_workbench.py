@@ -180,3 +180,31 @@ def test_other_roles_have_no_workbench_and_viewers_see_supervision(
     assert "红牌" in overview and "按时办结率" in overview
     page = client.get("/console/supervision").text
     assert "兰考县社会保险中心" in page and "仅记录（演示，未发送）" in page
+
+
+def test_the_outbox_page_says_recorded_not_sent_and_retries_failed_ones(
+    client: TestClient, hub_app: FastAPI
+) -> None:
+    from sqlalchemy import update
+
+    csrf = login(client, DEMO_CLERK, ADMIN_PASSWORD)
+    no = app_of(hub_app, "rsi_pension_claim", "accepted")
+    client.post(
+        "/console/workbench/act", data={"acceptance_no": no, "action": "accept", "csrf_token": csrf}
+    )
+    hub_app.state.backoffice.dispatcher.drain()
+    with hub_app.state.engine.begin() as conn:
+        conn.execute(update(SmsOutboxRow).values(status="failed", last_error="网关拒绝：HTTP 503"))
+        message_id = conn.execute(select(SmsOutboxRow.id)).scalars().first()
+    client.post("/console/logout", data={"csrf_token": csrf})
+    csrf = login(client, "admin", ADMIN_PASSWORD)
+    page = client.get("/console/notifications").text
+    assert "未配置短信网关：短信仅记录，未实际发送" in page and "发送失败" in page
+    assert "已发送" not in page.split('id="sms-outbox"')[1]  # nothing claims "sent"
+    reply = client.post(
+        "/console/notifications/retry", data={"message_id": str(message_id), "csrf_token": csrf}
+    )
+    assert "已重新排队发送" in reply.text
+    hub_app.state.backoffice.dispatcher.drain()
+    with hub_app.state.sessionmaker() as s:
+        assert s.get(SmsOutboxRow, message_id).status == "recorded"  # type: ignore[union-attr]

@@ -97,6 +97,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("GET", "/console/operators/{operator_id}/scopes"): ACCOUNTS,
     ("POST", "/console/operators/{operator_id}/scopes"): ACCOUNTS,
     ("GET", "/console/supervision"): VIEW,
+    ("POST", "/console/notifications/retry"): OPERATE,
 }
 FLEET_PREFIXES = ("/console", "/api/v1/terminal")
 # Routes of other parts of the hub, checked by their own tests.
@@ -241,6 +242,7 @@ FORMS: dict[str, dict[str, str]] = {
     "/console/content/catalogue": {"service_id": "rsi_contribution_query", "enabled": "1"},
     "/console/workbench/act": {"acceptance_no": "20260101000001", "action": "accept"},
     "/console/operators/{operator_id}/scopes": {"scopes": "兰考县民政局"},
+    "/console/notifications/retry": {"message_id": "1"},
 }
 
 
