@@ -88,6 +88,14 @@ class HubSettings(_Strict):
     deadline_yellow_share: float = Field(0.8, gt=0, lt=1)
     # How often the time limits are checked for new warnings (seconds).
     supervision_interval_s: float = Field(300.0, ge=0.5, le=3600)
+    # Upstream reporting to the provincial platform (hub/backoffice/upstream.py):
+    # unset upstream_url, nothing is captured. Signed like the SMS requests; an
+    # alert fires when the oldest unsent record is older than upstream_max_age_hours.
+    upstream_url: str | None = None
+    upstream_key_file: str | None = Field(None, validate_default=True)
+    upstream_sender_id: str = Field("huimin-hub", min_length=1, max_length=64)
+    upstream_max_age_hours: float = Field(12.0, gt=0, le=168)
+    upstream_interval_s: float = Field(60.0, ge=0.5, le=3600)
 
     @field_validator("payment_provider")
     @classmethod
@@ -106,11 +114,18 @@ class HubSettings(_Strict):
         """Whether this hub takes payments (a channel is configured)."""
         return self.payment_provider != PAYMENTS_OFF
 
-    @field_validator("sms_gateway_url")
+    @field_validator("sms_gateway_url", "upstream_url")
     @classmethod
-    def _gateway_url(cls, value: str | None) -> str | None:
+    def _endpoint_url(cls, value: str | None) -> str | None:
         if value is not None and not _URL.match(value):
-            raise ValueError("must be an absolute http(s) URL of the SMS gateway")
+            raise ValueError("must be an absolute http(s) URL")
+        return value
+
+    @field_validator("upstream_key_file")
+    @classmethod
+    def _upstream_key(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if info.data.get("upstream_url") and not value:
+            raise ValueError("required when upstream_url is set (the request signing key)")
         return value
 
     @field_validator("sms_gateway_key_file")

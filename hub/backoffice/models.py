@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.db import Base
@@ -67,3 +68,26 @@ class DeadlineWarningRow(Base):
     )
     level: Mapped[str] = mapped_column(String(8))  # yellow | red
     raised_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class UpstreamRecordRow(Base):
+    """One record for the provincial platform (hub/backoffice/upstream.py): an
+    application event or a rating, captured in the transaction that made it.
+
+    ``batch_id`` is set when the record joins a batch and never changes, so a
+    retried batch is the same batch (the platform drops a batch id it has);
+    ``sent_at`` is set when the platform accepted the batch.
+    """
+
+    __tablename__ = "bo_upstream_records"
+    __table_args__ = (Index("ix_bo_upstream_records_unsent", "sent_at", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record_id: Mapped[str] = mapped_column(String(80), unique=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    batch_id: Mapped[str | None] = mapped_column(String(40), nullable=True, index=True)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime)
+    last_error: Mapped[str] = mapped_column(String(200), default="")

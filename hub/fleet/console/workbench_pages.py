@@ -283,6 +283,9 @@ def supervision_summary(request: Request, db: Session, today: date | None = None
         "concluded": concluded,
         "sms": sms.counts(db),
         "sms_real": office.sends_for_real,
+        "upstream": office.upstream_backlog(),
+        "upstream_limit_h": office.upstream_max_age.total_seconds() / 3600,
+        "now": office.clock.now(),
     }
 
 

@@ -1,4 +1,4 @@
-"""backoffice: application workflow columns, staff scopes, SMS outbox, deadline warnings
+"""backoffice: application workflow columns, staff scopes, SMS outbox, deadline warnings, upstream records
 
 Applications gain the waybill number of a posted result; their events the
 back-office action and the staff account that took it (empty for the rows
@@ -87,8 +87,32 @@ def upgrade() -> None:
             batch_op.f("ix_bo_deadline_warnings_application_id"), ["application_id"], unique=False
         )
 
+    op.create_table(
+        "bo_upstream_records",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("record_id", sa.String(length=80), nullable=False),
+        sa.Column("payload", sa.JSON(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("batch_id", sa.String(length=40), nullable=True),
+        sa.Column("sent_at", sa.DateTime(), nullable=True),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("next_attempt_at", sa.DateTime(), nullable=False),
+        sa.Column("last_error", sa.String(length=200), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("record_id"),
+    )
+    with op.batch_alter_table("bo_upstream_records", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_bo_upstream_records_batch_id"), ["batch_id"], unique=False
+        )
+        batch_op.create_index("ix_bo_upstream_records_unsent", ["sent_at", "id"], unique=False)
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("bo_upstream_records", schema=None) as batch_op:
+        batch_op.drop_index("ix_bo_upstream_records_unsent")
+        batch_op.drop_index(batch_op.f("ix_bo_upstream_records_batch_id"))
+    op.drop_table("bo_upstream_records")
     with op.batch_alter_table("bo_deadline_warnings", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_bo_deadline_warnings_application_id"))
     op.drop_table("bo_deadline_warnings")
