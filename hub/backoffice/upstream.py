@@ -12,6 +12,7 @@ platform within 12 hours, exactly once.
   so the platform (which keeps the ids it has) drops a copy.
 - **Signed**: ``X-Huimin-Signature`` = HMAC over ``timestamp\\n`` + body
   (SHA-256, or SM3-HMAC under 国密; :func:`hub.backoffice.sms.sign`).
+- **In order**: a batch waiting for its retry holds back the later ones.
 - **Retried** with backoff (:data:`BACKOFF_S`); never given up: a record waits
   until the platform takes it, and an alert fires when the oldest unsent one
   is older than ``upstream_max_age_hours``.
@@ -250,24 +251,27 @@ class UpstreamPusher:
         self._wake.set()
 
     def drain(self) -> int:
-        """Push every due batch once; the number of records the platform took."""
+        """Push the unsent batches in order, once each; the number of records
+        the platform took. Stops at the first batch that is waiting for its
+        retry or fails: the platform gets an application's events in order."""
         taken = 0
         with self._lock:
             self._form_batches()
             now = db_time(self._clock.now())
             with self._factory() as session:
-                due = session.scalars(
-                    select(UpstreamRecordRow.batch_id)
-                    .where(
-                        UpstreamRecordRow.sent_at.is_(None),
-                        UpstreamRecordRow.next_attempt_at <= now,
-                    )
+                batches = session.execute(
+                    select(UpstreamRecordRow.batch_id, func.max(UpstreamRecordRow.next_attempt_at))
+                    .where(UpstreamRecordRow.sent_at.is_(None))
                     .group_by(UpstreamRecordRow.batch_id)
                     .order_by(func.min(UpstreamRecordRow.id))
                 ).all()
-            for batch_id in due:
-                if batch_id is not None:
-                    taken += self._push(batch_id)
+            for batch_id, due_at in batches:
+                if batch_id is None or due_at > now:
+                    break
+                pushed = self._push(batch_id)
+                if pushed == 0:
+                    break
+                taken += pushed
         return taken
 
     def _form_batches(self) -> None:

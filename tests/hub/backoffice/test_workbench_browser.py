@@ -2,7 +2,8 @@
 whose SMS go to the loopback gateway peer: the demo clerk logs in, sees red
 and yellow, takes a posted application through 受理, 补正, 补正材料已收到,
 审核通过, 办结 and 寄出; the progress query shows every step and the waybill,
-and the gateway received one signed SMS per change.
+the gateway received one signed SMS per change, and the platform peer every
+event exactly once, though it refused the first push.
 
 Set ``HUIMIN_SCREENSHOT_DIR`` to keep the workbench screenshot (the README's).
 """
@@ -27,6 +28,7 @@ from tests.hub.conftest import ADMIN_PASSWORD, LiveHub
 from tests.hub.fleet.helpers import enrol
 from tests.hub.fleet.test_console_browser import attr, browser, click, text, wait_for
 from tools.peers.sms_gateway import SmsGatewayPeer
+from tools.peers.upstream import UpstreamPeer
 
 pytestmark = pytest.mark.browser
 __all__ = ["browser"]  # the fixture, shared with the fleet console's browser test
@@ -42,9 +44,16 @@ def test_clerk_takes_an_application_to_the_post_in_a_real_browser(  # noqa: PLR0
 ) -> None:
     key_file = tmp_path / "sms.key"
     key_file.write_text(KEY + "\n", encoding="utf-8")
-    with SmsGatewayPeer(KEY.encode()) as peer:
+    with SmsGatewayPeer(KEY.encode()) as peer, UpstreamPeer(KEY.encode()) as platform:
+        platform.log.fail_next = 1
         hub = live_hub_factory(
-            make_settings(sms_gateway_url=peer.url, sms_gateway_key_file=str(key_file))
+            make_settings(
+                sms_gateway_url=peer.url,
+                sms_gateway_key_file=str(key_file),
+                upstream_url=platform.url,
+                upstream_key_file=str(key_file),
+                upstream_interval_s=0.5,
+            )
         )
         with hub.app.state.sessionmaker() as s:
             no = s.scalars(
@@ -116,3 +125,18 @@ def test_clerk_takes_an_application_to_the_post_in_a_real_browser(  # noqa: PLR0
         assert len(mine) == 6, mine
         assert peer.log.bad_signatures == 0 and peer.log.duplicates == 0
         assert "运单号EMS9876543210" in mine[-1]
+
+        # Upstream: the refused first push was retried (backoff 10 s); each event once.
+        hub.app.state.backoffice.pusher.wake()
+        deadline = time.monotonic() + 40
+        while time.monotonic() < deadline:
+            reported = [r for r in platform.log.records.values() if r.get("acceptance_no") == no]
+            if len(reported) == 7:
+                break
+            time.sleep(0.5)
+            hub.app.state.backoffice.pusher.wake()
+        assert [r["status"] for r in reported] == [
+            "accepted", "reviewing", "correction", "reviewing", "approved", "done", "mailed",
+        ]  # fmt: skip
+        assert platform.log.refused == 1 and platform.log.duplicate_records == 0
+        assert platform.log.bad_signatures == 0 and reported[-1]["waybill_no"] == "EMS9876543210"
