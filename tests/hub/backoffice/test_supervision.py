@@ -103,3 +103,32 @@ def test_concluded_applications_count_for_the_on_time_rate(
         assert [p for p in sweep(s, clock.now(), SHARE) if p["subject"] == no] == []
         on_time, concluded = on_time_rate(s, local_date(clock.now()), SHARE)
     assert concluded >= 1 and on_time >= 1
+
+
+def test_warnings_go_to_the_alert_webhook_once_without_personal_data(
+    svc_client: TestClient, ctx: ServiceContext, clock: ManualClock
+) -> None:
+    from typing import Any
+
+    from hub.backoffice.runtime import BackOffice
+    from hub.backoffice.sms import RecordingGateway, SmsDispatcher
+
+    sent: list[dict[str, Any]] = []
+    office = BackOffice(
+        factory=ctx.factory,
+        clock=clock,
+        dispatcher=SmsDispatcher(ctx.factory, RecordingGateway(), clock),
+        yellow_share=SHARE,
+        interval_s=60,
+        send_alerts=sent.extend,
+    )
+    no = five_day_application(svc_client, ctx)
+    move_to(clock, 10)
+    office.check_deadlines()
+    office.check_deadlines()
+    mine = [p for p in sent if p["subject"] == no]
+    assert [(p["event"], p["kind"], p["label"]) for p in mine] == [
+        ("raised", "deadline_yellow", "黄牌预警")
+    ]
+    assert "剩余1个工作日" in mine[0]["detail"] and "2026-10-12" in mine[0]["detail"]
+    assert "赵" not in mine[0]["detail"] and "186" not in mine[0]["detail"]

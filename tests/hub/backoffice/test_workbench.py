@@ -180,6 +180,11 @@ def test_other_roles_have_no_workbench_and_viewers_see_supervision(
     assert "红牌" in overview and "按时办结率" in overview
     page = client.get("/console/supervision").text
     assert "兰考县社会保险中心" in page and "仅记录（演示，未发送）" in page
+    assert "未配置上报地址" in page
+    # Every application the demo concluded was concluded within its limit.
+    rate = re.search(r"<b>([\d.]+)%</b>按时办结率（(\d+)/(\d+)）", page)
+    assert rate and rate.group(1) == "100.0" and rate.group(2) == rate.group(3) != "0"
+    assert rate.group(0) in client.get("/console/stats").text
 
 
 def test_the_outbox_page_says_recorded_not_sent_and_retries_failed_ones(
