@@ -42,6 +42,9 @@ class CatalogueItemRow(Base):
     name: Mapped[str] = mapped_column(String(128))
     guide: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    # SHA-256 of the guide as last taken from config/catalogue.json: while the
+    # stored guide still has it, nobody edited it here, and a newer file wins.
+    file_digest: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class ItemPlaceRow(Base):

@@ -1,5 +1,7 @@
 """backoffice: application workflow columns, staff scopes, SMS outbox, deadline warnings, upstream records
 
+Catalogue items remember the digest of the guide last taken from the file
+(so that an edit to the file reaches an item nobody edited on the hub).
 Applications gain the waybill number of a posted result; their events the
 back-office action and the staff account that took it (empty for the rows
 written before: the terminal's submissions). Staff accounts get the
@@ -22,6 +24,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("svc_catalogue_items", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("file_digest", sa.String(length=64), nullable=True))
     with op.batch_alter_table("svc_applications", schema=None) as batch_op:
         batch_op.add_column(sa.Column("waybill_no", sa.String(length=40), nullable=True))
     with op.batch_alter_table("svc_application_events", schema=None) as batch_op:
@@ -128,3 +132,5 @@ def downgrade() -> None:
         batch_op.drop_column("action")
     with op.batch_alter_table("svc_applications", schema=None) as batch_op:
         batch_op.drop_column("waybill_no")
+    with op.batch_alter_table("svc_catalogue_items", schema=None) as batch_op:
+        batch_op.drop_column("file_digest")
