@@ -15,7 +15,8 @@ from sqlalchemy import Engine, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from hub.backoffice.models import StaffScope
+from hub.backoffice.models import DeadlineWarningRow, StaffScope
+from hub.backoffice.supervision import deadline_of
 from hub.backoffice.workdays import is_working_day
 from hub.backoffice.workflow import AppStatus
 from hub.fleet import audit
@@ -174,6 +175,19 @@ def seed_demo(
                 )
                 row.status = status
                 row.updated_at = db_time(at)
+            session.flush()
+            session.refresh(row, ["events"])
+            _mark_past_warnings(session, row, now, settings.deadline_yellow_share)
+
+
+def _mark_past_warnings(
+    session: Session, row: ApplicationRow, now: datetime, yellow_share: float
+) -> None:
+    """The seeded history's 红牌/黄牌 count as raised back then: a demo start does
+    not post a burst of old warnings to the alert webhook; new ones still go."""
+    level = deadline_of(row, local_date(now), yellow_share).level
+    for raised in {"yellow": ["yellow"], "red": ["yellow", "red"]}.get(level, []):
+        session.add(DeadlineWarningRow(application_id=row.id, level=raised, raised_at=db_time(now)))
 
 
 def _seed_clerk(engine: Engine, settings: HubSettings) -> None:
