@@ -60,6 +60,10 @@ def create_app(settings: HubSettings | None = None) -> FastAPI:
 
     hub.fleet.setup(app, settings)
     hub.services.setup(app, settings, dependencies=[Depends(current_terminal)])
+    # The back office: SMS outbox, deadline warnings, demo work (hub/backoffice/).
+    from hub.backoffice import runtime
+
+    runtime.setup(app, settings)
     # Body caps, the NUL rule and quiet client disconnects, for every route.
     app.add_middleware(RequestGuard)
     return app

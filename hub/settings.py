@@ -102,6 +102,24 @@ class HubSettings(_Strict):
     # [hub.documents]: signed A4 certificates, the office seal (key file or
     # PKCS#11 token) and phone links (hub/documents/settings.py).
     documents: DocumentSettings = Field(default_factory=DocumentSettings)
+    # The back office (hub/backoffice/). Progress SMS go through a provider's HTTP
+    # API when sms_gateway_url is set, signed with the key in sms_gateway_key_file
+    # (HMAC-SHA256, SM3-HMAC under crypto = "gm"); unset, they are recorded, not sent.
+    sms_gateway_url: str | None = None
+    sms_gateway_key_file: str | None = Field(None, validate_default=True)
+    sms_template_id: str = Field("huimin_progress", min_length=1, max_length=64)
+    # 黄牌 once this share of an application's time limit is used; 红牌 when passed.
+    deadline_yellow_share: float = Field(0.8, gt=0, lt=1)
+    # How often the time limits are checked for new warnings (seconds).
+    supervision_interval_s: float = Field(300.0, ge=0.5, le=3600)
+    # Upstream reporting to the provincial platform (hub/backoffice/upstream.py):
+    # unset upstream_url, nothing is captured. Signed like the SMS requests; an
+    # alert fires when the oldest unsent record is older than upstream_max_age_hours.
+    upstream_url: str | None = None
+    upstream_key_file: str | None = Field(None, validate_default=True)
+    upstream_sender_id: str = Field("huimin-hub", min_length=1, max_length=64)
+    upstream_max_age_hours: float = Field(12.0, gt=0, le=168)
+    upstream_interval_s: float = Field(60.0, ge=0.5, le=3600)
 
     @field_validator("payment_provider")
     @classmethod
@@ -127,6 +145,27 @@ class HubSettings(_Strict):
     def payments_enabled(self) -> bool:
         """Whether this hub takes payments (a channel is configured)."""
         return self.payment_provider != PAYMENTS_OFF
+
+    @field_validator("sms_gateway_url", "upstream_url")
+    @classmethod
+    def _endpoint_url(cls, value: str | None) -> str | None:
+        if value is not None and not _URL.match(value):
+            raise ValueError("must be an absolute http(s) URL")
+        return value
+
+    @field_validator("upstream_key_file")
+    @classmethod
+    def _upstream_key(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if info.data.get("upstream_url") and not value:
+            raise ValueError("required when upstream_url is set (the request signing key)")
+        return value
+
+    @field_validator("sms_gateway_key_file")
+    @classmethod
+    def _gateway_key(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if info.data.get("sms_gateway_url") and not value:
+            raise ValueError("required when sms_gateway_url is set (the request signing key)")
+        return value
 
     @field_validator("public_url")
     @classmethod

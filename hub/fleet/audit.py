@@ -36,6 +36,9 @@ ACTION_LABELS: dict[str, str] = {
     "terminal_enrol_failed": "终端注册失败",
     "denied": "越权访问",
     "payment_alert_resolve": "解除支付告警",
+    "application_action": "办件办理",
+    "staff_scopes": "设置办理范围",
+    "sms_retry": "重发短信",
 }
 
 

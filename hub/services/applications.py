@@ -36,8 +36,13 @@ STATUS_TEXT: dict[str, str] = {
     "reviewing": N_("审核中"),
     "done": N_("已办结"),
     "rejected": N_("不予办理"),
+    # The back office's states (hub/backoffice/workflow.py).
+    "correction": N_("待补正"),
+    "approved": N_("审核通过"),
+    "returned": N_("已退回"),
+    "mailed": N_("已寄出"),
 }
-FINAL_STATUSES = frozenset({"done", "rejected"})
+FINAL_STATUSES = frozenset({"done", "rejected", "returned", "mailed"})
 DELIVERY_TEXT = {"post": N_("邮寄送达"), "counter": N_("窗口领取")}
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 

@@ -43,6 +43,9 @@ class CatalogueItemRow(Base):
     name: Mapped[str] = mapped_column(String(128))
     guide: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    # SHA-256 of the guide as last taken from config/catalogue.json: while the
+    # stored guide still has it, nobody edited it here, and a newer file wins.
+    file_digest: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class ItemPlaceRow(Base):
@@ -169,6 +172,8 @@ class ApplicationRow(Base):
     promised_days: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
+    # 邮政专递 waybill number, entered by staff when the result is posted.
+    waybill_no: Mapped[str | None] = mapped_column(String(40), nullable=True)
 
     events: Mapped[list[ApplicationEventRow]] = relationship(
         back_populates="application", order_by="ApplicationEventRow.id"
@@ -185,6 +190,10 @@ class ApplicationEventRow(Base):
     status: Mapped[str] = mapped_column(String(16))
     note: Mapped[str] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(DateTime)
+    # The back-office action (hub/backoffice/workflow.py) and the staff account
+    # that took it; empty for the terminal's submission.
+    action: Mapped[str] = mapped_column(String(24), default="")
+    actor: Mapped[str] = mapped_column(String(60), default="")
 
     application: Mapped[ApplicationRow] = relationship(back_populates="events")
 
@@ -276,3 +285,6 @@ class TicketRow(Base):
     issued_at: Mapped[datetime] = mapped_column(DateTime)
     # The terminal that drew it (None: drawn before tickets were scoped).
     terminal_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+from hub.backoffice import models as _backoffice_models  # noqa: E402, F401 - registers its tables

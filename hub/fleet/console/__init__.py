@@ -16,6 +16,7 @@ from hub.fleet.console import (
     notification_pages,
     payment_pages,
     stats_pages,
+    workbench_pages,
 )
 from hub.fleet.console.security import LoginRequired
 from hub.fleet.console.views import STATIC_DIR, make_templates
@@ -41,6 +42,7 @@ def mount(app: FastAPI, settings: HubSettings) -> None:
     """Add the console routes, its static files and the login redirect."""
     del settings  # read per request from app.state.settings
     app.state.fleet_templates = make_templates()
+    workbench_pages.install_globals(app.state.fleet_templates)
     for module in (
         auth_pages,
         fleet_pages,
@@ -49,6 +51,7 @@ def mount(app: FastAPI, settings: HubSettings) -> None:
         notification_pages,
         admin_pages,
         payment_pages,
+        workbench_pages,
     ):
         app.include_router(module.router, prefix=PREFIX)
     app.mount(f"{PREFIX}/static", StaticFiles(directory=str(STATIC_DIR)), name="console-static")

@@ -10,7 +10,9 @@ cover its tracks:
 - 审计管理员 ``auditor``: reads and exports the audit log; changes nothing.
 
 plus the day-to-day ``operator`` (commands, alerts, announcements, catalogue
-switches) and ``viewer`` (reads the fleet). Nobody, in any role, edits or
+switches) and ``viewer`` (reads the fleet), and ``staff`` (窗口/部门工作人员):
+works the applications of the departments and items its account is scoped
+to (``hub/backoffice/scopes.py``) on the workbench, and nothing else. Nobody, in any role, edits or
 deletes audit entries: no route does (``hub/fleet/audit.py`` refuses it).
 
 Routes ask for a *permission*, not a role (:data:`PERMISSIONS`); the three
@@ -25,13 +27,16 @@ SYSTEM_ADMIN = "system_admin"
 SECURITY_ADMIN = "security_admin"
 AUDITOR = "auditor"
 
-ROLES = (VIEWER, OPERATOR, SYSTEM_ADMIN, SECURITY_ADMIN, AUDITOR)
+STAFF = "staff"
+
+ROLES = (VIEWER, OPERATOR, SYSTEM_ADMIN, SECURITY_ADMIN, AUDITOR, STAFF)
 ROLE_LABELS = {
     VIEWER: "只读",
     OPERATOR: "运维",
     SYSTEM_ADMIN: "系统管理员",
     SECURITY_ADMIN: "安全管理员",
     AUDITOR: "审计管理员",
+    STAFF: "窗口人员",
 }
 
 # Permissions. LOGGED_IN: any account with a console session (whoami, logout).
@@ -41,6 +46,7 @@ OPERATE = "operate"  # commands, alerts, announcements, catalogue switches
 ADMINISTER = "administer"  # enrolment codes, terminal revocation
 ACCOUNTS = "accounts"  # operator accounts, roles, unlocks, resets
 AUDIT = "audit"  # read and export the audit log
+WORK = "work"  # the workbench: applications of the account's own departments and items
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     VIEWER: frozenset({VIEW}),
@@ -48,6 +54,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     SYSTEM_ADMIN: frozenset({VIEW, OPERATE, ADMINISTER}),
     SECURITY_ADMIN: frozenset({ACCOUNTS}),
     AUDITOR: frozenset({AUDIT}),
+    STAFF: frozenset({WORK}),
 }
 ALL_PERMISSIONS = frozenset({LOGGED_IN}).union(*PERMISSIONS.values())
 
@@ -55,7 +62,11 @@ ALL_PERMISSIONS = frozenset({LOGGED_IN}).union(*PERMISSIONS.values())
 SECOND_FACTOR_ROLES = frozenset({SYSTEM_ADMIN, SECURITY_ADMIN, AUDITOR})
 
 # Where each role lands after logging in: the first page it may open.
-_LANDING = {ACCOUNTS: "/console/operators", AUDIT: "/console/audit"}
+_LANDING = {
+    ACCOUNTS: "/console/operators",
+    AUDIT: "/console/audit",
+    WORK: "/console/workbench",
+}
 
 
 def allowed(role: str, permission: str) -> bool:

@@ -28,6 +28,7 @@ from hub.fleet.console.roles import (
     ROLES,
     VIEW,
     VIEWER,
+    WORK,
     allowed,
 )
 from hub.fleet.console.security import SESSION_COOKIE, hash_password
@@ -92,6 +93,13 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/terminal/events"): TERMINAL,
     ("POST", "/api/v1/terminal/journal"): TERMINAL,
     ("GET", "/api/v1/terminal/config"): TERMINAL,
+    # The back office (hub/fleet/console/workbench_pages.py).
+    ("GET", "/console/workbench"): WORK,
+    ("POST", "/console/workbench/act"): WORK,
+    ("GET", "/console/operators/{operator_id}/scopes"): ACCOUNTS,
+    ("POST", "/console/operators/{operator_id}/scopes"): ACCOUNTS,
+    ("GET", "/console/supervision"): VIEW,
+    ("POST", "/console/notifications/retry"): OPERATE,
 }
 FLEET_PREFIXES = ("/console", "/api/v1/terminal")
 # Routes of other parts of the hub, checked by their own tests.
@@ -237,6 +245,9 @@ FORMS: dict[str, dict[str, str]] = {
     "/console/operators/{operator_id}": {"role": VIEWER},
     "/console/content/announcements": {"text": "矩阵测试"},
     "/console/content/catalogue": {"service_id": "rsi_contribution_query", "enabled": "1"},
+    "/console/workbench/act": {"acceptance_no": "20260101000001", "action": "accept"},
+    "/console/operators/{operator_id}/scopes": {"scopes": "兰考县民政局"},
+    "/console/notifications/retry": {"message_id": "1"},
 }
 
 
