@@ -8,7 +8,7 @@ written before: the terminal's submissions). Staff accounts get the
 departments and items they handle; progress SMS travel through an outbox.
 
 Revision ID: b7c1d0e4a914
-Revises: 1f4d39ace212
+Revises: c7d3e1a90b42
 Create Date: 2026-12-03 17:40:00
 """
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "b7c1d0e4a914"
-down_revision = "1f4d39ace212"
+down_revision = "c7d3e1a90b42"
 branch_labels = None
 depends_on = None
 

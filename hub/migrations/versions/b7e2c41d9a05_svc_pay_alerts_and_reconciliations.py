@@ -1,7 +1,7 @@
 """svc_pay_alerts and svc_pay_reconciliations: payment channel alerts and daily 对账
 
 Revision ID: b7e2c41d9a05
-Revises: 1f4d39ace212
+Revises: df985477bbf6
 Create Date: 2026-12-03 17:40:00
 
 The tables of hub/services/payments/models.py that issue 20 adds: alerts a
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "b7e2c41d9a05"
-down_revision = "1f4d39ace212"
+down_revision = "df985477bbf6"
 branch_labels = None
 depends_on = None
 

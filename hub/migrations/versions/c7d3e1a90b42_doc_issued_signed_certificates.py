@@ -1,7 +1,7 @@
 """doc_issued, doc_phone_links, doc_download_events: signed certificates
 
 Revision ID: c7d3e1a90b42
-Revises: 1f4d39ace212
+Revises: b7e2c41d9a05
 Create Date: 2026-12-03 18:15:00
 
 The 电子档案 of issued PDFs (hash, signer, status; the sealed file for the
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "c7d3e1a90b42"
-down_revision = "1f4d39ace212"
+down_revision = "b7e2c41d9a05"
 branch_labels = None
 depends_on = None
 
