@@ -34,12 +34,13 @@ from typing import Annotated, Any, Literal
 
 import httpx
 from pydantic import BaseModel, Field
-from sqlalchemy import Connection, event, func, insert, select, update
+from sqlalchemy import Connection, Row, event, func, insert, select, update
 from sqlalchemy.orm import Session, UOWTransaction, sessionmaker
 
 from hub.backoffice.models import UpstreamRecordRow
 from hub.backoffice.sms import sign
 from hub.backoffice.workflow import AppStatus
+from hub.services import ratings
 from hub.services.clock import Clock, db_time, from_db
 from hub.services.models import ApplicationEventRow, ApplicationRow, RatingRow
 
@@ -121,7 +122,8 @@ def _application_record(conn: Connection, row: ApplicationEventRow) -> dict[str,
     ).model_dump(mode="json")
 
 
-def _rating_record(row: RatingRow) -> dict[str, Any]:
+def _rating_record(row: RatingRow | Row[Any]) -> dict[str, Any]:
+    """From the ORM object or the table's row (ratings stored with Core)."""
     return RatingRecord(
         record_id=f"rating:{row.id}",
         at=_iso(row.at),
@@ -132,31 +134,39 @@ def _rating_record(row: RatingRow) -> dict[str, Any]:
 
 
 def install_capture(factory: sessionmaker[Session], clock: Clock) -> None:
-    """Capture new events and ratings of ``factory``'s sessions into the outbox."""
+    """Capture new events and ratings of ``factory``'s database into the outbox,
+    in the transaction that writes them."""
+
+    def keep(conn: Connection, payload: dict[str, Any]) -> None:
+        now = db_time(clock.now())
+        conn.execute(
+            insert(UpstreamRecordRow).values(
+                record_id=payload["record_id"],
+                payload=payload,
+                created_at=now,
+                attempts=0,
+                next_attempt_at=now,
+                last_error="",
+            )
+        )
 
     def after_flush(session: Session, _flush: UOWTransaction) -> None:
         new = [o for o in session.new if isinstance(o, ApplicationEventRow | RatingRow)]
-        if not new:
-            return
-        conn = session.connection()
-        now = db_time(clock.now())
+        conn = session.connection() if new else None
         for obj in new:
+            assert conn is not None
             if isinstance(obj, ApplicationEventRow):
-                payload = _application_record(conn, obj)
+                keep(conn, _application_record(conn, obj))
             else:
-                payload = _rating_record(obj)
-            conn.execute(
-                insert(UpstreamRecordRow).values(
-                    record_id=payload["record_id"],
-                    payload=payload,
-                    created_at=now,
-                    attempts=0,
-                    next_attempt_at=now,
-                    last_error="",
-                )
-            )
+                keep(conn, _rating_record(obj))
+
+    def rating_stored(conn: Connection, rating_id: int, _now: datetime) -> None:
+        table = RatingRow.__table__
+        keep(conn, _rating_record(conn.execute(select(table).where(table.c.id == rating_id)).one()))
 
     event.listen(factory, "after_flush", after_flush)
+    engine = factory.kw["bind"]
+    ratings.on_stored(engine, rating_stored)
 
 
 class UpstreamError(Exception):

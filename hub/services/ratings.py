@@ -15,12 +15,14 @@ to :func:`store_journaled`; ``POST /ratings`` stays for direct callers.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
+from weakref import WeakKeyDictionary
 
 from fastapi import APIRouter, Depends, Response, status
 from pydantic import BaseModel, Field, ValidationError
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, Engine, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from hub.fleet.auth import TerminalIdentity, current_terminal
@@ -137,6 +139,18 @@ def _first(conn: Connection, terminal_id: int, session_id: str) -> tuple[int, in
     return (int(row.id), int(row.level)) if row is not None else None
 
 
+RatingHook = Callable[[Connection, int, datetime], None]
+_HOOKS: WeakKeyDictionary[Engine, list[RatingHook]] = WeakKeyDictionary()
+
+
+def on_stored(engine: Engine, hook: RatingHook) -> None:
+    """Call ``hook(conn, rating_id, now)`` in the transaction that stores each new
+    rating on ``engine``. Ratings are written with Core (the journal ingest has
+    no ORM session), which ORM flush listeners never see; the upstream report
+    (hub/backoffice/upstream.py) captures them through this."""
+    _HOOKS.setdefault(engine, []).append(hook)
+
+
 def store(
     conn: Connection, terminal_id: int, body: RatingIn, now: datetime
 ) -> tuple[int, int, bool]:
@@ -170,6 +184,8 @@ def store(
         if first is None:
             raise
         return (*first, False)
+    for hook in _HOOKS.get(conn.engine, ()):
+        hook(conn, int(rating_id), now)
     return int(rating_id), body.level, True
 
 
