@@ -210,6 +210,7 @@ class PayQrScreen(PaymentScreen):
         opts: list[Option] = []
         if (
             self.ctx.terminal.demo
+            and self.ctx.flows.hub_offer.sandbox_channel
             and flow is not None
             and flow.view is not None
             and flow.view.qr_payload

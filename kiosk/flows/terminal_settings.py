@@ -77,6 +77,15 @@ class HubOffer:
         return settings.payments.pay_elsewhere or PayElsewhere(zh="", en="")
 
     @property
+    def sandbox_channel(self) -> bool:
+        """Whether the hub pays through its sandbox, so the demo's "phone pays"
+        button has a route to call (a real channel has none). True until the
+        hub has said, as the demo hub is the sandbox."""
+        with self._lock:
+            settings = self._settings
+        return settings is None or settings.payments.channel in (None, "sandbox")
+
+    @property
     def payments_on(self) -> bool:
         """Whether this terminal offers 缴费 (True until the hub has said otherwise)."""
         return self.pay_elsewhere is None

@@ -14,6 +14,7 @@ from kiosk.agent.credential import enrol
 from kiosk.flows import Flows, HubOffer, OfflineCache
 from kiosk.hub_client import HubClient, HubUnavailable
 from kiosk.hub_client.models import TerminalSettings
+from kiosk.hub_client.models.terminal_settings import PaymentSettings
 from tests.hub.conftest import REPO, LiveHub, build_app
 from tests.kiosk.flows.conftest import SERVICE_POINT, RealHub, closed_port_url
 
@@ -25,6 +26,16 @@ def test_the_demo_hub_takes_payments(flows: Flows) -> None:
     offer = flows.hub_offer.refresh()
     assert offer.payments.enabled and offer.payments.channel == "sandbox"
     assert flows.hub_offer.pay_elsewhere is None and flows.hub_offer.payments_on
+    assert flows.hub_offer.sandbox_channel  # the demo's "phone pays" button has its route
+
+
+def test_a_real_channel_has_no_demo_phone_button(flows: Flows) -> None:
+    """A demo terminal on a hub with WeChat Pay must not offer the sandbox's
+    "phone pays" button: its route does not exist there (404)."""
+    offer = flows.hub_offer
+    real = TerminalSettings(payments=PaymentSettings(enabled=True, channel="wechat"))
+    offer._settings = real  # as refresh() keeps it
+    assert offer.payments_on and not offer.sandbox_channel
 
 
 def test_a_hub_without_payments_says_where_to_pay_and_is_remembered(tmp_path: Path) -> None:
