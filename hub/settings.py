@@ -78,6 +78,13 @@ class HubSettings(_Strict):
     # algorithms: "standard" (SHA-256, AES-256-GCM) or "gm" (国密 SM3, SM4-GCM).
     data_key_file: str = "var/hub-data.key"
     crypto: Literal["standard", "gm"] = "standard"
+    # Person sessions (DESIGN §7): how long one lasts at most (the kiosk closes it
+    # sooner, when its session ends), how many a terminal may open (or try to)
+    # per hour before the hub refuses and raises a console alert, and how far a
+    # signed request's timestamp may be from the hub's clock.
+    person_session_minutes: int = Field(15, ge=1, le=120)
+    person_sessions_per_hour: int = Field(60, ge=1, le=10_000)
+    signature_window_s: int = Field(120, ge=10, le=3600)
 
     @field_validator("payment_provider")
     @classmethod

@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 
 from hub.services.clock import db_time, local_date, local_text
-from hub.services.context import Ctx, Db, ServiceContext
+from hub.services.context import CallingTerminal, Ctx, Db, ServiceContext
 from hub.services.documents import record_document
 from hub.services.errors import NotFound, ServiceRoute
 from hub.services.models import CertificateRow
@@ -67,8 +67,9 @@ def insurance_certificate(
     request: Request,
     ctx: Ctx,
     db: Db,
+    terminal: CallingTerminal,
 ) -> CertificateOut:
-    person = ctx.person(body.id_number)
+    person = ctx.person(terminal, body.person_session).person
     header = PersonHeader.of(person)
     now = ctx.clock.now()
     facts: list[PrintLine] = [
