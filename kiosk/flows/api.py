@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from urllib.parse import quote, urlencode
 
+from protocol.person_session import CLOSE_PERSON_SESSION, PERSON_SESSIONS
 from protocol.services import IDENTIFY, RECORD_QUERIES, SERVICES_API, query_path
 
 API = SERVICES_API
@@ -25,6 +26,8 @@ PAYMENT_QUOTE = "/payments/quote"
 PAYMENT_ORDERS = "/payments/orders"
 PAYMENT_LOOKUP = "/payments/orders/lookup"
 SANDBOX_PAY = "/payments/sandbox/pay"
+PERSON_SESSIONS_ROUTE = PERSON_SESSIONS
+CLOSE_PERSON_SESSION_ROUTE = CLOSE_PERSON_SESSION
 
 ROUTES: tuple[str, ...] = (
     CATALOGUE,
@@ -43,6 +46,8 @@ ROUTES: tuple[str, ...] = (
     PAYMENT_ORDERS,
     PAYMENT_LOOKUP,
     SANDBOX_PAY,
+    PERSON_SESSIONS_ROUTE,
+    CLOSE_PERSON_SESSION_ROUTE,
 )
 """Every route under :data:`API` the terminal calls (the layering test keeps
 them out of the screens)."""
@@ -53,7 +58,7 @@ def service_path(route: str, *segments: str, **query: str | int) -> str:
 
     Query values travel in the path (not as request parameters) so the
     client's JSON boundary stays ``request(method, path, body)``; no personal
-    data ever goes in a path: ID numbers travel in bodies.
+    data ever goes in a path: session handles and ID numbers travel in bodies.
     """
     path = API + route + "".join("/" + quote(s, safe="") for s in segments)
     return f"{path}?{urlencode(query)}" if query else path
