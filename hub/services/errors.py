@@ -64,8 +64,10 @@ class ErrorOut(BaseModel):
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorOut, "description": "Cannot be done as asked"},
+    403: {"model": ErrorOut, "description": "No live person session, or card not confirmed"},
     404: {"model": ErrorOut, "description": "Person, item, order or record not found"},
     409: {"model": ErrorOut, "description": "Clashes with the current state or a reused key"},
+    429: {"model": ErrorOut, "description": "The terminal is over its person-session quota"},
     503: {"model": ErrorOut, "description": "A provider is unavailable; try again later"},
 }
 
