@@ -32,6 +32,17 @@ NO_KEY = N_("终端签名核验未通过，请联系工作人员")
 """Said when this terminal has no usable signing key (the hub's words for a bad signature)."""
 
 
+class SessionRefused(HubError):
+    """The hub would not open the person session (403: the card was not confirmed,
+    or this terminal cannot sign; 429: over its hourly quota). Unlike other 403s,
+    its words are meant for the person: read the card again, or ask staff."""
+
+    def __init__(self, status: int, detail: str, *, message: str | None = None) -> None:
+        super().__init__(status, detail, message=message)
+        if detail:
+            self.user_message = detail
+
+
 class PersonSession:
     """The handle of the current person's session; thread-safe (flows run on tasks).
 
@@ -48,25 +59,30 @@ class PersonSession:
 
     def open(self, identity: Identity) -> OpenedSession:
         """The session of ``identity`` (opened now unless it already is) and who the
-        hub says the person is. Raises :class:`HubError` (403: the hub could not
-        confirm the card; 429: this terminal is over its hourly quota) or
-        :class:`HubUnavailable`."""
+        hub says the person is. Raises :class:`SessionRefused` (403: the hub could
+        not confirm the card; 429: this terminal is over its hourly quota),
+        another :class:`HubError` (422: malformed evidence) or :class:`HubUnavailable`."""
         with self._lock:
             if self._identity is identity and self._opened is not None:
                 return self._opened
             previous = self._forget()
             if identity.evidence is None:
-                raise HubError(403, NO_EVIDENCE, message="card gave no evidence")
+                raise SessionRefused(403, NO_EVIDENCE, message="card gave no evidence")
             key = self._key()
             if key is None:
-                raise HubError(403, NO_KEY, message="terminal has no signing key")
-            opened = self.client.call(
-                OpenedSession,
-                "POST",
-                service_path(PERSON_SESSIONS_ROUTE),
-                {"evidence": identity.evidence},
-                sign=key.headers,
-            )
+                raise SessionRefused(403, NO_KEY, message="terminal has no signing key")
+            try:
+                opened = self.client.call(
+                    OpenedSession,
+                    "POST",
+                    service_path(PERSON_SESSIONS_ROUTE),
+                    {"evidence": identity.evidence},
+                    sign=key.headers,
+                )
+            except HubError as exc:
+                if exc.status in (403, 429):
+                    raise SessionRefused(exc.status, exc.detail, message=str(exc)) from None
+                raise
             self._identity, self._handle, self._opened = identity, opened.person_session, opened
         if previous is not None:
             self._send_close(previous)

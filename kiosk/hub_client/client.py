@@ -309,7 +309,10 @@ class HubClient:
         from pydantic import ValidationError
 
         body_dict = dict(body) if body is not None else None
-        data = self.request(method, path, body_dict, sign=sign)
+        if sign is None:  # the plain boundary, as test doubles of request() implement it
+            data = self.request(method, path, body_dict)
+        else:
+            data = self.request(method, path, body_dict, sign=sign)
         try:
             return reply.model_validate(data)
         except ValidationError as exc:

@@ -90,6 +90,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/terminal/events"): TERMINAL,
     ("POST", "/api/v1/terminal/journal"): TERMINAL,
     ("GET", "/api/v1/terminal/config"): TERMINAL,
+    ("POST", "/api/v1/terminal/key"): TERMINAL,
 }
 FLEET_PREFIXES = ("/console", "/api/v1/terminal")
 # Routes of other parts of the hub, checked by their own tests.
@@ -266,6 +267,8 @@ def _request(world: World, method: str, path: str, caller: str, with_csrf: bool 
             "/api/v1/terminal/heartbeat": heartbeat_body(),
             "/api/v1/terminal/events": {"events": []},
             "/api/v1/terminal/journal": {"records": []},
+            # An Ed25519 public key (32 bytes, base64url): the terminal's new signing key.
+            "/api/v1/terminal/key": {"public_key": "A" * 42 + "E"},
             "/api/v1/terminal/enrol": {
                 "code": "DEMO-ENROL",
                 "name": "m",
