@@ -88,9 +88,11 @@ class Payments:
     create is then unknown) or :class:`~kiosk.hub_client.HubError` (refused,
     with the hub's words)."""
 
-    def __init__(self, client: HubClient, person: PersonSession) -> None:
+    def __init__(self, client: HubClient, person: PersonSession | None = None) -> None:
         self.client = client
-        self.person = person
+        # Without one (start-up recovery follows orders by number only), no quote
+        # or order can be made: there is no card, so no person session.
+        self.person = person or PersonSession(client, lambda: None)
 
     def check_reachable(self) -> None:
         """Raise :class:`~kiosk.hub_client.HubUnavailable` unless the hub answers now
