@@ -115,7 +115,7 @@ def test_create_whose_answer_was_lost_is_found_by_its_key_and_ended(hub: HubProc
     # The journal now knows the number; a second start finds nothing open.
     assert recover_unfinished(payments, journal + recovery, sleep=lambda s: None) == []
     # A retry with a fresh order is possible again: nothing is left open for her.
-    quote = payments.quote([LIU_GUIYING])
+    quote = payments.quote(person(LIU_GUIYING), [])
     assert quote.persons[0].payable is True
 
 
