@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 def demo_identities() -> list[Identity]:
     """The demo citizens (the hub's demo provider knows them), as card reads give them."""
     from drivers.sim.demo_cards import load_demo_cards
+    from kiosk.card_identity import card_evidence
     from kiosk.session import Identity
 
     return [
@@ -32,6 +33,7 @@ def demo_identities() -> list[Identity]:
             sex=c.card.sex,
             nation=c.card.nation,
             address=c.card.address,
+            evidence=card_evidence(c.card),  # opens the person session, as a card read does
         )
         for c in load_demo_cards()
         if c.card.valid_to is None or c.card.valid_to >= date.today()  # one is expired on purpose

@@ -120,6 +120,13 @@ class HubSettings(_Strict):
     upstream_sender_id: str = Field("huimin-hub", min_length=1, max_length=64)
     upstream_max_age_hours: float = Field(12.0, gt=0, le=168)
     upstream_interval_s: float = Field(60.0, ge=0.5, le=3600)
+    # Person sessions (DESIGN §7): how long one lasts at most (the kiosk closes it
+    # sooner, when its session ends), how many a terminal may open (or try to)
+    # per hour before the hub refuses and raises a console alert, and how far a
+    # signed request's timestamp may be from the hub's clock.
+    person_session_minutes: int = Field(15, ge=1, le=120)
+    person_sessions_per_hour: int = Field(60, ge=1, le=10_000)
+    signature_window_s: int = Field(120, ge=10, le=3600)
 
     @field_validator("payment_provider")
     @classmethod

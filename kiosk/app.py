@@ -136,6 +136,7 @@ class App:
             voice=speaker,
             display=display,
             check_service=lambda: self.service.check(),  # noqa: PLW0108 - late-bound
+            close_person=flows.person.close,
         )
         local_clock = LocalClock(config.terminal.timezone, today)
         self.service = ServiceState(

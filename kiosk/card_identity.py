@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from kiosk.session import Identity
+from protocol.person_session import photo_digest
 
 if TYPE_CHECKING:
     from drivers.idcard import IdCard
@@ -80,10 +81,33 @@ CARD_FIELDS: dict[str, CardFields] = {
 }
 
 
+def card_evidence(card: IdCard | SocialSecurityCard) -> dict[str, Any] | None:
+    """What only this card holds, as the hub's ``POST /person-sessions`` takes it
+    (DESIGN §7): for an ID card the SHA-256 of its photo block, its validity
+    and issuing authority; for a social-security card its number and 发卡日期.
+    None for a social-security card that carries no 发卡日期: its holder is
+    served what needs no person session, and told to use the ID card."""
+    raw: Any = card
+    if type(card).__name__ == "IdCard":
+        valid_to = raw.valid_to
+        return {
+            "kind": "idcard",
+            "id_number": raw.id_number,
+            "photo_sha256": photo_digest(raw.photo),
+            "valid_from": raw.valid_from.isoformat(),
+            "valid_to": valid_to.isoformat() if valid_to is not None else None,
+            "authority": raw.authority,
+        }
+    issued = getattr(raw, "issued_on", None)
+    if issued is None:
+        return None
+    return {"kind": "sscard", "card_number": raw.card_number, "issued_on": issued.isoformat()}
+
+
 def identity_from_card(card: IdCard | SocialSecurityCard) -> Identity:
     """The session identity of ``card``; TypeError for a card type without a row
     in :data:`CARD_FIELDS`. An ID card is kept on the identity so that wiping
-    the identity zeroes its photo."""
+    the identity zeroes its photo; the evidence is taken before that."""
     kind = type(card).__name__
     fields = CARD_FIELDS.get(kind)
     if fields is None:
@@ -98,4 +122,5 @@ def identity_from_card(card: IdCard | SocialSecurityCard) -> Identity:
         nation=fields.nation(card.nation),
         address=getattr(raw, fields.address) if fields.address else "",
         card=raw if fields.wipes else None,
+        evidence=card_evidence(card),
     )

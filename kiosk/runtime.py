@@ -146,6 +146,7 @@ class Terminal:
         self.hub: EmbeddedHub | None = None
         self.agent: Any = None
         self._credential: Any = None
+        self._key: Any = None
         self._journal_problem: str | None = None
         self.flows: Flows | None = None
         self._stopping = threading.Event()  # background retries end with the terminal
@@ -193,6 +194,7 @@ class Terminal:
             client,
             service_point=cfg.terminal.service_point,
             offline=OfflineCache(cfg.hub.offline_cache_dir),
+            signing_key=self._signing_key,
         )
 
         devices = DeviceHub(cfg.devices, ui)
@@ -362,6 +364,15 @@ class Terminal:
                 break
             time.sleep(0.1)
         return self._credential.token if self._credential is not None else None
+
+    def _signing_key(self) -> Any:
+        """The terminal's signing key, made by the agent beside the credential
+        (kiosk.signing); read once it exists."""
+        from kiosk.signing import TerminalKey, signing_key_path
+
+        if self._key is None:
+            self._key = TerminalKey.load(signing_key_path(self.config.hub.credential_path))
+        return self._key
 
     def _make_speech(self, devices: DeviceHub) -> Speech:
         from drivers.speech import NullSpeech, SpeechService

@@ -55,7 +55,9 @@ class Identity:
     """Who the person is, as read from a card; held for this session only.
 
     ``source`` is ``"idcard"`` or ``"sscard"``; ``card`` keeps the driver's
-    card object so its raw bytes can be zeroed at the end.
+    card object so its raw bytes can be zeroed at the end. ``evidence`` is what
+    only the card holds (kiosk.card_identity), sent signed to open the person
+    session (DESIGN §7); None when the card gave none (no person session).
     """
 
     source: str
@@ -66,6 +68,7 @@ class Identity:
     nation: str = ""
     address: str = ""
     card: _Wipeable | None = None
+    evidence: dict[str, Any] | None = None
 
     def age(self, today: date) -> int | None:
         if self.birth_date is None:
@@ -87,6 +90,7 @@ class Identity:
         self.name = self.id_number = self.address = self.sex = self.nation = ""
         self.birth_date = None
         self.card = None
+        self.evidence = None
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,8 @@ import re
 SERVICES_API = "/api/v1/services"
 QUERY_PREFIX = "/query"
 IDENTIFY = "identify"
-"""``POST /query/identify``: who is at the terminal, from the card's number."""
+"""``POST /query/identify``: who is in the person session whose handle the body carries
+(never from a typed number: :mod:`protocol.person_session`)."""
 
 
 class QueryKind(enum.StrEnum):

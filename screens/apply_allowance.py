@@ -69,9 +69,9 @@ class ApplyAccountScreen(ApplyScreen, LoadingScreen[Pensions]):
     def fetch(self) -> Callable[[], Pensions]:
         identity = self.ctx.session.identity
         assert identity is not None
-        queries, id_number = self.ctx.flows.queries, identity.id_number
+        queries = self.ctx.flows.queries
         # The pension record carries the social-security card's account, masked by the hub.
-        return lambda: queries.pension(id_number, months=1)
+        return lambda: queries.pension(identity, months=1)
 
     def blocks(self) -> list[Block]:
         if self.data is None:

@@ -221,7 +221,7 @@ class ApplyConfirmScreen(ApplyScreen):
         submit = partial(
             self.ctx.flows.applications.submit,
             item_id=d.item_id,
-            id_number=identity.id_number,
+            identity=identity,
             form=d.form_body(),
             delivery=d.delivery or "counter",
             address=identity.address if d.delivery == "post" else None,

@@ -37,8 +37,8 @@ class CertificateScreen(LoadingScreen[Certificate]):
     def fetch(self) -> Callable[[], Certificate]:
         identity = self.ctx.session.identity
         assert identity is not None
-        certificates, id_number = self.ctx.flows.certificates, identity.id_number
-        return lambda: certificates.insurance(id_number)
+        certificates = self.ctx.flows.certificates
+        return lambda: certificates.insurance(identity)
 
     def loaded(self, data: Certificate) -> None:
         keep_for_reprint(self, data.printable)

@@ -72,9 +72,9 @@ class PayPeopleScreen(LoadingScreen[Quote]):
     def fetch(self) -> Callable[[], Quote]:
         identity = self.ctx.session.identity
         assert identity is not None
-        ids = [identity.id_number, *self.family]
+        family = list(self.family)
         payments = self.ctx.flows.payments
-        return lambda: payments.quote(ids)
+        return lambda: payments.quote(identity, family)
 
     def _on_load_error(self, exc: Exception) -> None:
         # A family member the hub refuses (unknown, already paying…): drop that

@@ -58,6 +58,7 @@ class PaymentScreen(Screen):
             item=self.pay.item,
             payer_count=len(self.pay.payer_ids),
             method=self.method,
+            identity=self.ctx.session.identity,
         )
 
     def on_enter(self) -> None:

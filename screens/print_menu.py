@@ -99,8 +99,8 @@ class ReprintScreen(LoadingScreen[DocumentList]):
     def fetch(self) -> Callable[[], DocumentList]:
         identity = self.ctx.session.identity
         assert identity is not None  # the print menu asked for the card first
-        documents, id_number = self.ctx.flows.documents, identity.id_number
-        return lambda: documents.of_person(id_number)
+        documents = self.ctx.flows.documents
+        return lambda: documents.of_person(identity)
 
     def reload(self) -> None:
         self.offline = False

@@ -83,8 +83,7 @@ class ProgressResultScreen(LoadingScreen[ApplicationList]):
             return lambda: progress.by_acceptance_no(number)
         identity = self.ctx.session.identity
         assert identity is not None
-        id_number = identity.id_number
-        return lambda: progress.of_person(id_number)
+        return lambda: progress.of_person(identity)
 
     def blocks(self) -> list[Block]:
         if self.data is None:

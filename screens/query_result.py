@@ -46,8 +46,8 @@ class QueryResultScreen(Screen):
             self.ctx.nav.replace("identify", then=self.name, kind=self.kind)
             return
         self.show_notice(self.ctx.tr("正在查询，请稍候……"), speak=False)
-        queries, kind, id_number = self.ctx.flows.queries, self.kind, identity.id_number
-        self.ctx.tasks.run(lambda: queries.records(kind, id_number), self._loaded, self._failed)
+        queries, kind = self.ctx.flows.queries, self.kind
+        self.ctx.tasks.run(lambda: queries.records(kind, identity), self._loaded, self._failed)
 
     def _loaded(self, result: Records) -> None:
         self.result = result

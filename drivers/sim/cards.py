@@ -175,6 +175,10 @@ class SocialSecurityCardOS(CardOSBase):
                 0x0D: bcd(citizen["birth"]),
             },
         }
+        if citizen.get("ss_card_issued"):
+            # 发卡日期 (EF05 record 05, BCD YYYYMMDD): with the card number it is
+            # the card's evidence for a person session (DESIGN §7).
+            self.files[0xEF05][0x05] = bcd(citizen["ss_card_issued"])
         for record in omit_records:
             self.files[0xEF06].pop(record, None)
         self.on_reset()

@@ -2,8 +2,9 @@
 
 The demo cards are built from ``config/demo/citizens.json`` (shared with the
 smart-card simulator and the hub's demo provider) so the kiosk demo, the hub
-and the tests agree on who exists. The extra cards exercise the three permit
-layouts (J, I, Y) of specs/idcard-reader.md and are for driver tests only.
+and the tests agree on who exists, and on the evidence only a card holds (its
+photo, validity and authority) that opens a person session. The extra cards
+exercise the three permit layouts (J, I, Y) of specs/idcard-reader.md and are for driver tests only.
 """
 
 from __future__ import annotations
@@ -17,12 +18,10 @@ from pathlib import Path
 from drivers.idcard.card import IdCard
 from drivers.idcard.codes import NATION, SEX, id_check_char
 from drivers.idcard.text import LONG_TERM, PHOTO_LEN
+from protocol.person_session import demo_photo
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CITIZENS_JSON = REPO_ROOT / "config" / "demo" / "citizens.json"
-
-# A WLT file starts with these bytes; the rest of the fake photo is noise.
-_WLT_MAGIC = b"WLf\x00\x7e\x00\x32\x00"
 
 
 @dataclass(frozen=True)
@@ -49,13 +48,9 @@ class SimCard:
 
 
 def fake_photo(key: str, length: int = PHOTO_LEN) -> bytes:
-    """A deterministic stand-in for the 1024-byte WLT photo of ``key``."""
-    out = bytearray(_WLT_MAGIC)
-    counter = 0
-    while len(out) < length:
-        out += hashlib.sha256(f"photo:{key}:{counter}".encode()).digest()
-        counter += 1
-    return bytes(out[:length])
+    """The 1024-byte WLT photo of ``key``: the hub's demo provider checks a card's
+    photo digest against the same bytes (:func:`protocol.person_session.demo_photo`)."""
+    return demo_photo(key, length)
 
 
 def fake_fingerprint(key: str, length: int) -> bytes:

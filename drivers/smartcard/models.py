@@ -60,6 +60,8 @@ class SocialSecurityCard:
     birth_date: date | None = None
     birthplace_code: str = ""
     missing: tuple[str, ...] = ()
+    issued_on: date | None = None
+    """发卡日期 (EF05 record 05); None when the issuer did not write it."""
 
     @property
     def masked_number(self) -> str:

@@ -38,6 +38,7 @@ SSSE_AID = b"sx1.sh." + "社会保障".encode("gbk")
 EF_CARD_INFO = 0xEF05
 EF_HOLDER = 0xEF06
 
+REC_ISSUED_ON = 0x05  # 发卡日期, BCD YYYYMMDD
 REC_CARD_NUMBER = 0x07
 REC_SSN = 0x08
 REC_NAME = 0x09
@@ -185,6 +186,20 @@ def _read_optional(transport: CardTransport) -> tuple[dict[str, Any], list[str]]
     return values, lacking
 
 
+def _issue_date(transport: CardTransport) -> date | None:
+    """发卡日期 of the selected EF05, or None when the issuer did not write it (or
+    wrote something that is not a date): with the card number it is what the
+    hub checks to open a person session, so a card without it is still read."""
+    response = _read_response(transport, REC_ISSUED_ON)
+    if response.sw == SW_RECORD_NOT_FOUND:
+        return None
+    try:
+        return _birth_date(_check(REC_ISSUED_ON, response))
+    except ProtocolError:
+        log.warning("social-security card issue date record is malformed")
+        return None
+
+
 def read_social_security_card(transport: CardTransport) -> SocialSecurityCard:
     """Run the SSSE read on a connected card. Raises CardError/ProtocolError subclasses.
 
@@ -196,6 +211,7 @@ def read_social_security_card(transport: CardTransport) -> SocialSecurityCard:
     select_ssse(transport)
     _select(transport, EF_CARD_INFO)
     card_number = _text(_read(transport, REC_CARD_NUMBER), "ascii")
+    issued_on = _issue_date(transport)
 
     _select(transport, EF_HOLDER)
     ssn = _text(_read(transport, REC_SSN), "ascii")
@@ -212,5 +228,6 @@ def read_social_security_card(transport: CardTransport) -> SocialSecurityCard:
         social_security_number=ssn,
         name=name,
         missing=tuple(f for f in OPTIONAL_RECORDS if f not in values),
+        issued_on=issued_on,
         **values,
     )

@@ -26,6 +26,7 @@ ALERT_LABELS: dict[str, str] = {
     "call_staff": "呼叫工作人员",
     "journal_integrity": "流水校验失败",
     "disk_full": "磁盘空间不足",
+    "person_session_quota": "读卡核验次数超限",
 }
 
 # Kinds whose open/resolved state follows the latest heartbeat.

@@ -8,12 +8,15 @@ it, and other processes follow within ``TOKEN_CACHE_TTL_S``.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import secrets
 import threading
 import time
 from dataclasses import dataclass
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from fastapi import HTTPException, Request
 from sqlalchemy import Engine, select
 from starlette.concurrency import run_in_threadpool
@@ -104,6 +107,16 @@ class TokenCache:
                 k for k, (ident, _) in self._entries.items() if ident and ident.id == terminal_id
             ]:
                 del self._entries[key]
+
+
+def public_key_bytes(text: str) -> bytes:
+    """The 32 raw bytes of a base64url Ed25519 public key; ValueError when it is not one."""
+    try:
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        Ed25519PublicKey.from_public_bytes(raw)
+    except (binascii.Error, ValueError) as exc:
+        raise ValueError("not a base64url Ed25519 public key (32 bytes)") from exc
+    return raw
 
 
 def _unauthorised(detail: str) -> HTTPException:

@@ -16,12 +16,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 from sqlalchemy import Engine, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from hub.fleet import alerts, health
-from hub.fleet.auth import hash_token, new_token
+from hub.fleet.auth import hash_token, new_token, public_key_bytes
 from hub.fleet.clock import parse_terminal_time, utcnow
 from hub.fleet.models import (
     Command,
@@ -67,6 +74,26 @@ HardwareKey = Annotated[str, StringConstraints(min_length=1, max_length=40)]
 HardwareValue = Annotated[str, StringConstraints(max_length=200)] | int | float | bool | None
 
 
+def _ed25519_public_key(value: str) -> str:
+    public_key_bytes(value)  # ValueError: not one
+    return value.rstrip("=")
+
+
+SigningKey = Annotated[
+    str,
+    StringConstraints(min_length=43, max_length=44, pattern=r"^[A-Za-z0-9_-]{43}=?$"),
+    AfterValidator(_ed25519_public_key),
+]
+
+
+class SigningKeyIn(BaseModel):
+    """Body of ``POST /api/v1/terminal/key``: the terminal's new signing key."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    public_key: SigningKey
+
+
 class EnrolIn(BaseModel):
     """Body of ``POST /api/v1/terminal/enrol``."""
 
@@ -77,6 +104,9 @@ class EnrolIn(BaseModel):
     place: Place
     hardware: dict[HardwareKey, HardwareValue] = Field(
         default_factory=dict, max_length=HARDWARE_MAX_ENTRIES
+    )
+    public_key: SigningKey | None = Field(
+        None, description="the terminal's Ed25519 public key (32 bytes, base64url)"
     )
 
     @field_validator("hardware")
@@ -100,6 +130,16 @@ class Enrolled:
 
 class EnrolmentRefused(Exception):
     """The code is unknown, used or expired."""
+
+
+def set_signing_key(engine: Engine, terminal_id: int, public_key: str) -> None:
+    """Replace the terminal's signing key: requests signed with the old one fail from now."""
+    with engine.begin() as conn:
+        conn.execute(
+            update(Terminal)
+            .where(Terminal.id == terminal_id)
+            .values(signing_key=public_key, signing_key_at=utcnow())
+        )
 
 
 def enrol(engine: Engine, body: EnrolIn) -> Enrolled:
@@ -135,6 +175,8 @@ def enrol(engine: Engine, body: EnrolIn) -> Enrolled:
                 token_hash=hash_token(token),
                 hardware_json=hardware,
                 enrolled_at=now,
+                signing_key=body.public_key,
+                signing_key_at=now if body.public_key else None,
             )
             .returning(Terminal.id)
         ).scalar_one()

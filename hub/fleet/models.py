@@ -53,6 +53,11 @@ class Terminal(Base):
     hardware_json: Mapped[str] = mapped_column(Text, default="{}")
     enrolled_at: Mapped[datetime] = mapped_column(DateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # The terminal's Ed25519 public key (raw 32 bytes, base64url), sent at
+    # enrolment or re-keying: requests that carry card evidence are signed with
+    # its private half, which never leaves the terminal (DESIGN §7).
+    signing_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    signing_key_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     # Latest heartbeat. Deliberately not indexed: every heartbeat rewrites it,
     # and moving an index entry doubled the cost of the fast path (bench/);
     # the offline sweep scans a few thousand rows at most.

@@ -92,6 +92,24 @@ async def enrol(request: Request, fleet: Fleet) -> JSONResponse:
     return JSONResponse({"terminal_id": enrolled.terminal_id, "token": enrolled.token})
 
 
+@router.post("/key", status_code=204, summary="Replace this terminal's signing key")
+async def rekey(request: Request, terminal: Terminal, fleet: Fleet) -> Response:
+    """The terminal made a new Ed25519 key (a first one, or a rotation): requests
+    carrying card evidence must be signed with it from now on. Authenticated by
+    the terminal credential; audited."""
+    body = await parse_body(request, ingest.SigningKeyIn)
+    await run_in_threadpool(ingest.set_signing_key, fleet.engine, terminal.id, body.public_key)
+    await run_in_threadpool(
+        fleet.audit_system,
+        "terminal_signing_key",
+        f"terminal:{terminal.id}",
+        f"{terminal.name}: signing key replaced",
+        "ok",
+        request.client.host if request.client else "",
+    )
+    return Response(status_code=204)
+
+
 async def heartbeat(request: Request) -> JSONResponse:
     """``POST /heartbeat`` → ``{ok, next_interval_s, commands_pending}``.
 

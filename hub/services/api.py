@@ -27,6 +27,7 @@ from hub.services import (
     catalogue_api,
     certificates,
     documents_api,
+    person_sessions_api,
     queries_api,
     ratings,
     terminal_settings,
@@ -36,7 +37,12 @@ from hub.services.catalogue import load_catalogue
 from hub.services.catalogue_store import seed_catalogue
 from hub.services.clock import Clock, SystemClock
 from hub.services.context import ServiceContext
-from hub.services.demo_provider import DemoCitizenProvider, resolve_path, seed_demo_data
+from hub.services.demo_provider import (
+    DemoCitizenProvider,
+    load_demo_cards,
+    resolve_path,
+    seed_demo_data,
+)
 from hub.services.errors import ERROR_RESPONSES, ServiceRoute, install_error_handler
 from hub.services.notifier import Notifier, RecordingNotifier
 from hub.services.payments import api as payments_api
@@ -50,6 +56,7 @@ from hub.services.payments.sandbox import SandboxPaymentProvider
 from hub.services.payments.service import PaymentService
 from hub.services.payments.sweeper import PaymentSweeper
 from hub.services.payments.wechat import load_channel
+from hub.services.person_sessions import PersonSessions
 from hub.settings import HubConfigError, HubSettings
 
 log = logging.getLogger(__name__)
@@ -61,6 +68,7 @@ DEMO_CITIZENS = "config/demo/citizens.json"
 router = APIRouter(route_class=ServiceRoute, prefix=PREFIX, responses=ERROR_RESPONSES)
 for _module in (
     catalogue_api,
+    person_sessions_api,
     queries_api,
     applications_api,
     certificates,
@@ -112,7 +120,10 @@ def on_startup(
         seeded = seed_demo_data(factory, DEMO_CITIZENS, settings.secret_key, clock)
         if seeded:
             log.info("demo provider: %d citizens seeded", seeded)
-    citizens = DemoCitizenProvider(factory)
+    # The demo cards' evidence, as the simulators make it: none without demo data.
+    cards = load_demo_cards(DEMO_CITIZENS) if settings.demo_data else None
+    citizens = DemoCitizenProvider(factory, cards)
+    fleet = getattr(app.state, "fleet", None)
     ctx = ServiceContext(
         catalogue=catalogue,
         clock=clock,
@@ -127,6 +138,15 @@ def on_startup(
             catalogue,
             citizens,
             settings.secret_key,
+        ),
+        sessions=PersonSessions(
+            factory,
+            citizens,
+            clock,
+            minutes=settings.person_session_minutes,
+            per_hour=settings.person_sessions_per_hour,
+            signature_window_s=settings.signature_window_s,
+            send_webhooks=fleet.send_webhooks if fleet is not None else None,
         ),
         public_url=settings.public_url,
     )

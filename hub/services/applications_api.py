@@ -19,11 +19,12 @@ from hub.services.applications import (
 )
 from hub.services.catalogue_store import get_item
 from hub.services.clock import local_text
-from hub.services.context import Ctx, Db
+from hub.services.context import CallingTerminal, Ctx, Db
 from hub.services.errors import BadRequest, NotFound, ServiceRoute
 from hub.services.models import ApplicationRow
+from hub.services.person_sessions import Handle
 from hub.services.printable import Printable, PrintTable, lines
-from hub.services.schemas import AcceptanceNo, IdNumber, PersonHeader
+from hub.services.schemas import AcceptanceNo, PersonHeader
 from protocol.i18n import N_
 from protocol.services import QueryKind, query_path
 
@@ -43,7 +44,7 @@ class Delivery(BaseModel):
 
 class ApplicationIn(BaseModel):
     item_id: str = Field(max_length=64)
-    id_number: IdNumber
+    person_session: Handle
     form: dict[str, Any] = Field(
         description=(
             "resident_pension_enrol: {phone, grade_yuan}; "
@@ -74,10 +75,15 @@ class ApplicationAccepted(BaseModel):
     status_code=status.HTTP_201_CREATED,
     summary="Submit an application; replayed for a repeated idempotency_key",
 )
-def submit(body: ApplicationIn, ctx: Ctx, db: Db) -> Any:
+def submit(body: ApplicationIn, ctx: Ctx, db: Db, terminal: CallingTerminal) -> Any:
     if not body.consent:
         raise BadRequest(N_("需要您同意授权使用个人信息后才能办理"))
-    digest = idempotency.fingerprint(body.model_dump(mode="json"), ctx.secret)
+    # Only inside a live person session of this terminal: nobody applies for a
+    # person whose card is not on the reader (issue 13). The fingerprint is of
+    # the person, not the handle, so a retry in a re-opened session replays.
+    person = ctx.person(terminal, body.person_session).person
+    asked = body.model_dump(mode="json", exclude={"person_session"})
+    digest = idempotency.fingerprint({**asked, "person": person.person_ref}, ctx.secret)
     stored = idempotency.replay(db, "applications", body.idempotency_key, digest)
     if stored is not None:
         return stored[1]
@@ -86,7 +92,6 @@ def submit(body: ApplicationIn, ctx: Ctx, db: Db) -> Any:
         raise NotFound(N_("未找到该事项"))
     if "apply" not in item.capabilities or item.form is None:
         raise BadRequest(N_("该事项暂不支持在自助终端申请，请查看办事指南"))
-    person = ctx.person(body.id_number)
     row = create_application(
         db, ctx, item, person, body.form, body.delivery.method, body.delivery.address
     )
@@ -113,15 +118,15 @@ def submit(body: ApplicationIn, ctx: Ctx, db: Db) -> Any:
 
 
 class ApplicationsQuery(BaseModel):
-    """By the person's ID number, or by a 受理编号 typed on the keypad."""
+    """The person in a person session, or a 受理编号 typed on the keypad."""
 
-    id_number: IdNumber | None = None
+    person_session: Handle | None = None
     acceptance_no: AcceptanceNo | None = None
 
     @model_validator(mode="after")
     def _exactly_one(self) -> ApplicationsQuery:
-        if (self.id_number is None) == (self.acceptance_no is None):
-            raise ValueError("请提供身份证号码或受理编号其中一项")
+        if (self.person_session is None) == (self.acceptance_no is None):
+            raise ValueError("请先读卡，或输入受理编号")
         return self
 
 
@@ -151,7 +156,9 @@ class ApplicationsOut(BaseModel):
 
 
 @router.post(query_path(QueryKind.APPLICATIONS), response_model=ApplicationsOut, summary="办件进度")
-def query_applications(body: ApplicationsQuery, ctx: Ctx, db: Db) -> ApplicationsOut:
+def query_applications(
+    body: ApplicationsQuery, ctx: Ctx, db: Db, terminal: CallingTerminal
+) -> ApplicationsOut:
     stmt = select(ApplicationRow).options(selectinload(ApplicationRow.events))
     if body.acceptance_no is not None:
         rows = list(db.scalars(stmt.where(ApplicationRow.acceptance_no == body.acceptance_no)))
@@ -163,8 +170,8 @@ def query_applications(body: ApplicationsQuery, ctx: Ctx, db: Db) -> Application
             id_masked=rows[0].id_masked,
         )
     else:
-        assert body.id_number is not None
-        person = ctx.person(body.id_number)
+        assert body.person_session is not None
+        person = ctx.person(terminal, body.person_session).person
         header = PersonHeader.of(person)
         rows = list(
             db.scalars(

@@ -21,7 +21,7 @@ from pydantic import BaseModel
 from hub.documents.api import IssuedDocumentOut, issued_out, verification_rows
 from hub.documents.archive import Holder
 from hub.services.clock import db_time, local_date, local_text
-from hub.services.context import Ctx, Db, ServiceContext
+from hub.services.context import CallingTerminal, Ctx, Db, ServiceContext
 from hub.services.documents import record_document
 from hub.services.errors import NotFound, ServiceRoute
 from hub.services.models import CertificateRow
@@ -71,8 +71,9 @@ def insurance_certificate(
     request: Request,
     ctx: Ctx,
     db: Db,
+    terminal: CallingTerminal,
 ) -> CertificateOut:
-    person = ctx.person(body.id_number)
+    person = ctx.person(terminal, body.person_session).person
     header = PersonHeader.of(person)
     now = ctx.clock.now()
     facts: list[PrintLine] = [

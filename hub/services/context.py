@@ -9,13 +9,13 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub.deps import DbSession
+from hub.fleet.auth import TerminalIdentity, current_terminal
 from hub.services.catalogue import Catalogue
 from hub.services.clock import Clock
-from hub.services.errors import NotFound
 from hub.services.identity import person_ref
 from hub.services.notifier import Notifier
-from hub.services.provider import CitizenProvider, Person
-from protocol.i18n import N_
+from hub.services.person_sessions import PersonSessions, SessionPerson
+from hub.services.provider import CitizenProvider
 
 if TYPE_CHECKING:
     from hub.documents.archive import DocumentIssuer
@@ -31,6 +31,7 @@ class ServiceContext:
     provider: CitizenProvider
     notifier: Notifier
     payments: PaymentService
+    sessions: PersonSessions
     # HubSettings.public_url: where phones reach the hub (certificate QR codes).
     public_url: str | None = None
     # Signed A4 certificates (hub/documents); None in apps built without them.
@@ -40,12 +41,11 @@ class ServiceContext:
         """The opaque person reference of an ID number (see identity.person_ref)."""
         return person_ref(id_number, self.secret)
 
-    def person(self, id_number: str) -> Person:
-        """The person with this ID number, or :class:`NotFound` in plain Chinese."""
-        found = self.provider.find_person(id_number=id_number)
-        if found is None:
-            raise NotFound(N_("未查询到该身份证号码的参保或登记信息，请核对后重试"))
-        return found
+    def person(self, terminal: TerminalIdentity, handle: str) -> SessionPerson:
+        """The person of the live session ``handle`` that ``terminal`` opened; raises
+        :class:`~hub.services.person_sessions.Forbidden` (one reply for every
+        missing, foreign, closed or expired handle). Never by a raw ID number."""
+        return self.sessions.person(terminal.id, handle)
 
 
 def get_ctx(request: Request) -> ServiceContext:
@@ -55,4 +55,6 @@ def get_ctx(request: Request) -> ServiceContext:
 
 
 Ctx = Annotated[ServiceContext, Depends(get_ctx)]
+CallingTerminal = Annotated[TerminalIdentity, Depends(current_terminal)]
+"""The terminal making the request (the same check that guards every service route)."""
 Db = DbSession  # committed before the answer is sent (hub/deps.py)

@@ -9,6 +9,7 @@ relative to the seeding day, so two hubs seeded the same day agree.
 
 from __future__ import annotations
 
+import hmac
 import json
 import random
 from dataclasses import dataclass, field
@@ -33,14 +34,18 @@ from hub.services.models import (
     DemoSubsidyRow,
 )
 from hub.services.provider import (
+    CardEvidence,
     Contribution,
+    IdCardEvidence,
     MedicalYear,
     PensionPayment,
     PensionStatus,
     Person,
+    SsCardEvidence,
     SubsidyPayment,
 )
 from hub.services.sequences import next_value
+from protocol.person_session import demo_photo, photo_digest
 
 # Resident medical insurance: individual premium per year, in fen.
 MEDICAL_PREMIUM_FEN = {2023: 38000, 2024: 40000, 2025: 40000, 2026: 40000, 2027: 40000}
@@ -101,6 +106,37 @@ def load_citizens(path: str | Path) -> list[dict[str, Any]]:
     data = json.loads(resolve_path(path).read_text(encoding="utf-8"))
     citizens: list[dict[str, Any]] = data["citizens"]
     return citizens
+
+
+@dataclass(frozen=True)
+class DemoCards:
+    """The evidence the demo citizens' cards carry, as the simulators make them
+    from the same file (drivers/sim/demo_cards.py, drivers/sim/cards.py)."""
+
+    id_cards: dict[str, IdCardEvidence] = field(default_factory=dict)
+    ss_cards: dict[str, SsCardEvidence] = field(default_factory=dict)
+
+
+def _card_date(value: str) -> date:
+    return datetime.strptime(value, "%Y%m%d").date()
+
+
+def load_demo_cards(path: str | Path) -> DemoCards:
+    """Each demo citizen's ID-card and social-security-card evidence."""
+    cards = DemoCards()
+    for c in load_citizens(path):
+        cards.id_cards[c["id_number"]] = IdCardEvidence(
+            id_number=c["id_number"],
+            photo_sha256=photo_digest(demo_photo(c["key"])),
+            valid_from=_card_date(c["valid_from"]),
+            valid_to=None if c["valid_to"] == "长期" else _card_date(c["valid_to"]),
+            authority=c["authority"],
+        )
+        if c.get("ss_card_issued"):
+            cards.ss_cards[c["ss_card_number"]] = SsCardEvidence(
+                card_number=c["ss_card_number"], issued_on=_card_date(c["ss_card_issued"])
+            )
+    return cards
 
 
 def seed_demo_data(
@@ -277,8 +313,30 @@ def _seed_application(
 class DemoCitizenProvider:
     """:class:`~hub.services.provider.CitizenProvider` over the seeded demo tables."""
 
-    def __init__(self, factory: sessionmaker[Session]) -> None:
+    def __init__(self, factory: sessionmaker[Session], cards: DemoCards | None = None) -> None:
         self._factory = factory
+        # No cards (demo data off): no evidence matches, no person session opens.
+        self._cards = cards or DemoCards()
+
+    def verify_card(self, evidence: CardEvidence) -> Person | None:
+        if isinstance(evidence, IdCardEvidence):
+            known = self._cards.id_cards.get(evidence.id_number)
+            # compare_digest: the time taken does not say how much of the photo digest matched.
+            if known is None or not hmac.compare_digest(
+                known.photo_sha256, evidence.photo_sha256.lower()
+            ):
+                return None
+            if (known.valid_from, known.valid_to, known.authority) != (
+                evidence.valid_from,
+                evidence.valid_to,
+                evidence.authority,
+            ):
+                return None
+            return self.find_person(id_number=evidence.id_number)
+        card = self._cards.ss_cards.get(evidence.card_number)
+        if card is None or card.issued_on != evidence.issued_on:
+            return None
+        return self.find_person(ss_card_number=evidence.card_number)
 
     def find_person(
         self, *, id_number: str | None = None, ss_card_number: str | None = None

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from hub.services.clock import db_time, local_text
-from hub.services.context import Ctx, Db
+from hub.services.context import CallingTerminal, Ctx, Db
 from hub.services.documents import MAX_DOCUMENTS, REPRINT_DAYS, Kind, purge_expired
 from hub.services.errors import ServiceRoute
 from hub.services.models import DocumentRow
@@ -45,9 +45,9 @@ class DocumentsOut(BaseModel):
     response_model=DocumentsOut,
     summary="补打: the person's certificates, slips and receipts of the last 90 days",
 )
-def list_documents(body: PersonQuery, ctx: Ctx, db: Db) -> DocumentsOut:
-    """Newest first, at most :data:`MAX_DOCUMENTS`; 404 for an unknown person."""
-    person = ctx.person(body.id_number)
+def list_documents(body: PersonQuery, ctx: Ctx, db: Db, terminal: CallingTerminal) -> DocumentsOut:
+    """Newest first, at most :data:`MAX_DOCUMENTS`; 403 without a live person session."""
+    person = ctx.person(terminal, body.person_session).person
     now = ctx.clock.now()
     purge_expired(db, now)
     rows = db.scalars(

@@ -78,10 +78,18 @@ class ErrorOut(BaseModel):
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorOut, "description": "Cannot be done as asked"},
+    403: {
+        "model": ErrorOut,
+        "description": "No live person session, card not confirmed, or not this terminal's"
+        " service point",
+    },
     404: {"model": ErrorOut, "description": "Person, item, order or record not found"},
     409: {"model": ErrorOut, "description": "Clashes with the current state or a reused key"},
-    403: {"model": ErrorOut, "description": "Not for this terminal (another service point)"},
-    429: {"model": ErrorOut, "description": "This terminal asked too often; try again later"},
+    429: {
+        "model": ErrorOut,
+        "description": "This terminal asked too often (tickets) or is over its person-session"
+        " quota; try again later",
+    },
     503: {"model": ErrorOut, "description": "A provider is unavailable; try again later"},
 }
 

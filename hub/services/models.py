@@ -288,3 +288,39 @@ class TicketRow(Base):
 
 
 from hub.backoffice import models as _backoffice_models  # noqa: E402, F401 - registers its tables
+
+# --- person sessions (DESIGN §7) ---
+
+
+class PersonSessionRow(Base):
+    """One attempt by a terminal to open a person session, and the session if it opened.
+
+    Refused attempts are rows too (``handle_hash`` and ``person_ref`` empty):
+    the hourly quota counts attempts, so a terminal cannot try evidence for
+    number after number. Only the SHA-256 of the handle is kept: a copy of the
+    table does not let anyone act in a live session.
+    """
+
+    __tablename__ = "svc_person_sessions"
+    __table_args__ = (Index("ix_svc_person_sessions_terminal_opened", "terminal_id", "opened_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    terminal_id: Mapped[int] = mapped_column(Integer)
+    handle_hash: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
+    person_ref: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    card: Mapped[str] = mapped_column(String(8))  # idcard | sscard
+    outcome: Mapped[str] = mapped_column(String(8))  # opened | refused
+    opened_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class SignatureNonceRow(Base):
+    """A nonce a terminal signed with, kept while its timestamp could still be
+    accepted: a second request with it is a replay."""
+
+    __tablename__ = "svc_signature_nonces"
+
+    terminal_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(DateTime, index=True)

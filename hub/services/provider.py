@@ -79,6 +79,36 @@ class SubsidyPayment:
     paid_on: date
 
 
+@dataclass(frozen=True)
+class IdCardEvidence:
+    """What only a resident ID card (二代证) holds besides its printed number:
+    the digest of its photo block (:func:`protocol.person_session.photo_digest`),
+    its validity dates (``valid_to`` None: 长期) and the issuing authority."""
+
+    id_number: str
+    photo_sha256: str
+    valid_from: date
+    valid_to: date | None
+    authority: str
+
+    def __repr__(self) -> str:  # the number never reaches a log line
+        return "IdCardEvidence(…)"
+
+
+@dataclass(frozen=True)
+class SsCardEvidence:
+    """What only a social-security card holds: its card number and 发卡日期."""
+
+    card_number: str
+    issued_on: date
+
+    def __repr__(self) -> str:
+        return "SsCardEvidence(…)"
+
+
+CardEvidence = IdCardEvidence | SsCardEvidence
+
+
 class CitizenProvider(Protocol):
     """Read access to a citizen's records, plus recording a premium payment.
 
@@ -95,6 +125,13 @@ class CitizenProvider(Protocol):
 
     def find_by_ref(self, person_ref: str) -> Person | None:
         """The person behind a ``person_ref``."""
+        ...
+
+    def verify_card(self, evidence: CardEvidence) -> Person | None:
+        """The person whose card this evidence comes from, or None when the
+        platform does not know the card or any part of the evidence differs
+        (an old card, a forged photo, a typed number). Opens person sessions:
+        never answer from the number alone."""
         ...
 
     def contributions(self, person: Person) -> list[Contribution]:

@@ -9,31 +9,19 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field
 
 from hub.services.clock import local_date, local_text
-from hub.services.context import Ctx
-from hub.services.errors import NotFound, ServiceRoute
+from hub.services.context import CallingTerminal, Ctx, ServiceContext
+from hub.services.errors import ServiceRoute
 from hub.services.identity import age_on, mask_id, mask_name, mask_pan
 from hub.services.printable import Printable, PrintTable, lines, yuan
-from hub.services.schemas import IdNumber, PersonHeader, PersonQuery, SsCardNumber
+from hub.services.provider import Person
+from hub.services.schemas import PersonHeader, PersonQuery
 from protocol.i18n import N_
 from protocol.services import IDENTIFY, QUERY_PREFIX, QueryKind
 
 router = APIRouter(route_class=ServiceRoute, prefix=QUERY_PREFIX, tags=["queries"])
-
-
-class IdentifyIn(BaseModel):
-    """Exactly one of the two numbers, as read from the card."""
-
-    id_number: IdNumber | None = None
-    ss_card_number: SsCardNumber | None = None
-
-    @model_validator(mode="after")
-    def _exactly_one(self) -> IdentifyIn:
-        if (self.id_number is None) == (self.ss_card_number is None):
-            raise ValueError("请提供身份证号码或社会保障卡号其中一项")
-        return self
 
 
 class Eligibility(BaseModel):
@@ -58,11 +46,13 @@ class IdentifyOut(BaseModel):
     eligible: Eligibility
 
 
-@router.post(f"/{IDENTIFY}", response_model=IdentifyOut, summary="Who is at the terminal")
-def identify(body: IdentifyIn, ctx: Ctx) -> IdentifyOut:
-    person = ctx.provider.find_person(id_number=body.id_number, ss_card_number=body.ss_card_number)
-    if person is None:
-        raise NotFound(N_("未查询到您的参保或登记信息，请到窗口咨询"))
+@router.post(f"/{IDENTIFY}", response_model=IdentifyOut, summary="Who is in this person session")
+def identify(body: PersonQuery, ctx: Ctx, terminal: CallingTerminal) -> IdentifyOut:
+    return identified(ctx, ctx.person(terminal, body.person_session).person)
+
+
+def identified(ctx: ServiceContext, person: Person) -> IdentifyOut:
+    """Who the person is and what they may do now (also the reply that opens a session)."""
     age = age_on(person.id_number, local_date(ctx.clock.now()))
     due = [m.year for m in ctx.provider.medical_years(person) if m.status == "due"]
     return IdentifyOut(
@@ -110,8 +100,8 @@ class ContributionsOut(BaseModel):
 
 
 @router.post(f"/{QueryKind.CONTRIBUTIONS}", response_model=ContributionsOut, summary="社保缴费记录")
-def contributions(body: PersonQuery, ctx: Ctx) -> ContributionsOut:
-    person = ctx.person(body.id_number)
+def contributions(body: PersonQuery, ctx: Ctx, terminal: CallingTerminal) -> ContributionsOut:
+    person = ctx.person(terminal, body.person_session).person
     header = PersonHeader.of(person)
     records = ctx.provider.contributions(person)
     amount = sum(r.amount_fen for r in records)
@@ -179,8 +169,8 @@ class PensionsOut(BaseModel):
 
 
 @router.post(f"/{QueryKind.PENSION}", response_model=PensionsOut, summary="养老金发放记录")
-def pension(body: PensionQuery, ctx: Ctx) -> PensionsOut:
-    person = ctx.person(body.id_number)
+def pension(body: PensionQuery, ctx: Ctx, terminal: CallingTerminal) -> PensionsOut:
+    person = ctx.person(terminal, body.person_session).person
     header = PersonHeader.of(person)
     payments = ctx.provider.pension_payments(person, body.months)
     records = [
@@ -250,8 +240,8 @@ class MedicalOut(BaseModel):
 
 
 @router.post(f"/{QueryKind.MEDICAL}", response_model=MedicalOut, summary="医保参保状态与年度缴费")
-def medical(body: PersonQuery, ctx: Ctx) -> MedicalOut:
-    person = ctx.person(body.id_number)
+def medical(body: PersonQuery, ctx: Ctx, terminal: CallingTerminal) -> MedicalOut:
+    person = ctx.person(terminal, body.person_session).person
     header = PersonHeader.of(person)
     years = ctx.provider.medical_years(person)
     records = [
@@ -321,8 +311,8 @@ class SubsidiesOut(BaseModel):
 
 
 @router.post(f"/{QueryKind.SUBSIDIES}", response_model=SubsidiesOut, summary="惠农补贴发放记录")
-def subsidies(body: PersonQuery, ctx: Ctx) -> SubsidiesOut:
-    person = ctx.person(body.id_number)
+def subsidies(body: PersonQuery, ctx: Ctx, terminal: CallingTerminal) -> SubsidiesOut:
+    person = ctx.person(terminal, body.person_session).person
     header = PersonHeader.of(person)
     records = [
         SubsidyOut(

@@ -7,6 +7,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, Field
 
 from hub.services.identity import InvalidIdNumber, mask_id, mask_name, normalise_id_number
+from hub.services.person_sessions import Handle
 from hub.services.provider import Person
 
 
@@ -31,9 +32,10 @@ AcceptanceNo = Annotated[str, Field(pattern=r"^\d{14}$", description="受理编�
 
 
 class PersonQuery(BaseModel):
-    """A query about one person; the ID number travels in the body, never the URL."""
+    """A request about the person in a person session (DESIGN §7): the session's
+    handle, in the body (never the URL), and never a raw ID number."""
 
-    id_number: IdNumber
+    person_session: Handle
 
 
 class PersonHeader(BaseModel):

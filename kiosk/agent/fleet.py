@@ -16,7 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.agent.commands import CommandRunner
-from kiosk.agent.credential import CredentialError, CredentialStore, enrol
+from kiosk.agent.credential import (
+    Credential,
+    CredentialError,
+    CredentialStore,
+    enrol,
+    register_key,
+)
 from kiosk.agent.heartbeat import heartbeat_body
 from kiosk.agent.host import AgentHost
 from kiosk.hub_client import EnrolmentRefused, HubClient
@@ -29,6 +35,7 @@ from kiosk.outbox import (
     HubUnavailable,
     Outbox,
 )
+from kiosk.signing import TerminalKey
 from protocol.commands import COMMANDS_PATH
 from protocol.heartbeat import HEARTBEAT_PATH
 
@@ -110,6 +117,7 @@ class FleetAgent:
         self._commands_wake = threading.Event()
         self._threads: list[threading.Thread] = []
         self._last_purge = 0.0
+        self._key_pending: tuple[Credential, TerminalKey] | None = None
         self._disk_path = Path(credential_path).resolve().parent
         self.journal = journal
         self.events = Journal(
@@ -244,6 +252,7 @@ class FleetAgent:
         if credential is not None and credential.hub_url.rstrip("/") != self.transport.base_url:
             log.warning("credential is for %s, not this hub; enrolling again", credential.hub_url)
             credential = None
+        key = TerminalKey.beside(self.credentials.path)
         backoff = Backoff(cap_s=max(self.retry_cap_s, 1.0))
         while credential is None and not self._halt.is_set():
             if not self.enrolment_code:
@@ -254,7 +263,7 @@ class FleetAgent:
                 continue
             try:
                 credential = enrol(
-                    self.transport, self.enrolment_code, self.terminal_name, self.place
+                    self.transport, self.enrolment_code, self.terminal_name, self.place, key
                 )
                 self.credentials.save(credential)
                 log.info("enrolled as terminal %s", credential.terminal_id)
@@ -267,6 +276,8 @@ class FleetAgent:
         self.terminal_id = credential.terminal_id
         self.transport.set_token(credential.token)
         self._set_state(AgentState.OFFLINE, "enrolled; no heartbeat yet")
+        if key is not None:
+            self._key_pending = (credential, key)
         return True
 
     def _run_main(self) -> None:
@@ -308,6 +319,9 @@ class FleetAgent:
             backoff.reset()
             self.last_heartbeat_at = time.time()
             self._set_state(AgentState.ONLINE)
+            pending = self._key_pending  # a new signing key, until the hub has it
+            if pending is not None and register_key(self.transport, self.credentials, *pending):
+                self._key_pending = None
             if isinstance(reply, dict):
                 next_s = reply.get("next_interval_s")
                 if isinstance(next_s, int | float) and not isinstance(next_s, bool):

@@ -33,6 +33,10 @@ from protocol.events import EventKind
 log = logging.getLogger(__name__)
 
 
+def _ignore(_: object) -> None:
+    """A closed person session needs no answer (a hub that missed it lets it expire)."""
+
+
 class SessionLifecycle:
     def __init__(
         self,
@@ -48,6 +52,7 @@ class SessionLifecycle:
         voice: Speaker,
         display: Display,
         check_service: Callable[[], None],
+        close_person: Callable[[], None] = lambda: None,
     ) -> None:
         self.session = session
         self.clock = clock
@@ -59,6 +64,8 @@ class SessionLifecycle:
         self.voice = voice
         self.display = display
         self._check_service = check_service  # a fault may have waited for the person to finish
+        # Ends the person session at the hub (DESIGN §7): the handle dies with the visit.
+        self._close_person = close_person
         self.inactivity = Inactivity(settings)
         self._banner: tuple[Screen, Any, float] | None = None  # (screen, its notice, until)
 
@@ -91,6 +98,7 @@ class SessionLifecycle:
             log.warning("session end not journaled; wiping anyway")  # the wipe must happen
         self.recorder.event(EventKind.SESSION_SUMMARY, summary)
         self.nav.leave()
+        self.tasks.submit(self._close_person, _ignore, _ignore)  # network: off the UI thread
         self.tasks.new_generation()  # results for this person are dropped
         s.wipe()
         self.nav.stack = []

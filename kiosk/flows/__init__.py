@@ -12,7 +12,9 @@ person). The REST paths live here and nowhere above.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from kiosk.flows.api import API
 from kiosk.flows.applications import Applications
@@ -21,6 +23,7 @@ from kiosk.flows.certificates import Certificates
 from kiosk.flows.documents import Documents
 from kiosk.flows.offline_cache import OfflineCache
 from kiosk.flows.payments import Payments
+from kiosk.flows.person import PersonSession
 from kiosk.flows.progress import Progress
 from kiosk.flows.queries import Queries
 from kiosk.flows.ratings import Ratings
@@ -29,11 +32,15 @@ from kiosk.flows.terminal_settings import HubOffer
 from kiosk.flows.tickets import Tickets
 from kiosk.hub_client import HubClient
 
+if TYPE_CHECKING:
+    from kiosk.signing import TerminalKey
+
 
 @dataclass(frozen=True)
 class Flows:
-    """Every flow, over one client."""
+    """Every flow, over one client; ``person`` is the person session they share."""
 
+    person: PersonSession
     queries: Queries
     catalogue: Catalogue
     applications: Applications
@@ -48,22 +55,31 @@ class Flows:
 
     @classmethod
     def over(
-        cls, client: HubClient, *, service_point: str, offline: OfflineCache | None = None
+        cls,
+        client: HubClient,
+        *,
+        service_point: str,
+        offline: OfflineCache | None = None,
+        signing_key: Callable[[], TerminalKey | None] = lambda: None,
     ) -> Flows:
         """The flows of a terminal at ``service_point``; ``offline`` keeps the
-        catalogue and guides for reading while the hub is unreachable."""
+        catalogue and guides for reading while the hub is unreachable;
+        ``signing_key`` gives the terminal's key (kiosk.signing), which signs
+        the card evidence that opens a person session."""
+        person = PersonSession(client, signing_key)
         return cls(
-            queries=Queries(client),
+            person=person,
+            queries=Queries(client, person),
             catalogue=Catalogue(client, service_point=service_point, offline=offline),
-            applications=Applications(client),
-            progress=Progress(client),
-            certificates=Certificates(client),
-            documents=Documents(client),
+            applications=Applications(client, person),
+            progress=Progress(client, person),
+            certificates=Certificates(client, person),
+            documents=Documents(client, person),
             tickets=Tickets(client, service_point=service_point),
             ratings=Ratings(client),
-            payments=Payments(client),
             hub_offer=HubOffer(client, offline=offline),
             signed_documents=SignedDocuments(client),
+            payments=Payments(client, person),
         )
 
 
@@ -77,6 +93,7 @@ __all__ = [
     "HubOffer",
     "OfflineCache",
     "Payments",
+    "PersonSession",
     "Progress",
     "Queries",
     "Ratings",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from urllib.parse import quote, urlencode
 
+from protocol.person_session import CLOSE_PERSON_SESSION, PERSON_SESSIONS
 from protocol.services import IDENTIFY, RECORD_QUERIES, SERVICES_API, query_path
 
 API = SERVICES_API
@@ -27,6 +28,8 @@ PAYMENT_LOOKUP = "/payments/orders/lookup"
 SANDBOX_PAY = "/payments/sandbox/pay"
 TERMINAL_SETTINGS = "/terminal-settings"
 SIGNED_CERTIFICATES = "/documents/certificates"  # /<code>/pdf, /<code>/phone-link
+PERSON_SESSIONS_ROUTE = PERSON_SESSIONS
+CLOSE_PERSON_SESSION_ROUTE = CLOSE_PERSON_SESSION
 
 ROUTES: tuple[str, ...] = (
     CATALOGUE,
@@ -47,6 +50,8 @@ ROUTES: tuple[str, ...] = (
     SANDBOX_PAY,
     TERMINAL_SETTINGS,
     SIGNED_CERTIFICATES,
+    PERSON_SESSIONS_ROUTE,
+    CLOSE_PERSON_SESSION_ROUTE,
 )
 """Every route under :data:`API` the terminal calls (the layering test keeps
 them out of the screens)."""
@@ -57,7 +62,7 @@ def service_path(route: str, *segments: str, **query: str | int) -> str:
 
     Query values travel in the path (not as request parameters) so the
     client's JSON boundary stays ``request(method, path, body)``; no personal
-    data ever goes in a path: ID numbers travel in bodies.
+    data ever goes in a path: session handles and ID numbers travel in bodies.
     """
     path = API + route + "".join("/" + quote(s, safe="") for s in segments)
     return f"{path}?{urlencode(query)}" if query else path

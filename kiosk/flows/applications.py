@@ -3,24 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from kiosk.flows.api import APPLICATIONS, service_path
+from kiosk.flows.person import PersonSession
 from kiosk.hub_client import HubClient
 from kiosk.hub_client.models import ApplicationAccepted
+
+if TYPE_CHECKING:
+    from kiosk.session import Identity
 
 DeliveryMethod = Literal["counter", "post"]
 
 
 class Applications:
-    def __init__(self, client: HubClient) -> None:
+    def __init__(self, client: HubClient, person: PersonSession) -> None:
         self.client = client
+        self.person = person
 
     def submit(
         self,
         *,
         item_id: str,
-        id_number: str,
+        identity: Identity,
         form: Mapping[str, Any],
         delivery: DeliveryMethod,
         address: str | None,
@@ -35,12 +40,12 @@ class Applications:
         replays the first answer, so a retry after a lost reply is safe.
 
         Raises :class:`~kiosk.hub_client.HubError` with the hub's words
-        (400 no consent or not offered here, 404 unknown person or item,
+        (400 no consent or not offered here, 403 no live person session, 404 unknown item,
         422 a field refused) or :class:`~kiosk.hub_client.HubUnavailable`.
         """
         body = {
             "item_id": item_id,
-            "id_number": id_number,
+            "person_session": self.person.handle(identity),
             "form": dict(form),
             "delivery": {"method": delivery, "address": address},
             "consent": consent,

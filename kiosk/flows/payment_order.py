@@ -17,11 +17,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kiosk.flows.payments import FINAL_STATUSES, PaymentNotStarted, Payments, new_idempotency_key
 from kiosk.hub_client import HubUnavailable
 from kiosk.hub_client.models import Order, SandboxPayment
+
+if TYPE_CHECKING:
+    from kiosk.session import Identity
 
 POLL_INTERVAL_S = 3.0  # WeChat micropay: query every 3–5 s
 MICROPAY_LIMIT_S = 45.0  # stop querying within about 45 s, then reverse
@@ -42,6 +45,8 @@ class PaymentOrder:
     item: str
     payer_count: int
     method: str  # native | micropay
+    identity: Identity | None = field(default=None, repr=False)
+    """The card holder: the order is made in their person session."""
     key: str = field(default_factory=new_idempotency_key)
     order_no: str | None = None
     status: str = "NEW"
@@ -87,7 +92,9 @@ class PaymentOrder:
         self.last_query_at = now
         self._journal("create", payers=self.payer_count)
         payments, key, item, method = self.payments, self.key, self.item, self.method
-        payers = list(payer_id_numbers)
+        payers, identity = list(payer_id_numbers), self.identity
+        if identity is None:
+            raise RuntimeError("an order is made for the person whose card was read")
 
         def work() -> Order:
             try:
@@ -95,7 +102,12 @@ class PaymentOrder:
             except HubUnavailable as exc:
                 raise PaymentNotStarted(str(exc)) from exc
             return payments.create(
-                key=key, item=item, payer_id_numbers=payers, method=method, auth_code=auth_code
+                key=key,
+                item=item,
+                identity=identity,
+                payer_id_numbers=payers,
+                method=method,
+                auth_code=auth_code,
             )
 
         return work

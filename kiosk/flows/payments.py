@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import secrets
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from kiosk.flows.api import (
     PAYMENT_LOOKUP,
@@ -22,9 +22,13 @@ from kiosk.flows.api import (
     TOPICS,
     service_path,
 )
+from kiosk.flows.person import PersonSession
 from kiosk.hub_client import HubClient, HubUnavailable
 from kiosk.hub_client.models import Order, Quote, QuotePerson, SandboxPayment, TopicList
 from kiosk.i18n import N_
+
+if TYPE_CHECKING:
+    from kiosk.session import Identity
 
 FINAL_STATUSES = frozenset({"PAID", "CLOSED", "REVOKED", "REFUNDED", "FAILED"})
 PayMethod = Literal["native", "micropay"]
@@ -84,18 +88,25 @@ class Payments:
     create is then unknown) or :class:`~kiosk.hub_client.HubError` (refused,
     with the hub's words)."""
 
-    def __init__(self, client: HubClient) -> None:
+    def __init__(self, client: HubClient, person: PersonSession | None = None) -> None:
         self.client = client
+        # Without one (start-up recovery follows orders by number only), no quote
+        # or order can be made: there is no card, so no person session.
+        self.person = person or PersonSession(client, lambda: None)
 
     def check_reachable(self) -> None:
         """Raise :class:`~kiosk.hub_client.HubUnavailable` unless the hub answers now
         (no payment starts while it is unreachable)."""
         self.client.call(TopicList, "GET", service_path(TOPICS))
 
-    def quote(self, id_numbers: list[str], item: str | None = None) -> Quote:
-        """The amount for the person (first) and family members; ``item`` defaults
-        to the hub's current payable (城乡居民医保 of the coming year)."""
-        body: dict[str, Any] = {"id_number": id_numbers[0], "family_id_numbers": id_numbers[1:]}
+    def quote(self, identity: Identity, family: list[str], item: str | None = None) -> Quote:
+        """The amount for the card holder (first) and the family members whose ID
+        numbers were typed (masked name and amount only); ``item`` defaults to the
+        hub's current payable (城乡居民医保 of the coming year)."""
+        body: dict[str, Any] = {
+            "person_session": self.person.handle(identity),
+            "family_id_numbers": family,
+        }
         if item:
             body["item"] = item
         return self.client.call(Quote, "POST", service_path(PAYMENT_QUOTE), body)
@@ -105,15 +116,18 @@ class Payments:
         *,
         key: str,
         item: str,
+        identity: Identity,
         payer_id_numbers: list[str],
         method: PayMethod | str,
         auth_code: str | None,
     ) -> Order:
-        """Create an order (once per ``key``: the same key replays the first answer).
-        ``auth_code`` is the scanned payment code for ``micropay``; never logged."""
+        """Create an order in the card holder's person session (once per ``key``: the
+        same key replays the first answer). ``auth_code`` is the scanned payment
+        code for ``micropay``; never logged."""
         body = {
             "idempotency_key": key,
             "item": item,
+            "person_session": self.person.handle(identity),
             "payer_id_numbers": payer_id_numbers,
             "method": method,
             "auth_code": auth_code,

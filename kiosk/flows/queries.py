@@ -4,9 +4,10 @@ Progress by a 受理编号 is :mod:`kiosk.flows.progress`."""
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from kiosk.flows.api import IDENTIFY_ROUTE, service_path
+from kiosk.flows.api import service_path
+from kiosk.flows.person import PersonSession
 from kiosk.hub_client import HubClient
 from kiosk.hub_client.models import (
     ApplicationList,
@@ -17,6 +18,9 @@ from kiosk.hub_client.models import (
     Subsidies,
 )
 from protocol.services import QueryKind, query_path
+
+if TYPE_CHECKING:
+    from kiosk.session import Identity
 
 RECORD_KINDS: tuple[QueryKind, ...] = (
     QueryKind.CONTRIBUTIONS,
@@ -41,33 +45,32 @@ PENSION_MONTHS = 12  # what the query screen shows: the last year's payments
 class Queries:
     """Each method blocks (run it on the task runner) and raises
     :class:`~kiosk.hub_client.HubUnavailable` or :class:`~kiosk.hub_client.HubError`
-    (404: the hub's words, e.g. 未查询到相关信息)."""
+    (403: the card could not be confirmed, or the session ended; 404: the hub's
+    words, e.g. 未查询到相关信息). Every question is about the person whose card
+    was read (``identity``), inside their person session."""
 
-    def __init__(self, client: HubClient) -> None:
+    def __init__(self, client: HubClient, person: PersonSession) -> None:
         self.client = client
+        self.person = person
 
-    def identify(
-        self, *, id_number: str | None = None, ss_card_number: str | None = None
-    ) -> Identified:
-        """Who holds this ID card or social-security card (exactly one of the two)."""
-        numbers = (("id_number", id_number), ("ss_card_number", ss_card_number))
-        body = {name: number for name, number in numbers if number}
-        return self.client.call(Identified, "POST", service_path(IDENTIFY_ROUTE), body)
+    def identify(self, identity: Identity) -> Identified:
+        """Who holds the card that was read, and what they may do now."""
+        return self.person.open(identity).person
 
-    def contributions(self, id_number: str) -> Contributions:
-        return self._ask(Contributions, QueryKind.CONTRIBUTIONS, {"id_number": id_number})
+    def contributions(self, identity: Identity) -> Contributions:
+        return self._ask(Contributions, QueryKind.CONTRIBUTIONS, identity)
 
-    def pension(self, id_number: str, months: int = PENSION_MONTHS) -> Pensions:
+    def pension(self, identity: Identity, months: int = PENSION_MONTHS) -> Pensions:
         """The last ``months`` (1–24) payments; ``bank_masked`` is the card's account."""
-        return self._ask(Pensions, QueryKind.PENSION, {"id_number": id_number, "months": months})
+        return self._ask(Pensions, QueryKind.PENSION, identity, months=months)
 
-    def medical(self, id_number: str) -> MedicalInsurance:
-        return self._ask(MedicalInsurance, QueryKind.MEDICAL, {"id_number": id_number})
+    def medical(self, identity: Identity) -> MedicalInsurance:
+        return self._ask(MedicalInsurance, QueryKind.MEDICAL, identity)
 
-    def subsidies(self, id_number: str) -> Subsidies:
-        return self._ask(Subsidies, QueryKind.SUBSIDIES, {"id_number": id_number})
+    def subsidies(self, identity: Identity) -> Subsidies:
+        return self._ask(Subsidies, QueryKind.SUBSIDIES, identity)
 
-    def records(self, kind: QueryKind | str, id_number: str) -> Records:
+    def records(self, kind: QueryKind | str, identity: Identity) -> Records:
         """The records of ``kind`` (the query menu's choice, or a catalogue item's
         ``query_kind``); every answer carries its ``printable``. Raises
         ``ValueError`` for a kind that is not a record query."""
@@ -76,8 +79,9 @@ class Queries:
         except (ValueError, KeyError):
             raise ValueError(f"unknown query kind {kind!r}") from None
         if reply is Pensions:
-            return self.pension(id_number)
-        return self._ask(reply, QueryKind(kind), {"id_number": id_number})
+            return self.pension(identity)
+        return self._ask(reply, QueryKind(kind), identity)
 
-    def _ask(self, reply: type[R], kind: QueryKind, body: dict[str, str | int]) -> R:
+    def _ask(self, reply: type[R], kind: QueryKind, identity: Identity, **extra: int) -> R:
+        body = {"person_session": self.person.handle(identity), **extra}
         return self.client.call(reply, "POST", service_path(query_path(kind)), body)

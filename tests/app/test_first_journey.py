@@ -88,7 +88,11 @@ def test_first_journey(mode: str) -> None:
     assert ratings[0]["session"] == app.recorder.records[0][1]["session"]  # this kiosk session
     assert app.screen.name == "thanks"
     h.press(pygame.K_RETURN)
+    h.settle()
     _assert_wiped(app)
+    # One person session, opened by the card read, closed at the hub with the visit.
+    assert hub.asked["POST", "/person-sessions"] == 1
+    assert hub.asked["POST", "/person-sessions/close"] == 1 and hub.sessions == {}
     summary = [data for kind, data in app.recorder.events if kind == "session_summary"]
     assert summary and summary[0]["completed"] and summary[0]["pages_printed"] == 1
 

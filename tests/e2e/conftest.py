@@ -36,6 +36,7 @@ from kiosk.config import KioskConfig
 from kiosk.devices import DeviceHub
 from kiosk.events import UiQueue
 from kiosk.hub_client import HubClient
+from kiosk.signing import TerminalKey
 from tools.headless import FakeClock, Harness
 
 REPO = Path(__file__).resolve().parents[2]
@@ -49,6 +50,8 @@ class HubProcess:
     url: str
     token: str
     proc: subprocess.Popen[bytes]
+    key: TerminalKey
+    """The terminal's signing key, registered at enrolment (person sessions)."""
 
     def get(self, path: str) -> requests.Response:
         return requests.get(self.url + path, timeout=5)
@@ -91,6 +94,7 @@ def _start_hub(tmp: Path, extra_args: Sequence[str] = ()) -> HubProcess:
     else:
         proc.kill()
         raise RuntimeError("hub did not start within 30 s")
+    key = TerminalKey.load_or_create(tmp / "signing-key.pem")
     resp = requests.post(
         url + "/api/v1/terminal/enrol",
         json={
@@ -98,11 +102,12 @@ def _start_hub(tmp: Path, extra_args: Sequence[str] = ()) -> HubProcess:
             "name": TERMINAL_NAME,
             # Queue tickets are issued only at the terminal's enrolled service point.
             "place": {"county": "兰考县", "service_point": SERVICE_POINT},
+            "public_key": key.public_key,
         },
         timeout=10,
     )
     resp.raise_for_status()
-    return HubProcess(url, resp.json()["token"], proc)
+    return HubProcess(url, resp.json()["token"], proc, key)
 
 
 @pytest.fixture(scope="module")
@@ -280,7 +285,13 @@ def build_kiosk(hub: HubProcess, *, elder: bool = False) -> Kiosk:
     devices = DeviceHub(config.devices, ui)
     # The headless kiosk with the simulated devices, the real hub and real task threads.
     h = Harness(
-        config, hub_client=client, devices=devices, ui=ui, held_tasks=False, today=date.today
+        config,
+        hub_client=client,
+        devices=devices,
+        ui=ui,
+        held_tasks=False,
+        today=date.today,
+        signing_key=hub.key,
     )
     app = h.app
     devices.start(app.events)

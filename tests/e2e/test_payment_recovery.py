@@ -11,8 +11,11 @@ from kiosk.flows import Payments
 from kiosk.flows.payment_order import PaymentOrder
 from kiosk.flows.payment_recovery import NOT_CREATED, recover_unfinished
 from kiosk.flows.payments import FINAL_STATUSES
+from kiosk.flows.person import PersonSession
 from kiosk.hub_client import HubClient, HubUnavailable
+from kiosk.signing import TerminalKey
 from tests.e2e.conftest import HubProcess, closed_port_url
+from tests.kiosk.flows.conftest import person
 
 ZHAO_LEI = "410225200102145018"
 WANG_FANG = "410225198511203020"
@@ -21,19 +24,22 @@ LIU_GUIYING = "410225194609304067"
 GOOD_CODE = "134567890123456789"
 
 
-def payments_for(url: str, token: str) -> Payments:
-    return Payments(HubClient(lambda: url, token=lambda: token, timeout_s=5.0))
+def payments_for(url: str, token: str, key: TerminalKey | None = None) -> Payments:
+    """The payment flow of a terminal with ``key`` (its orders are made in person sessions)."""
+    client = HubClient(lambda: url, token=lambda: token, timeout_s=5.0)
+    return Payments(client, PersonSession(client, lambda: key))
 
 
 def created(flow: PaymentOrder, payer: str, code: str | None, journal: list[Any]) -> None:
     """Run a flow's create as the app would: journal first, then the work, then apply."""
+    flow.identity = flow.identity or person(payer)  # the payer's card was read
     work = flow.begin_create([payer], now=0.0, auth_code=code)
     assert journal[-1][1]["step"] == "create"  # written before anything was sent
     flow.apply(work())
 
 
 def test_unfinished_micropay_is_ended_and_finished_orders_left_alone(hub: HubProcess) -> None:
-    payments = payments_for(hub.url, hub.token)
+    payments = payments_for(hub.url, hub.token, hub.key)
     journal: list[tuple[str, dict[str, Any]]] = []
 
     def record(kind: str, data: dict[str, Any]) -> None:
@@ -48,6 +54,7 @@ def test_unfinished_micropay_is_ended_and_finished_orders_left_alone(hub: HubPro
     lost = PaymentOrder(
         payments, record, item="resident_medical_2027", payer_count=1, method="native"
     )
+    lost.identity = person(WANG_FANG)
     lost.begin_create([WANG_FANG], now=0.0)
     # A finished one is not touched (the journal shows its final state).
     done_key = "pay-finishedorderkeyabcdefg"
@@ -78,7 +85,7 @@ def test_create_whose_answer_was_lost_is_found_by_its_key_and_ended(hub: HubProc
     """The hub made the order (and the customer's code was charged) but the terminal
     never heard back: recovery finds it by idempotency key, reverses it, and the
     money goes back — it is not left for someone to notice."""
-    payments = payments_for(hub.url, hub.token)
+    payments = payments_for(hub.url, hub.token, hub.key)
     journal: list[tuple[str, dict[str, Any]]] = []
     flow = PaymentOrder(
         payments,
@@ -87,6 +94,7 @@ def test_create_whose_answer_was_lost_is_found_by_its_key_and_ended(hub: HubProc
         payer_count=1,
         method="micropay",
     )
+    flow.identity = person(LIU_GUIYING)
     work = flow.begin_create([LIU_GUIYING], now=0.0, auth_code=GOOD_CODE)
     answer = work()  # reached the hub; the answer is dropped, as by a crash or cut cable
     assert answer.status == "PAYING" and flow.order_no is None
@@ -107,7 +115,7 @@ def test_create_whose_answer_was_lost_is_found_by_its_key_and_ended(hub: HubProc
     # The journal now knows the number; a second start finds nothing open.
     assert recover_unfinished(payments, journal + recovery, sleep=lambda s: None) == []
     # A retry with a fresh order is possible again: nothing is left open for her.
-    quote = payments.quote([LIU_GUIYING])
+    quote = payments.quote(person(LIU_GUIYING), [])
     assert quote.persons[0].payable is True
 
 
@@ -115,7 +123,7 @@ def test_young_native_order_stays_cancelling_until_the_provider_allows(hub: HubP
     """The provider refuses to close a QR order under 5 minutes old: recovery says so
     (final=False) instead of pretending; the cancel request makes the hub refund a
     payment that still arrives."""
-    payments = payments_for(hub.url, hub.token)
+    payments = payments_for(hub.url, hub.token, hub.key)
     journal: list[tuple[str, dict[str, Any]]] = []
     flow = PaymentOrder(
         payments,

@@ -4,9 +4,12 @@ the last 90 days, paged for 长辈 mode, and this session's prints when the hub 
 from __future__ import annotations
 
 import pygame
-import requests
 
+from kiosk.flows import Certificates
+from kiosk.flows.person import PersonSession
+from kiosk.hub_client import HubClient
 from tests.e2e.conftest import HubProcess, Kiosk, MakeKiosk, assert_few_options
+from tests.kiosk.flows.conftest import person
 
 LI_JIANGUO = "410225195807012019"
 
@@ -46,14 +49,12 @@ def test_slips_from_weeks_ago_are_reprinted(make_kiosk: MakeKiosk) -> None:
 
 
 def test_many_documents_are_paged_for_elders(make_kiosk: MakeKiosk, hub: HubProcess) -> None:
-    for _ in range(7):  # seven certificates issued earlier (any terminal of the county)
-        r = requests.post(
-            f"{hub.url}/api/v1/services/certificates/insurance",
-            json={"id_number": LI_JIANGUO},
-            headers={"Authorization": f"Bearer {hub.token}"},
-            timeout=10,
-        )
-        r.raise_for_status()
+    # Seven certificates issued earlier, in his person sessions (his card was read).
+    client = HubClient(hub.url, token=lambda: hub.token, timeout_s=10.0)
+    certificates = Certificates(client, PersonSession(client, lambda: hub.key))
+    for _ in range(7):
+        certificates.insurance(person(LI_JIANGUO))
+    client.close()
     k = make_kiosk(elder=True)
     open_reprint(k, "li_jianguo")
     seen: list[str] = []

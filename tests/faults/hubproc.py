@@ -19,6 +19,9 @@ from typing import Any
 import requests
 
 from drivers.idcard.codes import id_check_char
+from kiosk.session import Identity
+from kiosk.signing import TerminalKey
+from protocol.person_session import demo_photo, photo_digest
 
 REPO = Path(__file__).resolve().parents[2]
 ENROL_CODE = "DEMO-ENROL"
@@ -66,6 +69,30 @@ def citizen(
     }
 
 
+def card_identity(person: dict[str, Any]) -> Identity:
+    """The identity a card reader gives for ``person`` (a citizens.json entry): the
+    number and the card's evidence, as the ID-card simulator makes its card."""
+    valid_to = person["valid_to"]
+    return Identity(
+        source="idcard",
+        name=person.get("name", ""),
+        id_number=person["id_number"],
+        birth_date=None,
+        evidence={
+            "kind": "idcard",
+            "id_number": person["id_number"],
+            "photo_sha256": photo_digest(demo_photo(person["key"])),
+            "valid_from": _iso(person["valid_from"]),
+            "valid_to": None if valid_to == "长期" else _iso(valid_to),
+            "authority": person["authority"],
+        },
+    )
+
+
+def _iso(yyyymmdd: str) -> str:
+    return f"{yyyymmdd[:4]}-{yyyymmdd[4:6]}-{yyyymmdd[6:]}"
+
+
 @dataclass
 class FaultHub:
     """A running fault hub; ``url`` is its base URL, ``token`` a terminal credential."""
@@ -78,11 +105,23 @@ class FaultHub:
     token: str = ""
     terminal_id: int = 0
     citizens: list[dict[str, Any]] = field(default_factory=list)
+    key: TerminalKey | None = None
+    """The enrolled terminal's signing key (its file: :attr:`key_file`)."""
+
+    @property
+    def key_file(self) -> Path:
+        return self.workdir / "signing-key.pem"
 
     def enrol(self, name: str) -> tuple[int, str]:
+        self.key = TerminalKey.load_or_create(self.key_file)
         resp = requests.post(
             self.url + "/api/v1/terminal/enrol",
-            json={"code": ENROL_CODE, "name": name, "place": {"county": "兰考县"}},
+            json={
+                "code": ENROL_CODE,
+                "name": name,
+                "place": {"county": "兰考县"},
+                "public_key": self.key.public_key,
+            },
             timeout=10,
         )
         resp.raise_for_status()

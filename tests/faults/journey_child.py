@@ -55,6 +55,10 @@ from kiosk.i18n import Translator  # noqa: E402
 from kiosk.journal import Journal  # noqa: E402
 from kiosk.receipts import from_printable  # noqa: E402
 from kiosk.recording import Recorder  # noqa: E402
+from kiosk.sealed import write_private_file  # noqa: E402
+from kiosk.session import Identity  # noqa: E402
+from kiosk.signing import TerminalKey, signing_key_path  # noqa: E402
+from tests.faults.hubproc import card_identity  # noqa: E402
 
 TERMINAL = "故障测试终端"
 SERVICE_POINT = "dbt-zhangzhuang"
@@ -94,7 +98,8 @@ class Worker:
         self.recorder = Recorder(self.journal)
         token = cfg["token"]
         client = HubClient(lambda: cfg["url"], token=lambda: token, timeout_s=5.0)
-        self.flows = Flows.over(client, service_point=SERVICE_POINT)
+        key = TerminalKey.load(signing_key_path(self.dir / "credential.json"))
+        self.flows = Flows.over(client, service_point=SERVICE_POINT, signing_key=lambda: key)
         self.agent: FleetAgent | None = None
         self.printer_sim = VirtualPrinter()
         self.printer: Any = None
@@ -142,32 +147,38 @@ class Worker:
         session = uuid.uuid4().hex[:12]
         self.recorder.record("session_start", {"session": session})
         person = self.rng.choice(self.cfg["citizens"])
-        id_number = person["id_number"]
+        identity = card_identity(person)  # the card on the reader
         self.recorder.record("service_step", {"session": session, "step": "query"})
         try:
-            self.flows.queries.medical(id_number)
-            owed = self.flows.payments.quote([id_number]).total_fen
+            self.flows.queries.medical(identity)
+            owed = self.flows.payments.quote(identity, []).total_fen
         except HubError:
             owed = 0
         completed = False
         if owed > 0:
-            completed = self.pay(id_number)
+            completed = self.pay(identity)
+        self.flows.person.close()  # the kiosk session ends
         self.recorder.record("rating", {"service_id": "pay.resident_medical", "level": 5})
         summary = {"session": session, "completed": completed, "journey": n}
         self.recorder.record("session_end", summary)
         self.recorder.event("session_summary", summary)
 
-    def pay(self, id_number: str) -> bool:
+    def pay(self, identity: Identity) -> bool:
         method = "native" if self.rng.random() < 0.3 else "micropay"
         code = None
         if method == "micropay":
             code = DECLINED_CODE if self.rng.random() < 0.2 else GOOD_CODE
         flow = PaymentOrder(
-            self.flows.payments, self.recorder.record, "resident_medical_2027", 1, method=method
+            self.flows.payments,
+            self.recorder.record,
+            "resident_medical_2027",
+            1,
+            method=method,
+            identity=identity,
         )
         now = 0.0
         try:
-            flow.apply(flow.begin_create([id_number], now, code)())
+            flow.apply(flow.begin_create([identity.id_number], now, code)())
         except HubError:
             return False  # refused (declined, busy): nothing to follow
         paid_by_phone = False
@@ -248,8 +259,12 @@ def _worker(cfg: dict[str, Any], mode: str, seed: int) -> None:
 def main() -> None:
     cfg = json.loads(Path(sys.argv[1]).read_text(encoding="utf-8"))
     if not (Path(cfg["dir"]) / "credential.json").exists():
+        # The terminal's key is the one it enrolled with: beside its credential.
+        key_path = signing_key_path(Path(cfg["dir"]) / "credential.json")
+        write_private_file(key_path, Path(cfg["key_file"]).read_bytes(), replace=True)
+        key_id = TerminalKey.load_or_create(key_path).key_id
         CredentialStore(Path(cfg["dir"]) / "credential.json").save(
-            Credential(cfg["terminal_id"], cfg["token"], cfg["url"])
+            Credential(cfg["terminal_id"], cfg["token"], cfg["url"], key_id)
         )
     # python-escpos loads its printer profiles on first use (~0.7 s): once here,
     # not in every worker, or most kills would land before the first journey.

@@ -220,7 +220,12 @@ def test_kill9_during_journeys_loses_nothing_and_charges_once(
         "url": hub.url,
         "token": hub.token,
         "terminal_id": hub.terminal_id,
-        "citizens": [{"id_number": c["id_number"]} for c in hub.citizens],
+        "key_file": str(hub.key_file),
+        # What the simulated cards carry: the number and the card's evidence.
+        "citizens": [
+            {k: c[k] for k in ("key", "id_number", "valid_from", "valid_to", "authority")}
+            for c in hub.citizens
+        ],
     }
     cfg_path = tmp_path / "child.json"
     cfg_path.write_text(json.dumps(cfg), encoding="utf-8")

@@ -11,11 +11,12 @@ from kiosk.flows import Payments
 from kiosk.flows.payment_order import PaymentOrder
 from kiosk.flows.payment_recovery import start_recovery
 from kiosk.flows.payments import FINAL_STATUSES
+from kiosk.flows.person import PersonSession
 from kiosk.hub_client import HubClient
 from kiosk.journal import Journal
 from kiosk.recording import Recorder
 from tests.e2e.conftest import closed_port_url
-from tests.faults.hubproc import FaultHub
+from tests.faults.hubproc import FaultHub, card_identity
 
 GOOD_CODE = "134567890123456789"
 
@@ -24,12 +25,21 @@ def test_open_order_is_ended_once_the_hub_answers(fault_hub: FaultHub, tmp_path:
     url = [closed_port_url()]
     token = fault_hub.token
     client = HubClient(lambda: url[0], token=lambda: token, timeout_s=3.0)
-    payments = Payments(client)
+    key = fault_hub.key
+    payments = Payments(client, PersonSession(client, lambda: key))
     journal = Journal(tmp_path / "journal.sqlite")
     recorder = Recorder(journal)
     url[0] = fault_hub.url
-    flow = PaymentOrder(payments, recorder.record, "resident_medical_2027", 1, "native")
-    flow.apply(flow.begin_create([fault_hub.citizens[0]["id_number"]], 0.0)())
+    payer = fault_hub.citizens[0]
+    flow = PaymentOrder(
+        payments,
+        recorder.record,
+        "resident_medical_2027",
+        1,
+        "native",
+        identity=card_identity(payer),
+    )
+    flow.apply(flow.begin_create([payer["id_number"]], 0.0)())
     assert flow.order_no and not flow.final
     # The terminal "crashes" here and starts again while the hub is unreachable.
     url[0] = closed_port_url()

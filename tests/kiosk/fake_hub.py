@@ -68,6 +68,7 @@ class FakeHub:
         self.tokens: dict[str, int] = {}
         self.revoked: set[int] = set()
         self.enrolments: list[dict[str, Any]] = []
+        self.signing_keys: list[tuple[int, str]] = []  # (terminal, public key) re-keyed
         self.heartbeats: list[dict[str, Any]] = []
         self.command_queue: list[dict[str, Any]] = []
         self.acks: dict[str, dict[str, Any]] = {}
@@ -273,6 +274,16 @@ class _Handler(BaseHTTPRequestHandler):
                 self._reply(204)  # as the real hub
             else:
                 self._reply(404, {"detail": "no such command for this terminal"})
+        else:
+            self._post_records(path, terminal, body)
+
+    def _post_records(self, path: str, terminal: int, body: bytes) -> None:
+        """Journal records, events and a new signing key."""
+        hub = self.hub
+        if path == "/api/v1/terminal/key":
+            with hub.lock:
+                hub.signing_keys.append((terminal, json.loads(body)["public_key"]))
+            self._reply(204)  # as the real hub
         elif path == "/api/v1/terminal/journal":
             self._upload(hub.journal, json.loads(body)["records"], hub.journal_hook)
         elif path == "/api/v1/terminal/events":

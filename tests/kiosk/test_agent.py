@@ -15,6 +15,7 @@ import pytest
 from kiosk.agent import AgentConfigError, AgentState, FleetAgent
 from kiosk.agent.commands import HOST_KINDS
 from kiosk.journal import Journal, JournalError
+from kiosk.signing import TerminalKey, signing_key_path
 from protocol.commands import CommandArgs, CommandKind, wire_args
 from protocol.devices import DeviceHealth, DeviceState, PaperState
 from tests.kiosk.fake_hub import FakeHub
@@ -130,6 +131,34 @@ def _online(agent: FleetAgent) -> bool:
     return _until(lambda: agent.state is AgentState.ONLINE, 5.0)
 
 
+def test_a_deleted_signing_key_is_replaced_and_sent_with_the_credential(
+    hub: FakeHub, make_agent: AgentFactory, tmp_path: Path
+) -> None:
+    """Rotating a terminal's key: delete the key file and restart; the agent makes a
+    new key and sends its public half (POST /api/v1/terminal/key), once."""
+    agent = make_agent(hub.url)
+    agent.start()
+    assert _online(agent)
+    agent.stop()
+    credential = tmp_path / "var" / "credential.json"
+    old = TerminalKey.load_or_create(signing_key_path(credential))
+    signing_key_path(credential).unlink()
+    again = make_agent(hub.url)
+    again.start()
+    assert _online(again)
+    assert _until(lambda: len(hub.signing_keys) == 1, 5.0)
+    new = TerminalKey.load_or_create(signing_key_path(credential))
+    assert new.key_id != old.key_id
+    assert hub.signing_keys == [(1, new.public_key)]
+    assert _until(lambda: json.loads(credential.read_text())["key_id"] == new.key_id, 5.0)
+    again.stop()
+    third = make_agent(hub.url)
+    third.start()
+    assert _online(third)
+    third.stop()
+    assert len(hub.signing_keys) == 1  # the hub has it: not sent again
+
+
 def test_enrols_once_and_keeps_the_credential_owner_only(
     hub: FakeHub, make_agent: AgentFactory, tmp_path: Path
 ) -> None:
@@ -140,10 +169,23 @@ def test_enrols_once_and_keeps_the_credential_owner_only(
     credential = tmp_path / "var" / "credential.json"
     assert credential.stat().st_mode & 0o777 == 0o600
     stored = json.loads(credential.read_text())
-    assert set(stored) == {"terminal_id", "token", "hub_url"}
+    assert set(stored) == {"terminal_id", "token", "hub_url", "key_id"}
     assert stored["terminal_id"] == agent.terminal_id == 1
     assert stored["token"] not in repr(agent.credentials.load())
-    assert hub.enrolments == [{"code": "CODE-1", "name": "胡寨村便民服务站 1号机", "place": PLACE}]
+    # The signing key was made beside the credential, owner-only, and its public
+    # half sent with the enrolment (never the private one).
+    key = TerminalKey.load_or_create(signing_key_path(credential))
+    assert signing_key_path(credential).stat().st_mode & 0o777 == 0o600
+    assert stored["key_id"] == key.key_id
+    assert hub.enrolments == [
+        {
+            "code": "CODE-1",
+            "name": "胡寨村便民服务站 1号机",
+            "place": PLACE,
+            "public_key": key.public_key,
+        }
+    ]
+    assert hub.signing_keys == []  # the hub has it from the enrolment
     agent.stop()
     # After a restart the credential is used; the one-time code is not sent again.
     again = make_agent(hub.url)

@@ -19,6 +19,7 @@ from drivers.sim.cards import SocialSecurityCardOS
 from drivers.sim.demo_cards import load_demo_cards
 from drivers.smartcard import BankCard, SimTransport, SmartCardReader
 from kiosk.card_identity import identity_from_card
+from protocol.person_session import demo_photo, photo_digest
 
 CITIZENS = json.loads(
     (Path(__file__).resolve().parents[2] / "config/demo/citizens.json").read_text("utf-8")
@@ -59,3 +60,29 @@ def test_a_card_type_without_fields_is_refused() -> None:
     bank_card = BankCard("621700******0122", "3105", "A000000333010101")
     with pytest.raises(TypeError, match="no identity fields for a BankCard"):
         identity_from_card(bank_card)  # type: ignore[arg-type]
+
+
+def test_each_card_gives_the_evidence_only_it_holds_and_wiping_drops_it() -> None:
+    """What opens the person session (DESIGN §7): the ID card's photo digest,
+    validity and authority; the social-security card's number and 发卡日期."""
+    sim = next(c for c in load_demo_cards() if c.key == "wang_fang")
+    card = decode_text_block(encode_text_block(sim.card), photo=bytes(sim.card.photo))
+    identity = identity_from_card(card)
+    assert identity.evidence == {
+        "kind": "idcard",
+        "id_number": "410225198511203020",
+        "photo_sha256": photo_digest(demo_photo("wang_fang")),  # what the hub's demo provider knows
+        "valid_from": "2020-11-20",
+        "valid_to": "2040-11-20",
+        "authority": "兰考县公安局",
+    }
+    identity.wipe()
+    assert identity.evidence is None
+    citizen = next(c for c in CITIZENS if c["key"] == "wang_fang")
+    with SmartCardReader.from_transport(SimTransport(SocialSecurityCardOS(citizen))) as reader:
+        ss = identity_from_card(reader.read_social_security_card())
+    assert ss.evidence == {"kind": "sscard", "card_number": "H41020003", "issued_on": "2020-03-18"}
+    # A card whose issuer wrote no 发卡日期 gives none: no person session from it.
+    without = {k: v for k, v in citizen.items() if k != "ss_card_issued"}
+    with SmartCardReader.from_transport(SimTransport(SocialSecurityCardOS(without))) as reader:
+        assert identity_from_card(reader.read_social_security_card()).evidence is None

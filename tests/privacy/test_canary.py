@@ -40,6 +40,7 @@ from drivers.sim.demo_cards import SimCard, load_demo_cards
 from drivers.sim.escpos_decode import decode
 from kiosk.config import KioskConfig
 from kiosk.runtime import Terminal
+from protocol.person_session import demo_photo
 from screens import SCREENS
 from tests.e2e.conftest import Kiosk
 from tests.faults.hubproc import FaultHub, citizen, luhn_complete, start_fault_hub
@@ -49,7 +50,8 @@ CANARY_ID = "41022519770707123" + id_check_char("41022519770707123")
 CANARY_NAME = "欧阳金丝雀"
 CANARY_PAN = luhn_complete("621700998877665544")
 CANARY_PHONE = "13703786542"
-CANARY_PHOTO = b"WLf\x00\x7e\x00\x32\x00" + bytes((i * 73 + 41) % 256 for i in range(1016))
+# The photo the hub's demo provider knows for the canary's card (its evidence).
+CANARY_PHOTO = demo_photo("canary")
 GOOD_CODE = "134567890123456789"
 TERMINAL = "金丝雀测试终端"
 

@@ -22,12 +22,12 @@ from hub.fleet.models import OperatorSession
 from hub.services.models import ApplicationRow, SmsRow
 from hub.settings import HubSettings
 from tests.hub.conftest import REPO
+from tests.hub.services.conftest import evidence_of
 from tests.security.attacked_hub import attacked_hub
 from tests.security.production_hub import production_config
 
 SECRET = "attack-suite-secret-0123456789"
 PHONE, ADDRESS = "13912345678", "河南省兰考县东坝头镇张庄村幸福路8号"
-ZHAO_LEI = "410225200102145018"  # a demo citizen (config/demo/citizens.json)
 
 
 def test_console_sessions_are_stored_as_digests(tmp_path: Path) -> None:
@@ -50,12 +50,13 @@ def test_console_sessions_are_stored_as_digests(tmp_path: Path) -> None:
 
 def test_contact_data_is_sealed_and_still_used(tmp_path: Path) -> None:
     with attacked_hub(tmp_path) as hub, hub.client() as c:
-        auth = hub.terminal(c)
+        terminal = hub.signing_terminal(c, "张庄村1号机")
+        auth = terminal.auth
         reply = c.post(
             "/api/v1/services/applications",
             json={
                 "item_id": "rsi_resident_pension_enrol",
-                "id_number": ZHAO_LEI,
+                "person_session": terminal.session(c, evidence_of("zhao_lei")),
                 "form": {"phone": PHONE, "grade_yuan": 300},
                 "delivery": {"method": "post", "address": ADDRESS},
                 "consent": True,

@@ -29,7 +29,7 @@ def test_nul_in_any_text_is_422(tmp_path: Path) -> None:
                 headers=auth,
             ),
             "service body": c.post(
-                "/api/v1/services/query/identify", json={"id_number": "\x00"}, headers=auth
+                "/api/v1/services/query/identify", json={"person_session": "\x00"}, headers=auth
             ),
             "query string": c.get("/api/v1/services/catalogue?topic=%00", headers=auth),
             "login form": c.post("/console/login", data={"username": "ad\x00min", "password": "x"}),

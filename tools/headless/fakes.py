@@ -12,12 +12,17 @@ from datetime import date
 from functools import partial
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from drivers.errors import PaperOut
 from kiosk.events import UiQueue
 from kiosk.flows.api import API, RATINGS
 from kiosk.hub_client import HubClient, HubUnavailable
+from kiosk.hub_client.client import Signer
 from kiosk.session import Identity
+from kiosk.signing import TerminalKey
 from kiosk.tasks import TaskRunner
+from protocol.person_session import CLOSE_PERSON_SESSION, PERSON_SESSIONS, demo_photo, photo_digest
 from protocol.services import RECORD_QUERIES, QueryKind, query_path
 
 CANARY_NAME = "测试金丝雀"  # searched for after a visit: it must be gone everywhere
@@ -250,16 +255,37 @@ class FakeHub(HubClient):
             ("POST", query_path(kind)): partial(self._query, kind) for kind in RECORD_QUERIES
         }
         self.answers["POST", RATINGS] = self._rate
+        self.answers["POST", PERSON_SESSIONS] = self._open_session
+        self.answers["POST", CLOSE_PERSON_SESSION] = self._close_session
+        self.sessions: dict[str, str] = {}
+        """Each open person session's handle → the number on the card it was opened with."""
+        self.signing_key = TerminalKey(Ed25519PrivateKey.generate())
+        """The key the flows sign with (kiosk.signing); a real hub behind a fake has it."""
 
-    def request(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None = None,
+        *,
+        sign: Signer | None = None,
+    ) -> Any:
         route = route_of(path)
         self.asked[method, route] += 1
         if self.down:
             raise HubUnavailable("ConnectionError")
-        return self.reply(method, route, path, body)
+        return self.reply(method, route, path, body, sign)
 
-    def reply(self, method: str, route: str, path: str, body: dict[str, Any] | None) -> Any:
-        """The answer to one call (``route``: the path under the service API, no query)."""
+    def reply(
+        self,
+        method: str,
+        route: str,
+        path: str,
+        body: dict[str, Any] | None,
+        sign: Signer | None = None,
+    ) -> Any:
+        """The answer to one call (``route``: the path under the service API, no query;
+        ``sign``: the flows' signer, for a request that carries card evidence)."""
         return self.answer(method, route, body)
 
     def answer(self, method: str, route: str, body: dict[str, Any] | None) -> Any:
@@ -270,8 +296,36 @@ class FakeHub(HubClient):
         return found(dict(body or {}))
 
     def _query(self, kind: str, body: dict[str, Any]) -> dict[str, Any]:
-        self.queries.append((kind, str(body["id_number"])))
+        self.queries.append((kind, self.sessions.get(str(body["person_session"]), "")))
         return record_reply(kind, self.records)
+
+    def _open_session(self, body: dict[str, Any]) -> dict[str, Any]:
+        evidence = body["evidence"]
+        number = str(evidence.get("id_number") or evidence.get("card_number"))
+        handle = f"fake-person-session-{len(self.sessions) + 1:08d}"
+        self.sessions[handle] = number
+        sample = self.records
+        person = {
+            "person_ref": "p_sample",
+            "name": sample.name_masked,
+            "name_masked": sample.name_masked,
+            "id_masked": sample.id_masked,
+            "sex": "女",
+            "age": 76,
+            "town": "",
+            "village": "",
+            "eligible": {
+                "resident_pension_enrol": False,
+                "pension_receiving": False,
+                "elderly_allowance_apply": False,
+                "elderly_allowance_receiving": False,
+                "medical_due_years": [],
+            },
+        }
+        return {"person_session": handle, "expires_in_s": 900, "person": person}
+
+    def _close_session(self, body: dict[str, Any]) -> None:
+        self.sessions.pop(str(body["person_session"]), None)
 
     def _rate(self, body: dict[str, Any]) -> dict[str, Any]:
         self.ratings.append(body)
@@ -284,7 +338,8 @@ def route_of(path: str) -> str:
 
 
 def sample_identity() -> Identity:
-    """The first demo citizen (config/demo/citizens.json), as the ID-card reader gives her."""
+    """The first demo citizen (config/demo/citizens.json), as the ID-card reader gives
+    her, with her card's evidence (the demo hub opens her person session on it)."""
     return Identity(
         source="idcard",
         name="张秀兰",
@@ -293,7 +348,23 @@ def sample_identity() -> Identity:
         sex="女",
         nation="汉",
         address="河南省兰考县东坝头镇张庄村3组18号",
+        evidence=_idcard_evidence(
+            "410225194103152422", "zhang_xiulan", "2016-03-15", "兰考县公安局"
+        ),
     )
+
+
+def _idcard_evidence(
+    number: str, photo_key: str, valid_from: str, authority: str
+) -> dict[str, Any]:
+    return {
+        "kind": "idcard",
+        "id_number": number,
+        "photo_sha256": photo_digest(demo_photo(photo_key)),
+        "valid_from": valid_from,
+        "valid_to": None,
+        "authority": authority,
+    }
 
 
 def canary_identity() -> Identity:
@@ -304,4 +375,5 @@ def canary_identity() -> Identity:
         id_number=CANARY_ID,
         birth_date=date(1950, 1, 1),
         address="河南省兰考县测试村",
+        evidence=_idcard_evidence(CANARY_ID, "canary", "2020-01-01", "兰考县公安局"),
     )

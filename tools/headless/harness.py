@@ -45,6 +45,7 @@ from kiosk.i18n import Translator
 from kiosk.ports import Devices, Recorder
 from kiosk.runtime import Terminal
 from kiosk.session import Identity
+from kiosk.signing import TerminalKey
 from kiosk.tasks import TaskRunner
 from kiosk.ui import ScreenSet
 from kiosk.ui.fonts import FontBook, find_cjk_faces
@@ -130,6 +131,7 @@ class Harness:
         held_tasks: bool = True,
         trace_text: bool = False,
         today: Callable[[], date] = lambda: HEADLESS_TODAY,
+        signing_key: TerminalKey | None = None,
     ) -> None:
         self.config = config or KioskConfig()
         self.screens = screens
@@ -142,6 +144,9 @@ class Harness:
         self._ui = ui
         self._held_tasks = held_tasks
         self._today = today
+        # The key the flows sign card evidence with: the caller's (registered with
+        # its real hub), else the fake hub's own.
+        self._signing_key = signing_key
         self.frames = FrameClock()
         self.terminal: Terminal | None = None
         if live:
@@ -202,8 +207,12 @@ class Harness:
         self.speech.start()
         self.voice = VoiceGuide(self.speech, config.speech.rate_cpm)
         hub = self.hub_client = self._hub_client or FakeHub()
+        key = self._signing_key or getattr(hub, "signing_key", None)
         self.flows = Flows.over(
-            hub, service_point=config.terminal.service_point, offline=self._offline
+            hub,
+            service_point=config.terminal.service_point,
+            offline=self._offline,
+            signing_key=lambda: key,
         )
         self.text.clear()
         self.app = App(

@@ -14,6 +14,7 @@ error (and the audit still renders).
 
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3
 import tempfile
@@ -22,6 +23,7 @@ from typing import Any
 
 from kiosk.flows.api import RATINGS
 from kiosk.hub_client import HubError, HubUnavailable
+from kiosk.hub_client.client import Signer
 from tools.headless.fakes import FakeHub, SampleRecords
 
 log = logging.getLogger(__name__)
@@ -55,18 +57,32 @@ class SampleHubClient(FakeHub):
         self._db: Path | None = None
         self._pristine: Path | None = None
 
-    def reply(self, method: str, route: str, path: str, body: dict[str, Any] | None) -> Any:
+    def reply(
+        self,
+        method: str,
+        route: str,
+        path: str,
+        body: dict[str, Any] | None,
+        sign: Signer | None = None,
+    ) -> Any:
         try:
-            answer = self._forward(method, path, body)
+            answer = self._forward(method, path, body, sign)
         except HubUnavailable:
             return self.answer(method, route, body)
         if (method, route) == ("POST", RATINGS):
             self.ratings.append(dict(body or {}))
         return answer
 
-    def _forward(self, method: str, path: str, body: dict[str, Any] | None) -> Any:
+    def _forward(
+        self, method: str, path: str, body: dict[str, Any] | None, sign: Signer | None = None
+    ) -> Any:
         hub = self._start_hub()
-        resp = hub.request(method, path, json=body)
+        if sign is not None:  # card evidence: signed over the bytes sent, as HubClient does
+            raw = json.dumps(body or {}, ensure_ascii=False, separators=(",", ":")).encode()
+            headers = {"Content-Type": "application/json", **sign(method, path, raw)}
+            resp = hub.request(method, path, content=raw, headers=headers)
+        else:
+            resp = hub.request(method, path, json=body)
         if resp.status_code >= 500:
             raise HubUnavailable(f"hub error {resp.status_code}")
         if resp.status_code >= 400:
@@ -111,6 +127,7 @@ class SampleHubClient(FakeHub):
                         "village": "张庄村",
                         "service_point": self._service_point,
                     },
+                    "public_key": self.signing_key.public_key,
                 },
             )
             enrolled.raise_for_status()

@@ -49,6 +49,10 @@ class PaymentOrderRow(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime)
     paid_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # Who made it (issue 13): only this terminal may read, cancel or pay it; the
+    # person session it was made in (svc_person_sessions.id).
+    terminal_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    person_session_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class PaymentEventRow(Base):

@@ -64,6 +64,9 @@ class OrderRequest:
     payer_id_numbers: list[str]
     method: Method
     auth_code: str | None
+    # Who asks: the order belongs to this terminal and person session (issue 13).
+    terminal_id: int | None = None
+    person_session_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -191,6 +194,8 @@ class PaymentService:
                         created_at=db_time(now),
                         deadline_at=db_time(now + window),
                         updated_at=db_time(now),
+                        terminal_id=req.terminal_id,
+                        person_session_id=req.person_session_id,
                     )
                 )
                 s.flush()
@@ -220,15 +225,26 @@ class PaymentService:
             )
         return response
 
-    def find_by_key(self, idempotency_key: str) -> OrderOut:
-        """The order created with ``idempotency_key`` as it stands; :class:`NotFound` if none."""
+    def find_by_key(self, idempotency_key: str, *, terminal_id: int | None = None) -> OrderOut:
+        """The order created with ``idempotency_key`` as it stands; :class:`NotFound` if
+        none, or (with ``terminal_id``) if another terminal made it."""
         with self._factory() as s:
             row = s.scalars(
                 select(PaymentOrderRow).where(PaymentOrderRow.idempotency_key == idempotency_key)
             ).first()
-        if row is None:
+        if row is None or (terminal_id is not None and row.terminal_id != terminal_id):
             raise NotFound(N_("未找到该订单"))
         return self._view(row)
+
+    def check_owner(self, order_no: str, terminal_id: int) -> None:
+        """:class:`NotFound` unless ``terminal_id`` made the order: another terminal's
+        order is answered exactly like one that does not exist."""
+        with self._factory() as s:
+            owner = s.scalar(
+                select(PaymentOrderRow.terminal_id).where(PaymentOrderRow.order_no == order_no)
+            )
+        if owner is None or owner != terminal_id:
+            raise NotFound(N_("未找到该订单"))
 
     def get_order(self, order_no: str) -> OrderOut:
         """The order after one step towards a final state (query the provider if needed)."""

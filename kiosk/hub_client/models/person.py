@@ -36,6 +36,15 @@ class Identified(HubReply):
     eligible: Eligibility
 
 
+class OpenedSession(HubReply):
+    """OpenOut: a person session opened on the card's evidence (DESIGN §7)."""
+
+    person_session: str = Field(repr=False)
+    """The handle: person-scoped requests carry it; never logged."""
+    expires_in_s: int
+    person: Identified
+
+
 class Contribution(HubReply):
     year: int
     grade_yuan: int

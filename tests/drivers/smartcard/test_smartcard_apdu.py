@@ -159,7 +159,8 @@ def test_tlv_encoding_against_hand_written_bytes() -> None:
 
 
 # The SSSE read as the card sees it (smartcards.md): SELECT the application by its
-# GBK name, SELECT EF05, READ RECORD 07, SELECT EF06, READ RECORD 08–0D. Written out
+# GBK name, SELECT EF05, READ RECORD 07 and 05 (发卡日期), SELECT EF06, READ RECORD
+# 08–0D. Written out
 # by hand so that the command bytes, not just the parser, are checked.
 SELECT_SSSE = "00A404000F" + "7378312E73682EC9E7BBE1B1A3D5CF" + "00"
 FCI_OK = "6F00" + "9000"
@@ -167,6 +168,7 @@ SS_SCRIPT_HEAD = [
     (SELECT_SSSE, FCI_OK),
     ("00A4020002EF05", "9000"),
     ("00B2070000", "0709" + b"H41020001".hex() + "9000"),
+    ("00B2050000", "050420180612" + "9000"),  # 发卡日期 2018-06-12 (BCD)
     ("00A4020002EF06", "9000"),
     ("00B2080000", "0812" + b"410225194103152422".hex() + "9000"),
     ("00B2090000", "091E" + "D5C5D0E3C0BC".ljust(60, "0") + "9000"),  # 张秀兰 in GBK
@@ -196,6 +198,7 @@ def test_ss_card_without_birthplace_is_read_and_says_what_is_missing(
     )
     assert (card.sex, card.nation, card.birth_date) == ("2", "01", date(1941, 3, 15))
     assert card.birthplace_code == ""
+    assert card.issued_on == date(2018, 6, 12)
     assert card.missing == ("birthplace_code",)
     assert "birthplace_code (0C absent)" in caplog.text
     for personal in ("410225194103152422", "张秀兰", "H41020001", "19410315"):
@@ -203,11 +206,13 @@ def test_ss_card_without_birthplace_is_read_and_says_what_is_missing(
 
 
 def test_ss_card_with_only_the_required_records_is_read() -> None:
+    head = [*SS_SCRIPT_HEAD[:3], ("00B2050000", REC_NOT_FOUND), *SS_SCRIPT_HEAD[4:]]
     transport = ScriptedTransport(
-        [*SS_SCRIPT_HEAD, *((f"00B2{rec}0000", REC_NOT_FOUND) for rec in ("0A", "0B", "0C", "0D"))]
+        [*head, *((f"00B2{rec}0000", REC_NOT_FOUND) for rec in ("0A", "0B", "0C", "0D"))]
     )
     card = read_social_security_card(transport)
     assert card.name == "张秀兰"
+    assert card.issued_on is None  # no 发卡日期: read, but it cannot open a person session
     assert (card.sex, card.nation, card.birth_date) == ("", "", None)
     assert card.missing == ("sex", "nation", "birthplace_code", "birth_date")
 
@@ -231,7 +236,7 @@ def test_ss_card_with_an_unreadable_optional_record_reports_it_missing() -> None
 @pytest.mark.parametrize(
     ("script", "message"),
     [
-        ([*SS_SCRIPT_HEAD[:5], ("00B2090000", REC_NOT_FOUND)], "READ RECORD 09 answered 6A83"),
+        ([*SS_SCRIPT_HEAD[:6], ("00B2090000", REC_NOT_FOUND)], "READ RECORD 09 answered 6A83"),
         ([*SS_SCRIPT_HEAD[:2], ("00B2070000", REC_NOT_FOUND)], "READ RECORD 07 answered 6A83"),
         ([*SS_SCRIPT_HEAD, ("00B20A0000", "6F00")], "READ RECORD 0A answered 6F00"),
     ],

@@ -100,6 +100,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("POST", "/console/operators/{operator_id}/scopes"): ACCOUNTS,
     ("GET", "/console/supervision"): VIEW,
     ("POST", "/console/notifications/retry"): OPERATE,
+    ("POST", "/api/v1/terminal/key"): TERMINAL,
 }
 FLEET_PREFIXES = ("/console", "/api/v1/terminal")
 # Routes of other parts of the hub, checked by their own tests.
@@ -282,6 +283,8 @@ def _request(world: World, method: str, path: str, caller: str, with_csrf: bool 
             "/api/v1/terminal/heartbeat": heartbeat_body(),
             "/api/v1/terminal/events": {"events": []},
             "/api/v1/terminal/journal": {"records": []},
+            # An Ed25519 public key (32 bytes, base64url): the terminal's new signing key.
+            "/api/v1/terminal/key": {"public_key": "A" * 42 + "E"},
             "/api/v1/terminal/enrol": {
                 "code": "DEMO-ENROL",
                 "name": "m",

@@ -16,7 +16,7 @@ from hub.services.catalogue_store import set_item_enabled
 from hub.services.clock import ManualClock
 from hub.services.payments.sandbox import SandboxPaymentProvider
 from hub.services.topics import TOPICS
-from tests.hub.services.conftest import REPO, S, build_services_app
+from tests.hub.services.conftest import REPO, TERMINAL_TOKEN, S, build_services_app
 
 RAW: dict[str, Any] = json.loads((REPO / "config/catalogue.json").read_text(encoding="utf-8"))
 
@@ -152,5 +152,6 @@ def test_operator_edits_survive_a_restart(
             set_item_enabled(s, "nope", "*", False)
     again = build_services_app(svc_db_url, svc_clock, sandbox)  # start-up seeding runs again
     with TestClient(again) as client:
+        client.headers["Authorization"] = f"Bearer {TERMINAL_TOKEN}"
         ids = {i["id"] for t in client.get(f"{S}/catalogue").json()["topics"] for i in t["items"]}
     assert "med_resident_pay" not in ids and "med_insurance_query" in ids

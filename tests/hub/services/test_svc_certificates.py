@@ -5,11 +5,13 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from hub.services.clock import ManualClock
-from tests.hub.services.conftest import CITIZENS, S, id_of
+from tests.hub.services.conftest import CITIZENS, S, id_of, session
 
 
 def test_certificate_and_verification(svc_client: TestClient, svc_clock: ManualClock) -> None:
-    r = svc_client.post(f"{S}/certificates/insurance", json={"id_number": id_of("wang_fang")})
+    r = svc_client.post(
+        f"{S}/certificates/insurance", json={"person_session": session(svc_client, "wang_fang")}
+    )
     assert r.status_code == 200, r.text
     cert = r.json()
     code = cert["code"]
@@ -36,14 +38,16 @@ def test_unknown_code_is_a_404_page(svc_client: TestClient) -> None:
     assert page.status_code == 404 and "未找到" in page.text
 
 
-def test_certificate_for_an_unknown_person(svc_client: TestClient) -> None:
+def test_no_certificate_without_a_person_session(svc_client: TestClient) -> None:
     r = svc_client.post(f"{S}/certificates/insurance", json={"id_number": "410225199001010012"})
-    assert r.status_code == 404
+    assert r.status_code == 422
+    r = svc_client.post(f"{S}/certificates/insurance", json={"person_session": "n" * 43})
+    assert r.status_code == 403
 
 
 def test_receiver_certificate(svc_client: TestClient) -> None:
     cert = svc_client.post(
-        f"{S}/certificates/insurance", json={"id_number": id_of("zhang_xiulan")}
+        f"{S}/certificates/insurance", json={"person_session": session(svc_client, "zhang_xiulan")}
     ).json()
     facts = {f["label"]: f["value"] for f in cert["facts"]}
     assert facts["城乡居民基本养老保险"].startswith("正常领取待遇")

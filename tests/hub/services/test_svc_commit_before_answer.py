@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from tests.hub.services.conftest import S, id_of
+from tests.hub.services.conftest import TERMINAL_TOKEN, S, evidence_of, signed_post
 
 Scope = dict[str, Any]
 Message = dict[str, Any]
@@ -61,6 +61,7 @@ def committed_before_answer(events: list[str]) -> bool:
 
 def test_a_ticket_is_committed_before_its_number_is_sent(timeline: Timeline) -> None:
     with TestClient(timeline) as client:
+        client.headers["Authorization"] = f"Bearer {TERMINAL_TOKEN}"
         timeline.events.clear()
         taken = client.post(f"{S}/tickets", json={"service_point": "lk-zwfw", "business_type": "A"})
     assert taken.status_code == 201, taken.text
@@ -70,13 +71,21 @@ def test_a_ticket_is_committed_before_its_number_is_sent(timeline: Timeline) -> 
 def test_an_application_is_committed_before_its_slip_is_sent(timeline: Timeline) -> None:
     body = {
         "item_id": "rsi_elderly_allowance",
-        "id_number": id_of("liu_guiying"),
         "form": {"phone": "13812345678", "use_ss_card_account": True},
         "delivery": {"method": "counter", "address": None},
         "consent": True,
         "idempotency_key": "commit-before-answer-1",
     }
     with TestClient(timeline) as client:
+        client.headers["Authorization"] = f"Bearer {TERMINAL_TOKEN}"
+        opened = signed_post(
+            client,
+            f"{S}/person-sessions",
+            {"evidence": evidence_of("liu_guiying")},
+            timeline.app.state.test_signing_key,
+            timestamp=int(timeline.app.state.services.clock.now().timestamp()),
+        )
+        body["person_session"] = opened.json()["person_session"]
         timeline.events.clear()
         accepted = client.post(f"{S}/applications", json=body)
         first = list(timeline.events)

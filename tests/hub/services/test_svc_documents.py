@@ -6,19 +6,20 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from hub.services.clock import ManualClock
 from hub.services.context import ServiceContext
 from hub.services.models import DocumentRow
-from tests.hub.services.conftest import CITIZENS, S, id_of
+from tests.hub.services.conftest import CITIZENS, S, id_of, public_key_of, session
 
 WECHAT_CODE = "134567890123456789"
 
 
 def documents(client: TestClient, key: str) -> list[dict[str, Any]]:
-    r = client.post(f"{S}/documents", json={"id_number": id_of(key)})
+    r = client.post(f"{S}/documents", json={"person_session": session(client, key)})
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["reprint_days"] == 90
@@ -31,10 +32,10 @@ def count_rows(ctx: ServiceContext) -> int:
         return int(s.scalar(select(func.count(DocumentRow.id))) or 0)
 
 
-def enrol(key: str) -> dict[str, Any]:
+def enrol(client: TestClient, key: str) -> dict[str, Any]:
     return {
         "item_id": "rsi_resident_pension_enrol",
-        "id_number": id_of(key),
+        "person_session": session(client, key),
         "form": {"phone": "18637812345", "grade_yuan": 300},
         "delivery": {"method": "counter"},
         "consent": True,
@@ -46,22 +47,28 @@ def test_every_issued_printable_is_listed_newest_first(
     svc_client: TestClient, svc_clock: ManualClock, svc_ctx: ServiceContext
 ) -> None:
     assert documents(svc_client, "zhao_lei") == []
-    cert = svc_client.post(f"{S}/certificates/insurance", json={"id_number": id_of("li_jianguo")})
+    cert = svc_client.post(
+        f"{S}/certificates/insurance", json={"person_session": session(svc_client, "li_jianguo")}
+    )
     assert cert.status_code == 200
     # Not kept: queue tickets (valid for the day) and query results (queried afresh).
     ticket = svc_client.post(
         f"{S}/tickets", json={"service_point": "lk-zwfw", "business_type": "A"}
     )
     assert ticket.status_code == 201, ticket.text
-    query = svc_client.post(f"{S}/query/contributions", json={"id_number": id_of("zhao_lei")})
+    query = svc_client.post(
+        f"{S}/query/contributions", json={"person_session": session(svc_client, "zhao_lei")}
+    )
     assert query.status_code == 200
     assert documents(svc_client, "zhao_lei") == []
 
     svc_clock.advance(60)
-    slip = svc_client.post(f"{S}/applications", json=enrol("zhao_lei"))
+    slip = svc_client.post(f"{S}/applications", json=enrol(svc_client, "zhao_lei"))
     assert slip.status_code == 201, slip.text
     svc_clock.advance(60)
-    cert = svc_client.post(f"{S}/certificates/insurance", json={"id_number": id_of("zhao_lei")})
+    cert = svc_client.post(
+        f"{S}/certificates/insurance", json={"person_session": session(svc_client, "zhao_lei")}
+    )
     assert cert.status_code == 200, cert.text
     svc_clock.advance(60)
     order = svc_client.post(
@@ -69,6 +76,7 @@ def test_every_issued_printable_is_listed_newest_first(
         json={
             "idempotency_key": "docs-order-0001",
             "item": "resident_medical_2027",
+            "person_session": session(svc_client, "zhao_lei"),
             "payer_id_numbers": [id_of("zhao_lei"), id_of("wang_fang")],
             "method": "micropay",
             "auth_code": WECHAT_CODE,
@@ -109,14 +117,18 @@ def test_every_issued_printable_is_listed_newest_first(
     # Polling the paid order again, or replaying the application, adds nothing.
     before = count_rows(svc_ctx)
     svc_client.get(f"{S}/payments/orders/{order['order_no']}")
-    assert svc_client.post(f"{S}/applications", json=enrol("zhao_lei")).status_code == 201
+    assert (
+        svc_client.post(f"{S}/applications", json=enrol(svc_client, "zhao_lei")).status_code == 201
+    )
     assert count_rows(svc_ctx) == before
 
 
 def test_ninety_days_then_gone(
     svc_client: TestClient, svc_clock: ManualClock, svc_ctx: ServiceContext
 ) -> None:
-    svc_client.post(f"{S}/certificates/insurance", json={"id_number": id_of("li_jianguo")})
+    svc_client.post(
+        f"{S}/certificates/insurance", json={"person_session": session(svc_client, "li_jianguo")}
+    )
     svc_clock.advance(89 * 86400)
     assert len(documents(svc_client, "li_jianguo")) == 1
     svc_clock.advance(2 * 86400)
@@ -139,11 +151,11 @@ def test_demo_applications_come_with_their_slips(svc_client: TestClient) -> None
     assert docs[0]["printable"]["issued_at"] == docs[0]["issued_at"]
 
 
-def test_unknown_person_and_bad_numbers(svc_client: TestClient) -> None:
+def test_no_documents_by_a_typed_number_or_a_made_up_handle(svc_client: TestClient) -> None:
     r = svc_client.post(f"{S}/documents", json={"id_number": "410225199001010012"})
-    assert r.status_code == 404 and "410225199001010012" not in r.text
-    r = svc_client.post(f"{S}/documents", json={"id_number": "410225199001010013"})
-    assert r.status_code == 422 and "410225199001010013" not in r.text
+    assert r.status_code == 422 and "410225199001010012" not in r.text
+    r = svc_client.post(f"{S}/documents", json={"person_session": "made-up-handle-0123456789"})
+    assert r.status_code == 403 and "documents" not in r.json()
 
 
 def test_the_migration_creates_the_documents_table(db_url: str) -> None:
@@ -167,19 +179,37 @@ def test_the_migration_creates_the_documents_table(db_url: str) -> None:
 def test_documents_through_the_migrated_schema(client: TestClient) -> None:
     """The full app on a database built by the Alembic revisions (SQLite and PostgreSQL):
     issue, list newest first, and replays that add nothing."""
+    signing_key = Ed25519PrivateKey.generate()
     token = client.post(
         "/api/v1/terminal/enrol",
-        json={"code": "DEMO-ENROL", "name": "docs-test", "place": {"county": "兰考县"}},
+        json={
+            "code": "DEMO-ENROL",
+            "name": "docs-test",
+            "place": {"county": "兰考县"},
+            "public_key": public_key_of(signing_key),
+        },
     ).json()["token"]
     auth = {"Authorization": f"Bearer {token}"}
     codes = []
     for _ in range(2):
         r = client.post(
-            f"{S}/certificates/insurance", json={"id_number": id_of("li_jianguo")}, headers=auth
+            f"{S}/certificates/insurance",
+            json={
+                "person_session": session(
+                    client, "li_jianguo", signing_key=signing_key, headers=auth
+                )
+            },
+            headers=auth,
         )
         assert r.status_code == 200, r.text
         codes.append(r.json()["code"])
-    r = client.post(f"{S}/documents", json={"id_number": id_of("li_jianguo")}, headers=auth)
+    r = client.post(
+        f"{S}/documents",
+        json={
+            "person_session": session(client, "li_jianguo", signing_key=signing_key, headers=auth)
+        },
+        headers=auth,
+    )
     assert r.status_code == 200, r.text
     listed = [d["printable"]["verification_code"] for d in r.json()["documents"]]
     assert sorted(listed) == sorted(codes) and len(listed) == 2

@@ -13,7 +13,15 @@ from sqlalchemy import func, select
 from hub.services.clock import ManualClock
 from hub.services.payments.models import PaymentOrderRow
 from hub.services.payments.sandbox import SandboxPaymentProvider
-from tests.hub.services.conftest import S, as_terminal, build_services_app, id_of
+from tests.hub.services.conftest import (
+    TERMINAL_TOKEN,
+    S,
+    as_terminal,
+    build_services_app,
+    id_of,
+    open_session,
+    session,
+)
 
 
 def test_a_visit_end_to_end(
@@ -21,7 +29,9 @@ def test_a_visit_end_to_end(
 ) -> None:
     app = build_services_app(db_url, svc_clock, sandbox)
     with TestClient(app) as c:
-        who = c.post(f"{S}/query/identify", json={"ss_card_number": "H41020006"}).json()
+        c.headers["Authorization"] = f"Bearer {TERMINAL_TOKEN}"
+        opened = open_session(c, "zhao_lei", card="sscard")  # his social-security card
+        who, me_session = opened["person"], opened["person_session"]
         assert who["eligible"]["resident_pension_enrol"] is True
         ticket = c.post(f"{S}/tickets", json={"service_point": "lk-zwfw", "business_type": "A"})
         assert ticket.json()["number"] == "A001"
@@ -30,7 +40,7 @@ def test_a_visit_end_to_end(
             f"{S}/applications",
             json={
                 "item_id": "rsi_resident_pension_enrol",
-                "id_number": me,
+                "person_session": me_session,
                 "form": {"phone": "18637812345", "grade_yuan": 500},
                 "delivery": {"method": "post", "address": "河南省兰考县南彰镇南彰村6组20号"},
                 "consent": True,
@@ -43,7 +53,8 @@ def test_a_visit_end_to_end(
         assert progress["records"][0]["status"] == "accepted"
         family = [me, id_of("wang_fang")]
         quote = c.post(
-            f"{S}/payments/quote", json={"id_number": me, "family_id_numbers": family[1:]}
+            f"{S}/payments/quote",
+            json={"person_session": me_session, "family_id_numbers": family[1:]},
         )
         assert quote.json()["total_fen"] == 80000
         order = c.post(
@@ -51,6 +62,7 @@ def test_a_visit_end_to_end(
             json={
                 "idempotency_key": "journey-pay-1",
                 "item": "resident_medical_2027",
+                "person_session": me_session,
                 "payer_id_numbers": family,
                 "method": "native",
             },
@@ -58,7 +70,7 @@ def test_a_visit_end_to_end(
         c.post(f"{S}/payments/sandbox/pay/{order['order_no']}")
         paid = c.get(f"{S}/payments/orders/{order['order_no']}").json()
         assert paid["status"] == "PAID" and sandbox.net_fen(order["order_no"]) == 80000
-        cert = c.post(f"{S}/certificates/insurance", json={"id_number": me}).json()
+        cert = c.post(f"{S}/certificates/insurance", json={"person_session": me_session}).json()
         facts = {f["label"]: f["value"] for f in cert["facts"]}
         assert facts["城乡居民基本医疗保险"] == "参保，已缴至2027年度"
         assert c.get(f"/verify/{cert['code']}").status_code == 200
@@ -83,6 +95,7 @@ def test_concurrent_terminals(
     app = build_services_app(db_url, svc_clock, sandbox)
     barrier = threading.Barrier(8)
     with TestClient(app) as c:
+        c.headers["Authorization"] = f"Bearer {TERMINAL_TOKEN}"
 
         def take(n: int) -> str:
             barrier.wait(timeout=10)
@@ -101,6 +114,7 @@ def test_concurrent_terminals(
         body = {
             "idempotency_key": "same-key-everywhere",
             "item": "resident_medical_2027",
+            "person_session": session(c, "zhang_xiulan"),
             "payer_id_numbers": [id_of("zhang_xiulan")],
             "method": "native",
         }

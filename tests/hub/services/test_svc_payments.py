@@ -11,16 +11,17 @@ from hub.services.clock import ManualClock
 from hub.services.context import ServiceContext
 from hub.services.payments.models import PaymentOrderRow
 from hub.services.payments.sandbox import Behaviour, SandboxPaymentProvider
-from tests.hub.services.conftest import S, id_of
+from tests.hub.services.conftest import TERMINAL_TOKEN, S, id_of, session
 
 WECHAT_CODE = "134567890123456789"
 P = f"{S}/payments"
 
 
-def order(key: str = "order-key-0001", **over: Any) -> dict[str, Any]:
+def order(client: TestClient, key: str = "order-key-0001", **over: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "idempotency_key": key,
         "item": "resident_medical_2027",
+        "person_session": session(client, "wang_fang"),
         "payer_id_numbers": [id_of("wang_fang")],
         "method": "native",
     }
@@ -32,7 +33,7 @@ def test_quote_for_a_family(svc_client: TestClient) -> None:
     r = svc_client.post(
         f"{P}/quote",
         json={
-            "id_number": id_of("wang_fang"),
+            "person_session": session(svc_client, "wang_fang"),
             "family_id_numbers": [id_of("zhang_xiulan"), id_of("li_jianguo")],
         },
     )
@@ -46,10 +47,15 @@ def test_quote_for_a_family(svc_client: TestClient) -> None:
     assert body["total_fen"] == 80000 and body["year"] == 2027
     r = svc_client.post(
         f"{P}/quote",
-        json={"id_number": id_of("wang_fang"), "family_id_numbers": ["410225199001010012"]},
+        json={
+            "person_session": session(svc_client, "wang_fang"),
+            "family_id_numbers": ["410225199001010012"],
+        },
     )
     assert r.status_code == 404 and "4102**********0012" in r.json()["detail"]
-    r = svc_client.post(f"{P}/quote", json={"id_number": id_of("wang_fang"), "item": "nope"})
+    r = svc_client.post(
+        f"{P}/quote", json={"person_session": session(svc_client, "wang_fang"), "item": "nope"}
+    )
     assert r.status_code == 404
 
 
@@ -57,7 +63,7 @@ def test_native_qr_paid_by_the_phone(
     svc_client: TestClient, svc_ctx: ServiceContext, sandbox: SandboxPaymentProvider
 ) -> None:
     payers = [id_of("wang_fang"), id_of("zhang_xiulan")]
-    r = svc_client.post(f"{P}/orders", json=order(payer_id_numbers=payers))
+    r = svc_client.post(f"{P}/orders", json=order(svc_client, payer_id_numbers=payers))
     assert r.status_code == 201, r.text
     created = r.json()
     no = created["order_no"]
@@ -70,9 +76,11 @@ def test_native_qr_paid_by_the_phone(
     assert body["status"] == "PAID" and body["final"] is True and body["qr_payload"] is None
     assert body["printable"]["title"] == "缴费凭证"
     assert sandbox.charges(no) == 1 and sandbox.net_fen(no) == 80000
-    medical = svc_client.post(f"{S}/query/medical", json={"id_number": id_of("zhang_xiulan")})
+    medical = svc_client.post(
+        f"{S}/query/medical", json={"person_session": session(svc_client, "zhang_xiulan")}
+    )
     assert medical.json()["records"][-1]["status"] == "paid"
-    again = svc_client.post(f"{P}/orders", json=order("order-key-0002"))
+    again = svc_client.post(f"{P}/orders", json=order(svc_client, "order-key-0002"))
     assert again.status_code == 409 and "已缴纳2027年度" in again.json()["detail"]
     assert svc_client.post(f"{P}/orders/{no}/cancel").status_code == 409
     assert svc_ctx.payments.reconcile(date(2026, 11, 22)) == []
@@ -81,19 +89,23 @@ def test_native_qr_paid_by_the_phone(
 def test_idempotency_key_replays_or_conflicts(
     svc_client: TestClient, sandbox: SandboxPaymentProvider
 ) -> None:
-    first = svc_client.post(f"{P}/orders", json=order())
-    again = svc_client.post(f"{P}/orders", json=order())
+    first = svc_client.post(f"{P}/orders", json=order(svc_client))
+    again = svc_client.post(f"{P}/orders", json=order(svc_client))
     assert again.status_code == 201 and again.json() == first.json()
-    other = svc_client.post(f"{P}/orders", json=order(method="micropay", auth_code=WECHAT_CODE))
+    other = svc_client.post(
+        f"{P}/orders", json=order(svc_client, method="micropay", auth_code=WECHAT_CODE)
+    )
     assert other.status_code == 409
-    busy = svc_client.post(f"{P}/orders", json=order("order-key-0003"))
+    busy = svc_client.post(f"{P}/orders", json=order(svc_client, "order-key-0003"))
     assert busy.status_code == 409 and "未完成的缴费订单" in busy.json()["detail"]
 
 
 def test_micropay_user_paying_then_success(
     svc_client: TestClient, svc_clock: ManualClock, sandbox: SandboxPaymentProvider
 ) -> None:
-    r = svc_client.post(f"{P}/orders", json=order(method="micropay", auth_code=WECHAT_CODE))
+    r = svc_client.post(
+        f"{P}/orders", json=order(svc_client, method="micropay", auth_code=WECHAT_CODE)
+    )
     body = r.json()
     assert body["status"] == "PAYING" and body["qr_payload"] is None
     svc_clock.advance(3)
@@ -106,26 +118,31 @@ def test_declined_and_invalid_codes_fail_without_charge(
     svc_client: TestClient, sandbox: SandboxPaymentProvider
 ) -> None:
     r = svc_client.post(
-        f"{P}/orders", json=order(method="micropay", auth_code="134567890123450000")
+        f"{P}/orders", json=order(svc_client, method="micropay", auth_code="134567890123450000")
     )
     body = r.json()
     assert body["status"] == "FAILED" and "余额不足" in body["message"]
     assert sandbox.charges(body["order_no"]) == 0
     r = svc_client.post(
         f"{P}/orders",
-        json=order("order-key-0009", method="micropay", auth_code="9999999999999999"),
+        json=order(svc_client, "order-key-0009", method="micropay", auth_code="9999999999999999"),
     )
     assert r.json()["status"] == "FAILED" and "付款码无效" in r.json()["message"]
     assert "9999999999999999" not in r.text
 
 
 def test_request_errors(svc_client: TestClient) -> None:
-    assert svc_client.post(f"{P}/orders", json=order(method="micropay")).status_code == 400
-    r = svc_client.post(f"{P}/orders", json=order(auth_code=WECHAT_CODE))
+    assert (
+        svc_client.post(f"{P}/orders", json=order(svc_client, method="micropay")).status_code == 400
+    )
+    r = svc_client.post(f"{P}/orders", json=order(svc_client, auth_code=WECHAT_CODE))
     assert r.status_code == 400
-    assert svc_client.post(f"{P}/orders", json=order(item="nope")).status_code == 404
-    assert svc_client.post(f"{P}/orders", json=order(payer_id_numbers=[])).status_code == 422
-    r = svc_client.post(f"{P}/orders", json=order(auth_code="12ab"))
+    assert svc_client.post(f"{P}/orders", json=order(svc_client, item="nope")).status_code == 404
+    assert (
+        svc_client.post(f"{P}/orders", json=order(svc_client, payer_id_numbers=[])).status_code
+        == 422
+    )
+    r = svc_client.post(f"{P}/orders", json=order(svc_client, auth_code="12ab"))
     assert r.status_code == 422 and "12ab" not in r.text
     assert svc_client.get(f"{P}/orders/HM000").status_code == 404
     assert svc_client.post(f"{P}/orders/HM000/cancel").status_code == 404
@@ -136,7 +153,7 @@ def test_request_errors(svc_client: TestClient) -> None:
 def test_cancel_native_waits_for_the_minimum_age_then_closes(
     svc_client: TestClient, svc_ctx: ServiceContext, svc_clock: ManualClock
 ) -> None:
-    no = svc_client.post(f"{P}/orders", json=order()).json()["order_no"]
+    no = svc_client.post(f"{P}/orders", json=order(svc_client)).json()["order_no"]
     body = svc_client.post(f"{P}/orders/{no}/cancel").json()
     assert body["status"] == "CANCELLING" and body["qr_payload"] is None
     svc_clock.advance(301)
@@ -150,14 +167,16 @@ def test_paid_between_last_query_and_cancel_is_refunded(
     svc_client: TestClient, sandbox: SandboxPaymentProvider, svc_clock: ManualClock
 ) -> None:
     sandbox.behaviour_for = lambda method, code: Behaviour(pay_after_s=None, pay_on_cancel=True)
-    r = svc_client.post(f"{P}/orders", json=order(method="micropay", auth_code=WECHAT_CODE))
+    r = svc_client.post(
+        f"{P}/orders", json=order(svc_client, method="micropay", auth_code=WECHAT_CODE)
+    )
     no = r.json()["order_no"]
     body = svc_client.post(f"{P}/orders/{no}/cancel").json()
     assert body["status"] == "REVOKED" and body["refunded_fen"] == 40000
     assert sandbox.charges(no) == 1 and sandbox.net_fen(no) == 0
     # Native: the close is refused for a paid order, so the hub refunds explicitly.
     svc_clock.advance(400)
-    r = svc_client.post(f"{P}/orders", json=order("order-key-0005"))
+    r = svc_client.post(f"{P}/orders", json=order(svc_client, "order-key-0005"))
     no = r.json()["order_no"]
     body = svc_client.post(f"{P}/orders/{no}/cancel").json()
     assert body["status"] == "REFUNDED" and body["refunded_fen"] == 40000
@@ -172,7 +191,7 @@ def test_micropay_times_out_and_is_reversed(
 ) -> None:
     sandbox.behaviour_for = lambda method, code: Behaviour(pay_after_s=None)
     no = svc_client.post(
-        f"{P}/orders", json=order(method="micropay", auth_code=WECHAT_CODE)
+        f"{P}/orders", json=order(svc_client, method="micropay", auth_code=WECHAT_CODE)
     ).json()["order_no"]
     for _ in range(8):  # queried every 5 s while the customer does nothing
         svc_clock.advance(5)
@@ -194,8 +213,9 @@ def test_background_sweeper_finishes_abandoned_orders(
     sandbox.behaviour_for = lambda method, code: Behaviour(pay_after_s=None)
     app = build_services_app(svc_db_url, svc_clock, sandbox, sweep_interval_s=0.02)
     with TestClient(app) as client:
+        client.headers["Authorization"] = f"Bearer {TERMINAL_TOKEN}"
         no = client.post(
-            f"{P}/orders", json=order(method="micropay", auth_code=WECHAT_CODE)
+            f"{P}/orders", json=order(client, method="micropay", auth_code=WECHAT_CODE)
         ).json()["order_no"]
         svc_clock.advance(60)  # nobody polls; the micropay window has passed
         ctx = app.state.services
@@ -216,7 +236,9 @@ def test_a_share_paid_elsewhere_meanwhile_is_refunded(
     svc_client: TestClient, svc_ctx: ServiceContext, sandbox: SandboxPaymentProvider
 ) -> None:
     payers = [id_of("wang_fang"), id_of("zhang_xiulan")]
-    no = svc_client.post(f"{P}/orders", json=order(payer_id_numbers=payers)).json()["order_no"]
+    no = svc_client.post(f"{P}/orders", json=order(svc_client, payer_id_numbers=payers)).json()[
+        "order_no"
+    ]
     # Meanwhile 张秀兰's premium is paid at a tax-office counter.
     ref = svc_ctx.ref(id_of("zhang_xiulan"))
     assert svc_ctx.provider.record_medical_payment(ref, 2027, 40000, "COUNTER1", date(2026, 11, 22))
@@ -230,7 +252,7 @@ def test_a_share_paid_elsewhere_meanwhile_is_refunded(
 def test_reconcile_flags_what_differs(
     svc_client: TestClient, svc_ctx: ServiceContext, sandbox: SandboxPaymentProvider
 ) -> None:
-    no = svc_client.post(f"{P}/orders", json=order()).json()["order_no"]
+    no = svc_client.post(f"{P}/orders", json=order(svc_client)).json()["order_no"]
     svc_client.post(f"{P}/sandbox/pay/{no}")
     assert svc_client.get(f"{P}/orders/{no}").json()["status"] == "PAID"
     with svc_ctx.factory() as s, s.begin():
@@ -246,7 +268,7 @@ def test_create_that_never_arrived_is_closed(
 ) -> None:
     sandbox.outage = True
     body = svc_client.post(
-        f"{P}/orders", json=order(method="micropay", auth_code=WECHAT_CODE)
+        f"{P}/orders", json=order(svc_client, method="micropay", auth_code=WECHAT_CODE)
     ).json()
     assert body["status"] == "UNKNOWN" and body["final"] is False  # never guessed
     no = body["order_no"]
@@ -262,7 +284,7 @@ def test_outage_then_paid_meanwhile_is_reversed_with_refund(
 ) -> None:
     sandbox.behaviour_for = lambda method, code: Behaviour(pay_after_s=30)
     no = svc_client.post(
-        f"{P}/orders", json=order(method="micropay", auth_code=WECHAT_CODE)
+        f"{P}/orders", json=order(svc_client, method="micropay", auth_code=WECHAT_CODE)
     ).json()["order_no"]
     sandbox.outage = True
     svc_clock.advance(20)

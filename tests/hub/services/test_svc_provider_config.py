@@ -8,17 +8,29 @@ import random
 from pathlib import Path
 
 import pytest
-from fastapi import FastAPI
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from fastapi import Depends, FastAPI
 from fastapi.testclient import TestClient
 
 from hub.__main__ import main as hub_main
 from hub.crypto import DataCipher, new_key_line, parse_key_file
 from hub.db import Base, make_engine, make_sessionmaker
+from hub.fleet.auth import TokenCache, current_terminal
 from hub.services import api
 from hub.services.clock import ManualClock
 from hub.services.payments.sandbox import SandboxPaymentProvider
 from hub.settings import HubConfigError, HubSettings, load_hub_settings
-from tests.hub.services.conftest import REPO, S, build_services_app, id_of
+from tests.hub.services.conftest import (
+    REPO,
+    TERMINAL_TOKEN,
+    FleetStub,
+    S,
+    build_services_app,
+    enrol_terminal,
+    id_of,
+    public_key_of,
+    session,
+)
 
 SANDBOX_PAY = "/api/v1/services/payments/sandbox/pay/{order_no}"
 WECHAT_CODE = "134567890123456789"
@@ -54,9 +66,22 @@ def app_with_real_channel(tmp_path: Path, clock: ManualClock) -> tuple[FastAPI, 
     Base.metadata.create_all(engine)
     app.state.settings = settings
     app.state.sessionmaker = make_sessionmaker(engine, DataCipher(parse_key_file(new_key_line())))
-    app.include_router(api.router)
+    app.state.engine = engine
+    app.state.fleet = FleetStub(TokenCache(engine))
+    guard = [Depends(current_terminal)]
+    app.include_router(api.router, dependencies=guard)
     channel = RealChannel(clock)
-    api.on_startup(app, settings, clock=clock, payment_provider=channel, sweep_interval_s=None)
+    api.on_startup(
+        app,
+        settings,
+        clock=clock,
+        payment_provider=channel,
+        sweep_interval_s=None,
+        dependencies=guard,
+    )
+    app.state.test_terminal_id, app.state.test_signing_key = enrol_terminal(
+        app, "real-channel", TERMINAL_TOKEN
+    )
     return app, channel
 
 
@@ -66,6 +91,7 @@ def native_order(client: TestClient, key: str) -> str:
         json={
             "idempotency_key": key,
             "item": "resident_medical_2027",
+            "person_session": session(client, "zhao_lei"),
             "payer_id_numbers": [id_of("zhao_lei")],
             "method": "native",
         },
@@ -83,6 +109,7 @@ def test_sandbox_phone_exists_with_the_sandbox(svc_client: TestClient) -> None:
 def test_no_sandbox_phone_with_a_real_channel(tmp_path: Path, svc_clock: ManualClock) -> None:
     app, channel = app_with_real_channel(tmp_path, svc_clock)
     with TestClient(app) as client:
+        client.headers["Authorization"] = f"Bearer {TERMINAL_TOKEN}"
         assert SANDBOX_PAY not in client.get("/openapi.json").json()["paths"]
         assert f"{S}/payments/orders" in client.get("/openapi.json").json()["paths"]
         no = native_order(client, "sandbox-off-0001")
@@ -140,7 +167,10 @@ def test_certificate_qr_uses_public_url(
         public_url="https://hub.lankao.example",
     )
     with TestClient(app) as client:
-        cert = client.post(f"{S}/certificates/insurance", json={"id_number": id_of("wang_fang")})
+        client.headers["Authorization"] = f"Bearer {TERMINAL_TOKEN}"
+        cert = client.post(
+            f"{S}/certificates/insurance", json={"person_session": session(client, "wang_fang")}
+        )
         body = cert.json()
         url = f"https://hub.lankao.example/verify/{body['code']}"
         assert body["qr_url"] == url and body["printable"]["qr_url"] == url
@@ -149,7 +179,9 @@ def test_certificate_qr_uses_public_url(
 
 
 def test_certificate_qr_without_public_url_uses_the_request_host(svc_client: TestClient) -> None:
-    cert = svc_client.post(f"{S}/certificates/insurance", json={"id_number": id_of("wang_fang")})
+    cert = svc_client.post(
+        f"{S}/certificates/insurance", json={"person_session": session(svc_client, "wang_fang")}
+    )
     assert cert.json()["qr_url"] == f"http://testserver/verify/{cert.json()['code']}"
 
 
@@ -165,6 +197,7 @@ def test_lookup_by_idempotency_key(
         json={
             "idempotency_key": "lookup-key-0001",
             "item": "resident_medical_2027",
+            "person_session": session(svc_client, "zhao_lei"),
             "payer_id_numbers": [id_of("zhao_lei")],
             "method": "micropay",
             "auth_code": WECHAT_CODE,
@@ -200,20 +233,23 @@ def test_new_routes_need_a_terminal_credential(tmp_path: Path) -> None:
     app = create_app(settings)
     with TestClient(app) as client:
         for path, body in (
-            (f"{S}/documents", {"id_number": id_of("wang_fang")}),
+            (f"{S}/documents", {"person_session": "some-handle-0123456789"}),
             (f"{S}/payments/orders/lookup", {"idempotency_key": "some-key-0001"}),
             (f"{S}/payments/sandbox/pay/HM1", {}),
         ):
             assert client.post(path, json=body).status_code == 401, path
+        signing_key = Ed25519PrivateKey.generate()
         enrol = client.post(
             "/api/v1/terminal/enrol",
-            json={"code": "DEMO-ENROL", "name": "auth-test", "place": {"county": "兰考县"}},
+            json={
+                "code": "DEMO-ENROL",
+                "name": "auth-test",
+                "place": {"county": "兰考县"},
+                "public_key": public_key_of(signing_key),
+            },
         )
-        token = enrol.json()["token"]
-        r = client.post(
-            f"{S}/documents",
-            json={"id_number": id_of("wang_fang")},
-            headers={"Authorization": f"Bearer {token}"},
-        )
+        auth = {"Authorization": f"Bearer {enrol.json()['token']}"}
+        handle = session(client, "wang_fang", signing_key=signing_key, headers=auth)
+        r = client.post(f"{S}/documents", json={"person_session": handle}, headers=auth)
         assert r.status_code == 200 and len(r.json()["documents"]) == 2
     app.state.engine.dispose()

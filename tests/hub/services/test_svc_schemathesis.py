@@ -22,7 +22,7 @@ from schemathesis.specs.openapi.checks import (
 
 from hub.services.clock import ManualClock
 from hub.services.payments.sandbox import SandboxPaymentProvider
-from tests.hub.services.conftest import START, build_services_app
+from tests.hub.services.conftest import START, TERMINAL_TOKEN, build_services_app
 
 CHECKS = [
     not_a_server_error,
@@ -50,4 +50,5 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 def test_no_server_errors_and_responses_match_the_schema(case: schemathesis.Case) -> None:
-    case.call_and_validate(checks=CHECKS)
+    # As an enrolled terminal: every service route wants the terminal credential.
+    case.call_and_validate(checks=CHECKS, headers={"Authorization": f"Bearer {TERMINAL_TOKEN}"})

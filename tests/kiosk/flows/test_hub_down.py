@@ -12,29 +12,29 @@ from kiosk.errors import words_for
 from kiosk.flows import Flows
 from kiosk.hub_client import HubUnavailable
 from kiosk.i18n import Translator
-from tests.kiosk.flows.conftest import ZHANG_XIULAN
+from tests.kiosk.flows.conftest import ZHANG_XIULAN, person
 
 CALLS: dict[str, Callable[[Flows], Any]] = {
-    "identify": lambda f: f.queries.identify(id_number=ZHANG_XIULAN),
-    "records": lambda f: f.queries.records("medical", ZHANG_XIULAN),
+    "identify": lambda f: f.queries.identify(person(ZHANG_XIULAN)),
+    "records": lambda f: f.queries.records("medical", person(ZHANG_XIULAN)),
     "catalogue": lambda f: f.catalogue.catalogue(),
     "guide": lambda f: f.catalogue.guide("med_resident_pay"),
     "apply": lambda f: f.applications.submit(
         item_id="rsi_elderly_allowance",
-        id_number=ZHANG_XIULAN,
+        identity=person(ZHANG_XIULAN),
         form={},
         delivery="counter",
         address=None,
         consent=True,
         key="pay-abcdefghijklmnop",
     ),
-    "progress": lambda f: f.progress.of_person(ZHANG_XIULAN),
-    "certificate": lambda f: f.certificates.insurance(ZHANG_XIULAN),
-    "documents": lambda f: f.documents.of_person(ZHANG_XIULAN),
+    "progress": lambda f: f.progress.of_person(person(ZHANG_XIULAN)),
+    "certificate": lambda f: f.certificates.insurance(person(ZHANG_XIULAN)),
+    "documents": lambda f: f.documents.of_person(person(ZHANG_XIULAN)),
     "tickets": lambda f: f.tickets.types(),
     "take": lambda f: f.tickets.take("A"),
     "reasons": lambda f: f.ratings.reasons(),
-    "quote": lambda f: f.payments.quote([ZHANG_XIULAN]),
+    "quote": lambda f: f.payments.quote(person(ZHANG_XIULAN), []),
     "order": lambda f: f.payments.order("HM1"),
 }
 

@@ -13,25 +13,32 @@ from kiosk.flows.payment_recovery import NOT_CREATED, recover_unfinished
 from kiosk.flows.payments import FINAL_STATUSES, PaymentNotStarted
 from kiosk.hub_client import HubError
 from kiosk.i18n import Translator
-from tests.kiosk.flows.conftest import LIU_GUIYING, MA_WENHUA, ZHANG_XIULAN
+from tests.kiosk.flows.conftest import LIU_GUIYING, MA_WENHUA, ZHANG_XIULAN, person
 
 ITEM = "resident_medical_2027"
 GOOD_CODE = "134567890123456789"  # WeChat-shaped; the sandbox customer pays after 4 s
 Journal = list[tuple[str, dict[str, Any]]]
 
 
-def _order(flows: Flows, journal: Journal, method: str = "native") -> PaymentOrder:
+def _order(
+    flows: Flows, journal: Journal, method: str = "native", who: str = ZHANG_XIULAN
+) -> PaymentOrder:
     return PaymentOrder(
-        flows.payments, lambda kind, data: journal.append((kind, dict(data))), ITEM, 1, method
+        flows.payments,
+        lambda kind, data: journal.append((kind, dict(data))),
+        ITEM,
+        1,
+        method,
+        identity=person(who),
     )
 
 
 def test_a_quote_for_the_person_and_family(flows: Flows) -> None:
-    quote = flows.payments.quote([ZHANG_XIULAN, LIU_GUIYING])
+    quote = flows.payments.quote(person(ZHANG_XIULAN), [LIU_GUIYING])
     assert quote.item == ITEM and quote.year == 2027
     assert [p.payable for p in quote.persons] == [True, True]
     assert quote.total_fen == sum(p.amount_fen for p in quote.persons) > 0
-    assert flows.payments.quote([MA_WENHUA]).total_fen == 0  # nothing due
+    assert flows.payments.quote(person(MA_WENHUA), []).total_fen == 0  # nothing due
 
 
 def test_a_qr_order_is_paid_and_every_step_journaled_first(flows: Flows) -> None:
@@ -65,10 +72,12 @@ def test_no_payment_starts_while_the_hub_is_down(hub_down: Flows) -> None:
 
 def test_recovery_ends_an_open_order_and_settles_one_never_created(flows: Flows) -> None:
     journal: Journal = []
-    open_one = _order(flows, journal, "micropay")  # reversible at once, unlike a QR order
+    open_one = _order(
+        flows, journal, "micropay", LIU_GUIYING
+    )  # reversible at once, unlike a QR order
     open_one.apply(open_one.begin_create([LIU_GUIYING], now=0.0, auth_code=GOOD_CODE)())
     assert open_one.status == "PAYING" and open_one.order_no is not None
-    lost = _order(flows, journal)
+    lost = _order(flows, journal, who=LIU_GUIYING)
     lost.begin_create([LIU_GUIYING], now=0.0)  # journaled, never sent
     recovery: Journal = []
     results = recover_unfinished(

@@ -8,14 +8,14 @@ from kiosk.flows import Flows
 from kiosk.flows.payments import new_idempotency_key
 from kiosk.hub_client import HubError
 from kiosk.i18n import Translator
-from tests.kiosk.flows.conftest import LIU_GUIYING, ZHANG_XIULAN, valid_unknown_id
+from tests.kiosk.flows.conftest import LIU_GUIYING, ZHANG_XIULAN, person, valid_unknown_id
 
 
 def test_an_application_is_accepted_once_and_its_progress_found(flows: Flows) -> None:
     key = new_idempotency_key()
     submit = {
         "item_id": "rsi_elderly_allowance",
-        "id_number": LIU_GUIYING,
+        "identity": person(LIU_GUIYING),
         "form": {"phone": "13812345678", "use_ss_card_account": True},
         "delivery": "counter",
         "address": None,
@@ -28,14 +28,14 @@ def test_an_application_is_accepted_once_and_its_progress_found(flows: Flows) ->
     assert "13812345678" not in str(accepted.form)  # masked by the hub
     # What the hub answered is committed before the answer (hub/deps.py): read at once.
     number = accepted.acceptance_no
-    mine = flows.progress.of_person(LIU_GUIYING)
+    mine = flows.progress.of_person(person(LIU_GUIYING))
     assert number in [r.acceptance_no for r in mine.records]
     found = flows.progress.by_acceptance_no(number)
     again = flows.applications.submit(**submit)  # type: ignore[arg-type]
     assert again.acceptance_no == accepted.acceptance_no  # replayed, not duplicated
     assert [r.acceptance_no for r in found.records] == [accepted.acceptance_no]
     assert found.records[0].history and found.person.id_masked == accepted.person.id_masked
-    slips = flows.documents.of_person(LIU_GUIYING).documents
+    slips = flows.documents.of_person(person(LIU_GUIYING)).documents
     assert any(d.kind == "acceptance_slip" for d in slips)
 
 
@@ -43,7 +43,7 @@ def test_an_application_without_consent_is_refused_in_words(flows: Flows) -> Non
     with pytest.raises(HubError) as refused:
         flows.applications.submit(
             item_id="rsi_resident_pension_enrol",
-            id_number=LIU_GUIYING,
+            identity=person(LIU_GUIYING),
             form={"phone": "13812345678", "grade_yuan": 300},
             delivery="counter",
             address=None,
@@ -64,14 +64,14 @@ def test_progress_of_a_number_nobody_has(flows: Flows) -> None:
 
 
 def test_a_certificate_is_issued_and_listed_for_reprint(flows: Flows) -> None:
-    certificate = flows.certificates.insurance(ZHANG_XIULAN)
+    certificate = flows.certificates.insurance(person(ZHANG_XIULAN))
     assert certificate.code == certificate.printable.verification_code
     assert certificate.qr_url.endswith(f"/verify/{certificate.code}")
     assert certificate.facts and certificate.valid_until
-    documents = flows.documents.of_person(ZHANG_XIULAN)
+    documents = flows.documents.of_person(person(ZHANG_XIULAN))
     assert documents.reprint_days == 90
     first = documents.documents[0]  # newest first
     assert first.kind == "certificate" and first.printable.verification_code == certificate.code
     with pytest.raises(HubError) as unknown:
-        flows.certificates.insurance(valid_unknown_id())
-    assert unknown.value.status == 404
+        flows.certificates.insurance(person(valid_unknown_id()))
+    assert unknown.value.status == 403  # no person session for a card the hub cannot confirm
