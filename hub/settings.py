@@ -78,6 +78,10 @@ class HubSettings(_Strict):
     # algorithms: "standard" (SHA-256, AES-256-GCM) or "gm" (国密 SM3, SM4-GCM).
     data_key_file: str = "var/hub-data.key"
     crypto: Literal["standard", "gm"] = "standard"
+    # Over-the-air updates (hub/releases, hub/fleet/rollouts.py): the TUF
+    # repository served to terminals, and how often terminals ask for updates.
+    releases_dir: str = "var/releases"
+    update_poll_s: int = Field(60, ge=1, le=3600)
 
     @field_validator("payment_provider")
     @classmethod

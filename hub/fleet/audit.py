@@ -35,6 +35,17 @@ ACTION_LABELS: dict[str, str] = {
     "terminal_enrol": "终端注册",
     "terminal_enrol_failed": "终端注册失败",
     "denied": "越权访问",
+    "release_approve": "批准版本",
+    "rollout_create": "创建发布",
+    "rollout_pause": "暂停发布",
+    "rollout_resume": "恢复发布",
+    "rollout_abort": "中止发布",
+    "rollout_advance": "发布下一批",
+    "rollout_done": "发布完成",
+    "window_set": "设置时间窗",
+    "log_request": "请求日志",
+    "log_upload": "日志上传",
+    "log_download": "下载日志",
 }
 
 

@@ -14,6 +14,7 @@ from hub.fleet.console import (
     content_pages,
     fleet_pages,
     notification_pages,
+    rollout_pages,
     stats_pages,
 )
 from hub.fleet.console.security import LoginRequired
@@ -47,6 +48,7 @@ def mount(app: FastAPI, settings: HubSettings) -> None:
         stats_pages,
         notification_pages,
         admin_pages,
+        rollout_pages,
     ):
         app.include_router(module.router, prefix=PREFIX)
     app.mount(f"{PREFIX}/static", StaticFiles(directory=str(STATIC_DIR)), name="console-static")
