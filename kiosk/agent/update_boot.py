@@ -143,8 +143,9 @@ class BootSupervisor:
         log_file.parent.mkdir(parents=True, exist_ok=True)
         if log_file.exists() and log_file.stat().st_size > LOG_CAP:
             os.replace(log_file, log_file.with_suffix(".log.1"))
+        # The slot runs its own code: no PYTHONPATH from the supervisor's world.
         env = {
-            **os.environ,
+            **{k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
             ENV_HEALTH_FILE: str(health_path(self.data)),
             ENV_DATA: str(self.data),
             ENV_ROOT: str(self.slots.root),
