@@ -56,7 +56,7 @@ def test_interrupted_download_resumes_with_range(ota_hub: OtaHub, tmp_path: Path
         requested.append((headers or {}).get("Range", ""))
         return original(path, headers=headers, timeout_s=timeout_s)
 
-    client.open_stream = spy  # type: ignore[method-assign]
+    client.open_stream = spy  # type: ignore[method-assign,assignment]
     path = v.download(info)
     assert requested == [f"bytes={len(half)}-"]
     assert path.read_bytes() == bundle.read_bytes()
@@ -71,7 +71,7 @@ def test_tampered_bundle_is_refused(ota_hub: OtaHub, tmp_path: Path) -> None:
     _, client = ota_hub.terminal_client()
     v = verifier(ota_hub, client, tmp_path / "t")
     info = v.verify("huimin-1.1.0.tar.gz", "1.1.0", installed="1.0.0")
-    with pytest.raises(UpdateRefused, match="does not match its signed length and hash"):
+    with pytest.raises(UpdateRefused, match="does not match its signed"):
         v.download(info)
     assert not any(v.download_dir.iterdir()), "nothing of the tampered bundle is kept"
 
@@ -109,7 +109,7 @@ def test_replayed_metadata_is_refused(ota_hub: OtaHub, tmp_path: Path) -> None:
     # An attacker (or a hub restored from backup) serves the older, validly
     # signed timestamp again.
     shutil.copy(old / "timestamp.json", repo.metadata_dir / "timestamp.json")
-    with pytest.raises(UpdateRefused, match="replayed|older|version"):
+    with pytest.raises(UpdateRefused, match="replayed metadata"):
         v.verify("huimin-1.1.0.tar.gz", "1.1.0", installed="1.0.0")
 
 
