@@ -88,7 +88,9 @@ def test_wheels_are_installed_offline_into_the_slot_venv(tmp_path: Path) -> None
     files = {
         "huimin_probe/__init__.py": "VALUE = 42\n",
         f"{info}/METADATA": "Metadata-Version: 2.1\nName: huimin-probe\nVersion: 1.0\n",
-        f"{info}/WHEEL": "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+        f"{info}/WHEEL": (
+            "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+        ),
     }
     with zipfile.ZipFile(wheels / "huimin_probe-1.0-py3-none-any.whl", "w") as whl:
         for name, text in files.items():
