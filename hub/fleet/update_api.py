@@ -11,19 +11,17 @@ nobody else needs the fleet's code.
 from __future__ import annotations
 
 import re
-import threading
-import time
 from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, JSONResponse
-from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
 from hub.fleet import remote_logs, rollouts, windows
 from hub.fleet.auth import TerminalIdentity, current_terminal
+from hub.fleet.rollout_ticker import ticker
 from hub.fleet.state import FleetState, get_fleet
 from hub.fleet.terminal_api import parse_body, read_capped
 from protocol.updates import (
@@ -39,34 +37,6 @@ router = APIRouter(tags=["terminal-updates"])
 Terminal = Annotated[TerminalIdentity, Depends(current_terminal)]
 Fleet = Annotated[FleetState, Depends(get_fleet)]
 _FILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,120}$")
-# Rollouts advance when terminals talk to the hub (no extra thread): at most
-# once per this many seconds per hub process.
-ADVANCE_EVERY_S = 1.0
-
-
-class RolloutTicker:
-    """Runs :func:`hub.fleet.rollouts.advance` at most once a second per process."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._last = 0.0
-
-    def maybe_advance(self, engine: Engine, force: bool = False) -> None:
-        now = time.monotonic()
-        with self._lock:
-            if not force and now - self._last < ADVANCE_EVERY_S:
-                return
-            self._last = now
-        with engine.begin() as conn:
-            rollouts.advance(conn)
-
-
-def ticker(request: Request) -> RolloutTicker:
-    state = request.app.state
-    if not hasattr(state, "rollout_ticker"):
-        state.rollout_ticker = RolloutTicker()
-    found: RolloutTicker = state.rollout_ticker
-    return found
 
 
 def _offer(fleet: FleetState, terminal: TerminalIdentity, poll_s: int) -> UpdateOffer:

@@ -19,7 +19,7 @@ from kiosk.agent.update_slots import Slots
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # What a headless terminal's release holds: the agent's code and this tool.
-TERMINAL_CODE = ("kiosk", "protocol", "tools/__init__.py", "tools/ota")
+TERMINAL_CODE = ("kiosk", "drivers", "protocol", "tools/__init__.py", "tools/ota")
 TERMINAL_ENTRY = ("tools/ota/terminal.py",)
 
 

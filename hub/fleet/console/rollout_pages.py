@@ -37,7 +37,7 @@ from hub.fleet.models import (
     RolloutTarget,
     Terminal,
 )
-from hub.fleet.update_api import ticker
+from hub.fleet.rollout_ticker import ticker
 from hub.releases import ReleaseInfo, ReleaseRepository, RepositoryError
 
 router = APIRouter(tags=["console"], include_in_schema=False)
