@@ -1,0 +1,253 @@
+"""A fleet of simulated terminals taking releases (issue 18): the real hub
+process, and ``--terminals`` terminals each running the real fleet agent and
+updater (tools/ota/terminal.py) from its own A/B slots under the real boot
+supervisor (kiosk/agent/update_boot.py; run in threads of this process to
+spare 200 interpreters, each starting its terminal as a child process).
+
+1. A good release goes out (canaries, then 5 %, 25 %, 100 %, a healthy
+   period between waves, auto-advance): it must reach every terminal, and no
+   terminal may be down more than 30 s during its switch (from the trial
+   being written to the health gate passing).
+2. A release that crashes at start goes out with the same waves and a 0 %
+   threshold: it must be halted after at most 5 % of the fleet took it.
+
+    PYTHONPATH=. .venv/bin/python -m bench.ota_fleet --terminals 200
+
+Terminals are provisioned as an image would be: slot a is built once and
+copied (the image carries it prebuilt); every later install is done by each
+terminal's own updater.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+from bench.hub_heartbeats import hub_processes, prepare_schema
+from kiosk.agent.update_boot import BootSupervisor
+from tools.ota.fleet import SignedRepo, SimTerminal, shared_site_packages
+
+ADMIN_PASSWORD = "huimin-demo"
+WAVES = "canary:F000,F001; percent:5; percent:25; percent:100"
+MAX_DOWN_S = 30.0
+MAX_BAD_SHARE = 0.05
+
+
+def provision_fleet(
+    base: Path, count: int, hub_url: str, signed: SignedRepo, first: Path
+) -> list[SimTerminal]:
+    from kiosk.agent.update_slots import Slots
+
+    template = base / "template"
+    Slots(template).install(first, "a", extra_site=shared_site_packages())
+    terminals = []
+    root_json = signed.repo.root_bytes()
+    for i in range(count):
+        name = f"F{i:03d}"
+        root = base / name / "opt" / "huimin"
+        data = base / name / "var" / "lib" / "huimin"
+        (root / "slots").mkdir(parents=True)
+        shutil.copytree(template / "slots" / "a", root / "slots" / "a", symlinks=True)
+        Slots(root).switch_to("a")
+        (root / "trust").mkdir()
+        (root / "trust" / "root.json").write_bytes(root_json)
+        data.mkdir(parents=True)
+        cfg = {
+            "hub": hub_url,
+            "name": name,
+            "place": f"兰考县/镇{i % 8}/村{i}",
+            "trusted_root": str(root / "trust" / "root.json"),
+            "extra_site": shared_site_packages(),
+            "heartbeat_s": 15.0,
+            "switch_when_idle": False,  # only in the maintenance window
+        }
+        (data / "terminal.json").write_text(json.dumps(cfg, ensure_ascii=False), "utf-8")
+        terminals.append(SimTerminal(name, root, data))
+    return terminals
+
+
+def console_login(client: httpx.Client) -> str:
+    page = client.get("/console/login")
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert csrf is not None
+    client.post(
+        "/console/login",
+        data={"username": "admin", "password": ADMIN_PASSWORD, "csrf_token": csrf.group(1)},
+    )
+    who = client.get("/console/whoami")
+    who.raise_for_status()
+    return str(who.json()["csrf_token"])
+
+
+def start_rollout(
+    client: httpx.Client, csrf: str, version: str, period_s: int, threshold: int
+) -> int:
+    page = client.post("/console/releases/approve", data={"version": version, "csrf_token": csrf})
+    found = re.search(rf'<option value="(\d+)">{re.escape(version)}</option>', page.text)
+    assert found, f"release {version} not approved: {page.text[-300:]}"
+    reply = client.post(
+        "/console/rollouts",
+        data={
+            "release_id": found.group(1),
+            "waves": WAVES,
+            "healthy_period_s": str(period_s),
+            "failure_threshold_pct": str(threshold),
+            "csrf_token": csrf,
+        },
+        follow_redirects=False,
+    )
+    match = re.match(r"/console/rollouts/(\d+)", reply.headers.get("location", ""))
+    assert match, reply.headers
+    return int(match.group(1))
+
+
+def target_states(client: httpx.Client, rollout_id: int) -> tuple[str, dict[str, int]]:
+    page = client.get(f"/console/rollouts/{rollout_id}").text
+    state = re.search(r'<span id="rollout-state">([^<]+)</span>', page)
+    counts: dict[str, int] = {}
+    for label in re.findall(r'<tr class="state-([a-z_]+)">', page):
+        counts[label] = counts.get(label, 0) + 1
+    return (state.group(1) if state else "?"), counts
+
+
+def run(args: argparse.Namespace) -> dict[str, float]:
+    work = Path(tempfile.mkdtemp(prefix="huimin-ota-fleet-"))
+    database_url = f"sqlite:///{work / 'hub.db'}"
+    prepare_schema(database_url)
+    signed = SignedRepo.create(work)
+    first = signed.release("1.0.0", work)
+    extra = f'releases_dir = "{signed.repo.path}"\nupdate_poll_s = {args.poll_s}\n'
+    figures: dict[str, float] = {}
+    supervisors: list[BootSupervisor] = []
+    threads: list[threading.Thread] = []
+    with hub_processes(database_url, 1, work, interval_s=15, extra_config=extra) as urls:
+        url = urls[0]
+        terminals = provision_fleet(work / "fleet", args.terminals, url, signed, first)
+        client = httpx.Client(base_url=url, timeout=60, follow_redirects=True)
+        csrf = console_login(client)
+        # Updates and restarts happen in the maintenance window: the whole day here.
+        client.post(
+            "/console/windows",
+            data={
+                "scope": "place:",
+                "maintenance_start": "00:00",
+                "maintenance_end": "00:00",
+                "csrf_token": csrf,
+            },
+        )
+        t0 = time.monotonic()
+        for t in terminals:
+            sup = BootSupervisor(
+                t.root,
+                t.data,
+                health_timeout_s=args.health_timeout,
+                crash_limit=2,
+                restart_pause_s=0.5,
+            )
+            thread = threading.Thread(target=sup.run, name=f"sup-{t.name}", daemon=True)
+            supervisors.append(sup)
+            threads.append(thread)
+            thread.start()
+            time.sleep(args.stagger_s)
+        while True:
+            page = client.get("/console/fragments/overview").text
+            online = len(re.findall(r">1\.0\.0</td>", page))
+            if online >= args.terminals or time.monotonic() - t0 > args.timeout:
+                break
+            time.sleep(2)
+        print(f"{online} terminals online on 1.0.0 after {time.monotonic() - t0:.0f} s", flush=True)
+        try:
+            signed.release("1.1.0", work)
+            t1 = time.monotonic()
+            rid = start_rollout(client, csrf, "1.1.0", args.period_s, threshold=5)
+            while True:
+                state, counts = target_states(client, rid)
+                if state in ("已完成", "已暂停", "已中止") or time.monotonic() - t1 > args.timeout:
+                    break
+                time.sleep(3)
+            took = time.monotonic() - t1
+            print(f"good release: rollout {state} after {took:.0f} s; {counts}", flush=True)
+            downs = []
+            for t in terminals:
+                last = t.state().get("last")
+                if (
+                    isinstance(last, dict)
+                    and last.get("version") == "1.1.0"
+                    and last.get("state") == "healthy"
+                ):
+                    downs.append(float(last["at"]) - float(last["switch_started_at"]))
+            figures.update(
+                good_healthy=float(len(downs)),
+                good_minutes=took / 60,
+                good_max_down_s=max(downs) if downs else float("nan"),
+                good_median_down_s=sorted(downs)[len(downs) // 2] if downs else float("nan"),
+            )
+            print(
+                f"good release healthy on {len(downs)}/{args.terminals}; down during switch: max {figures['good_max_down_s']:.1f} s, median {figures['good_median_down_s']:.1f} s",
+                flush=True,
+            )
+
+            signed.release("1.2.0", work, crash=True)
+            t2 = time.monotonic()
+            rid = start_rollout(client, csrf, "1.2.0", args.period_s, threshold=0)
+            while True:
+                state, counts = target_states(client, rid)
+                if state in ("已暂停", "已完成", "已中止") or time.monotonic() - t2 > args.timeout:
+                    break
+                time.sleep(2)
+            time.sleep(args.poll_s * 3)  # any terminal that would still take it has had its chance
+            state, counts = target_states(client, rid)
+            took_bad = [t.name for t in terminals if "1.2.0" in (t.state().get("refused") or {})]
+            on_bad = [t.name for t in terminals if t.slots.version(t.slots.active()) == "1.2.0"]
+            figures.update(
+                bad_taken=float(len(took_bad)),
+                bad_share=len(took_bad) / args.terminals,
+                bad_still_on=float(len(on_bad)),
+            )
+            print(
+                f"bad release: rollout {state} after {time.monotonic() - t2:.0f} s; {counts}; taken by {len(took_bad)} ({figures['bad_share']:.1%}): {took_bad}; still on it: {on_bad}",
+                flush=True,
+            )
+        finally:
+            for sup in supervisors:
+                sup.stop()
+            for thread in threads:
+                thread.join(15)
+    shutil.rmtree(work, ignore_errors=True)
+    return figures
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--terminals", type=int, default=200)
+    parser.add_argument("--period-s", type=int, default=20, help="healthy period between waves")
+    parser.add_argument("--poll-s", type=int, default=5, help="terminals' update poll interval")
+    parser.add_argument("--health-timeout", type=float, default=60.0)
+    parser.add_argument("--stagger-s", type=float, default=0.3)
+    parser.add_argument("--timeout", type=float, default=1800.0)
+    args = parser.parse_args(argv)
+    f = run(args)
+    ok = (
+        f.get("good_healthy") == args.terminals
+        and f.get("good_max_down_s", 99) <= MAX_DOWN_S
+        and f.get("bad_share", 1) <= MAX_BAD_SHARE
+    )
+    print(
+        f"good: {f.get('good_healthy', 0):.0f}/{args.terminals} healthy, max down {f.get('good_max_down_s', float('nan')):.1f} s "
+        f"(target ≤ {MAX_DOWN_S:.0f} s); bad: taken by {f.get('bad_share', 1):.1%} (target ≤ {MAX_BAD_SHARE:.0%}) "
+        + ("OK" if ok else "BELOW TARGET")
+    )
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
