@@ -119,6 +119,79 @@ def target_states(client: httpx.Client, rollout_id: int) -> tuple[str, dict[str,
     return (state.group(1) if state else "?"), counts
 
 
+def wait_rollout(client: httpx.Client, rid: int, timeout_s: float) -> tuple[str, dict[str, int]]:
+    started = time.monotonic()
+    while True:
+        state, counts = target_states(client, rid)
+        if state in ("已完成", "已暂停", "已中止") or time.monotonic() - started > timeout_s:
+            return state, counts
+        time.sleep(2)
+
+
+def good_phase(
+    client: httpx.Client,
+    csrf: str,
+    signed: SignedRepo,
+    work: Path,
+    terminals: list[SimTerminal],
+    args: argparse.Namespace,
+) -> dict[str, float]:
+    signed.release("1.1.0", work)
+    started = time.monotonic()
+    rid = start_rollout(client, csrf, "1.1.0", args.period_s, threshold=5)
+    state, counts = wait_rollout(client, rid, args.timeout)
+    took = time.monotonic() - started
+    print(f"good release: rollout {state} after {took:.0f} s; {counts}", flush=True)
+    downs = []
+    for t in terminals:
+        last = t.state().get("last")
+        if isinstance(last, dict) and last.get("version") == "1.1.0" and last["state"] == "healthy":
+            downs.append(float(last["at"]) - float(last["switch_started_at"]))
+    downs.sort()
+    nan = float("nan")
+    figures = {
+        "good_healthy": float(len(downs)),
+        "good_minutes": took / 60,
+        "good_max_down_s": downs[-1] if downs else nan,
+        "good_median_down_s": downs[len(downs) // 2] if downs else nan,
+    }
+    print(
+        f"good release healthy on {len(downs)}/{args.terminals}; down during the switch: "
+        f"max {figures['good_max_down_s']:.1f} s, median {figures['good_median_down_s']:.1f} s",
+        flush=True,
+    )
+    return figures
+
+
+def bad_phase(
+    client: httpx.Client,
+    csrf: str,
+    signed: SignedRepo,
+    work: Path,
+    terminals: list[SimTerminal],
+    args: argparse.Namespace,
+) -> dict[str, float]:
+    signed.release("1.2.0", work, crash=True)
+    started = time.monotonic()
+    rid = start_rollout(client, csrf, "1.2.0", args.period_s, threshold=0)
+    wait_rollout(client, rid, args.timeout)
+    time.sleep(args.poll_s * 3)  # any terminal that would still take it has had its chance
+    state, counts = target_states(client, rid)
+    took_bad = [t.name for t in terminals if "1.2.0" in (t.state().get("refused") or {})]  # type: ignore[operator]
+    on_bad = [t.name for t in terminals if t.slots.version(t.slots.active()) == "1.2.0"]
+    share = len(took_bad) / len(terminals)
+    print(
+        f"bad release: rollout {state} after {time.monotonic() - started:.0f} s; {counts}; "
+        f"taken by {len(took_bad)} ({share:.1%}): {took_bad}; still on it: {on_bad}",
+        flush=True,
+    )
+    return {
+        "bad_taken": float(len(took_bad)),
+        "bad_share": share,
+        "bad_still_on": float(len(on_bad)),
+    }
+
+
 def run(args: argparse.Namespace) -> dict[str, float]:
     work = Path(tempfile.mkdtemp(prefix="huimin-ota-fleet-"))
     database_url = f"sqlite:///{work / 'hub.db'}"
@@ -166,57 +239,8 @@ def run(args: argparse.Namespace) -> dict[str, float]:
             time.sleep(2)
         print(f"{online} terminals online on 1.0.0 after {time.monotonic() - t0:.0f} s", flush=True)
         try:
-            signed.release("1.1.0", work)
-            t1 = time.monotonic()
-            rid = start_rollout(client, csrf, "1.1.0", args.period_s, threshold=5)
-            while True:
-                state, counts = target_states(client, rid)
-                if state in ("已完成", "已暂停", "已中止") or time.monotonic() - t1 > args.timeout:
-                    break
-                time.sleep(3)
-            took = time.monotonic() - t1
-            print(f"good release: rollout {state} after {took:.0f} s; {counts}", flush=True)
-            downs = []
-            for t in terminals:
-                last = t.state().get("last")
-                if (
-                    isinstance(last, dict)
-                    and last.get("version") == "1.1.0"
-                    and last.get("state") == "healthy"
-                ):
-                    downs.append(float(last["at"]) - float(last["switch_started_at"]))
-            figures.update(
-                good_healthy=float(len(downs)),
-                good_minutes=took / 60,
-                good_max_down_s=max(downs) if downs else float("nan"),
-                good_median_down_s=sorted(downs)[len(downs) // 2] if downs else float("nan"),
-            )
-            print(
-                f"good release healthy on {len(downs)}/{args.terminals}; down during switch: max {figures['good_max_down_s']:.1f} s, median {figures['good_median_down_s']:.1f} s",
-                flush=True,
-            )
-
-            signed.release("1.2.0", work, crash=True)
-            t2 = time.monotonic()
-            rid = start_rollout(client, csrf, "1.2.0", args.period_s, threshold=0)
-            while True:
-                state, counts = target_states(client, rid)
-                if state in ("已暂停", "已完成", "已中止") or time.monotonic() - t2 > args.timeout:
-                    break
-                time.sleep(2)
-            time.sleep(args.poll_s * 3)  # any terminal that would still take it has had its chance
-            state, counts = target_states(client, rid)
-            took_bad = [t.name for t in terminals if "1.2.0" in (t.state().get("refused") or {})]
-            on_bad = [t.name for t in terminals if t.slots.version(t.slots.active()) == "1.2.0"]
-            figures.update(
-                bad_taken=float(len(took_bad)),
-                bad_share=len(took_bad) / args.terminals,
-                bad_still_on=float(len(on_bad)),
-            )
-            print(
-                f"bad release: rollout {state} after {time.monotonic() - t2:.0f} s; {counts}; taken by {len(took_bad)} ({figures['bad_share']:.1%}): {took_bad}; still on it: {on_bad}",
-                flush=True,
-            )
+            figures.update(good_phase(client, csrf, signed, work, terminals, args))
+            figures.update(bad_phase(client, csrf, signed, work, terminals, args))
         finally:
             for sup in supervisors:
                 sup.stop()
@@ -241,10 +265,11 @@ def main(argv: list[str] | None = None) -> int:
         and f.get("good_max_down_s", 99) <= MAX_DOWN_S
         and f.get("bad_share", 1) <= MAX_BAD_SHARE
     )
+    healthy, down = f.get("good_healthy", 0), f.get("good_max_down_s", float("nan"))
     print(
-        f"good: {f.get('good_healthy', 0):.0f}/{args.terminals} healthy, max down {f.get('good_max_down_s', float('nan')):.1f} s "
-        f"(target ≤ {MAX_DOWN_S:.0f} s); bad: taken by {f.get('bad_share', 1):.1%} (target ≤ {MAX_BAD_SHARE:.0%}) "
-        + ("OK" if ok else "BELOW TARGET")
+        f"good: {healthy:.0f}/{args.terminals} healthy, max down {down:.1f} s "
+        f"(target ≤ {MAX_DOWN_S:.0f} s); bad: taken by {f.get('bad_share', 1):.1%} "
+        f"(target ≤ {MAX_BAD_SHARE:.0%}) " + ("OK" if ok else "BELOW TARGET")
     )
     return 0 if ok else 1
 
