@@ -104,16 +104,21 @@ def _holder(
                 writer.close()
 
     async def main() -> None:
-        tasks = []
-        for i, token in enumerate(tokens):
-            tasks.append(asyncio.create_task(poll(token)))
-            if i % 100 == 99:
-                # Spread over ``open_over_s``, as a fleet's terminals start at
-                # different moments (all at once only after a hub restart).
-                await asyncio.sleep(open_over_s * 100 / len(tokens))
+        tasks: list[asyncio.Task[None]] = []
+
+        async def open_all() -> None:
+            for i, token in enumerate(tokens):
+                tasks.append(asyncio.create_task(poll(token)))
+                if i % 100 == 99:
+                    # Spread over ``open_over_s``, as a fleet's terminals start at
+                    # different moments (all at once only after a hub restart).
+                    await asyncio.sleep(open_over_s * 100 / len(tokens))
+
+        opener = asyncio.create_task(open_all())
         while not stop.is_set():
             status.put(dict(counts))
             await asyncio.sleep(1)
+        opener.cancel()
         for task in tasks:
             task.cancel()
 
