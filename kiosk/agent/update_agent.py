@@ -174,7 +174,12 @@ class UpdateAgent:
     def _advance(self, release: ReleaseOffer) -> None:
         state = BootState.load(self.state_file)
         installed = self.installed_version()
-        if release.version == installed or state.trial is not None:
+        if state.trial is not None:
+            return
+        if release.version == installed:
+            # Already running it (installed before this rollout, or switched
+            # and committed): say so once, or the wave would wait for us.
+            self._report(release.rollout_id, release.version, "healthy")
             return
         if release.version in state.refused:
             return  # refused or rolled back once: reported then, never retried
