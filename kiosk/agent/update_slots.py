@@ -127,6 +127,22 @@ class Slots:
             raise SlotError(f"bundle cannot be unpacked: {exc}") from exc
         manifest = self.manifest_of(folder)
         self._build_venv(folder, manifest, extra_site)
+        # Compile now, in the background: the first start after the switch
+        # (inside the health gate's time limit) must not pay for it, and the
+        # slot need not be writable when it runs.
+        try:
+            _run(
+                [
+                    str(folder / "venv" / "bin" / "python"),
+                    "-m",
+                    "compileall",
+                    "-q",
+                    str(folder / "code"),
+                ]
+            )
+        except subprocess.CalledProcessError as exc:
+            tail = (exc.stdout or b"")[-400:].decode("utf-8", "replace")
+            raise SlotError(f"the slot's code does not compile: {tail}") from exc
         write_atomic(folder / MARKER, str(manifest.get("version", "")).encode())
         return slot
 
