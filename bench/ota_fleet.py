@@ -151,7 +151,15 @@ def start_rollout(
 
 
 def target_states(client: httpx.Client, rollout_id: int) -> tuple[str, dict[str, int]]:
-    page = client.get(f"/console/rollouts/{rollout_id}").text
+    for attempt in range(5):
+        try:
+            page = client.get(f"/console/rollouts/{rollout_id}").text
+            break
+        except httpx.TimeoutException:
+            # A loaded SQLite hub may answer the console late; the terminals matter here.
+            if attempt == 4:
+                raise
+            time.sleep(5)
     state = re.search(r'<span id="rollout-state">([^<]+)</span>', page)
     counts: dict[str, int] = {}
     for label in re.findall(r'<tr class="state-([a-z_]+)">', page):
@@ -246,7 +254,7 @@ def run(args: argparse.Namespace) -> dict[str, float]:
         url = urls[0]
         terminals = provision_fleet(work / "fleet", args.terminals, url, signed, first)
         enrol_directly(database_url, terminals, url)
-        client = httpx.Client(base_url=url, timeout=60, follow_redirects=True)
+        client = httpx.Client(base_url=url, timeout=120, follow_redirects=True)
         csrf = console_login(client)
         # Updates and restarts happen in the maintenance window: the whole day here.
         client.post(
