@@ -99,7 +99,7 @@ def test_good_release_reaches_all_and_a_crashing_one_is_rolled_back(
     ota_hub: OtaHub, fleet: list[SimTerminal], tmp_path: Path
 ) -> None:
     client, csrf = console(ota_hub)
-    wait_for("3 terminals on 1.0.0", lambda: len(online_versions(client)) == 3, 60)
+    wait_for("3 terminals on 1.0.0", lambda: len(online_versions(client)) == 3, 120)
     ota_hub.signed.release("1.1.0", tmp_path)
     rid = release_and_roll(ota_hub, client, csrf, "1.1.0", threshold=34)
     page = lambda: client.get(f"/console/rollouts/{rid}").text  # noqa: E731
@@ -137,7 +137,7 @@ def test_logs_arrive_masked_also_from_a_terminal_that_was_offline(
     ota_hub: OtaHub, fleet: list[SimTerminal]
 ) -> None:
     client, csrf = console(ota_hub)
-    wait_for("3 terminals online", lambda: len(online_versions(client)) == 3, 60)
+    wait_for("3 terminals online", lambda: len(online_versions(client)) == 3, 120)
     ids = dict(
         re.findall(
             r'href="/console/terminals/(\d+)">(E\d)</a>',
@@ -161,11 +161,11 @@ def test_logs_arrive_masked_also_from_a_terminal_that_was_offline(
         found = re.search(r'href="/console/logs/(\d+)"', page)
         return found.group(1) if found else None
 
-    wait_for("E0's logs", lambda: uploaded("E0") is not None, 30)
+    wait_for("E0's logs", lambda: uploaded("E0") is not None, 120)
     time.sleep(2)
     assert uploaded("E1") is None, "an offline terminal cannot have answered"
     start_supervisor(offline, health_timeout_s=20, crash_limit=2)
-    wait_for("E1's logs after it returned", lambda: uploaded("E1") is not None, 60)
+    wait_for("E1's logs after it returned", lambda: uploaded("E1") is not None, 120)
     for name in ("E0", "E1"):
         text = client.get(f"/console/logs/{uploaded(name)}").text
         assert f"terminal {name} starting version 1.0.0" in text
