@@ -12,6 +12,7 @@ the real boot supervisor, an operator on the console over HTTP.
 
 from __future__ import annotations
 
+import json
 import re
 import signal
 import time
@@ -69,6 +70,11 @@ def console(ota_hub: OtaHub) -> tuple[httpx.Client, str]:
 def online_versions(client: httpx.Client) -> dict[str, str]:
     page = client.get("/console/fragments/overview").text
     return dict(re.findall(r"(E\d)</a>.*?<td>([0-9.]+)</td>", page, flags=re.S))
+
+
+def _online(client: httpx.Client, terminal_id: str) -> bool:
+    page = client.get(f"/console/terminals/{terminal_id}").text
+    return "1.0.0" in page
 
 
 def release_and_roll(
@@ -137,14 +143,17 @@ def test_logs_arrive_masked_also_from_a_terminal_that_was_offline(
     ota_hub: OtaHub, fleet: list[SimTerminal]
 ) -> None:
     client, csrf = console(ota_hub)
-    wait_for("3 terminals online", lambda: len(online_versions(client)) == 3, 120)
-    ids = dict(
-        re.findall(
-            r'href="/console/terminals/(\d+)">(E\d)</a>',
-            client.get("/console/fragments/overview").text,
-        )
+    # Each terminal's id from its own credential (the module's hub may know
+    # older terminals of the same names).
+    creds = [t.data / "credential.json" for t in fleet]
+    wait_for("3 terminals enrolled", lambda: all(c.exists() for c in creds), 120)
+    by_name = {
+        t.name: str(json.loads(c.read_text())["terminal_id"])
+        for t, c in zip(fleet, creds, strict=True)
+    }
+    wait_for(
+        "3 terminals online", lambda: all(_online(client, by_name[t.name]) for t in fleet), 120
     )
-    by_name = {name: tid for tid, name in ids.items()}
     offline = fleet[1]
     assert offline.process is not None
     offline.process.send_signal(signal.SIGTERM)
