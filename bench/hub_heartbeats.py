@@ -125,7 +125,7 @@ def prepare_schema(database_url: str) -> None:
 
 @contextlib.contextmanager
 def hub_processes(
-    database_url: str, count: int, workdir: Path, interval_s: int = 30
+    database_url: str, count: int, workdir: Path, interval_s: int = 30, extra_config: str = ""
 ) -> Iterator[list[str]]:
     """``count`` ``python -m hub`` processes on one database; yields their base URLs."""
     config = workdir / "hub.toml"
@@ -133,7 +133,7 @@ def hub_processes(
         "[hub]\n"
         'secret_key = "bench-secret-0123456789abcdef"\n'
         f"heartbeat_interval_s = {interval_s}\n"
-        f'catalogue_path = "{REPO / "config" / "catalogue.json"}"\n',
+        f'catalogue_path = "{REPO / "config" / "catalogue.json"}"\n' + extra_config,
         encoding="utf-8",
     )
     procs, urls = [], []

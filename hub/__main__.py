@@ -25,6 +25,10 @@ def main(argv: list[str] | None = None) -> int:
         from hub.trust_cli import main as trust_main
 
         return trust_main(argv)
+    if _command_word(argv) == "release":  # hub/releases/cli.py
+        from hub.releases.cli import main as release_main
+
+        return release_main(argv[argv.index("release") + 1 :])
     parser = argparse.ArgumentParser(prog="python -m hub", description="Huimin county hub")
     parser.add_argument("--config", help="hub TOML file (default: built-in demo settings)")
     parser.add_argument("--host", help="override hub.host")

@@ -127,6 +127,10 @@ class HubSettings(_Strict):
     person_session_minutes: int = Field(15, ge=1, le=120)
     person_sessions_per_hour: int = Field(60, ge=1, le=10_000)
     signature_window_s: int = Field(120, ge=10, le=3600)
+    # Over-the-air updates (hub/releases, hub/fleet/rollouts.py): the TUF
+    # repository served to terminals, and how often terminals ask for updates.
+    releases_dir: str = "var/releases"
+    update_poll_s: int = Field(60, ge=1, le=3600)
 
     @field_validator("payment_provider")
     @classmethod

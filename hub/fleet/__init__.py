@@ -31,4 +31,7 @@ def setup(app: FastAPI, settings: HubSettings) -> None:
     state.install(app, settings)
     app.router.routes.insert(0, terminal_api.heartbeat_route())
     app.include_router(terminal_api.router)
+    from hub.fleet import update_api  # over-the-air updates (issue 18)
+
+    app.include_router(update_api.router)
     console.mount(app, settings)

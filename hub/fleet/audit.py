@@ -39,6 +39,17 @@ ACTION_LABELS: dict[str, str] = {
     "application_action": "办件办理",
     "staff_scopes": "设置办理范围",
     "sms_retry": "重发短信",
+    "release_approve": "批准版本",
+    "rollout_create": "创建发布",
+    "rollout_pause": "暂停发布",
+    "rollout_resume": "恢复发布",
+    "rollout_abort": "中止发布",
+    "rollout_advance": "发布下一批",
+    "rollout_done": "发布完成",
+    "window_set": "设置时间窗",
+    "log_request": "请求日志",
+    "log_upload": "日志上传",
+    "log_download": "下载日志",
 }
 
 

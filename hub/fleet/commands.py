@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import json
 import math
+import random
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -32,6 +33,8 @@ POLL_INTERVAL_S = 0.25
 # (the long-poll response may have been lost); terminals de-duplicate by id.
 REDELIVER_AFTER_S = 120
 MAX_WAIT_S = 60.0
+JITTER_FROM_S = 10.0
+JITTER_SHARE = 0.1
 
 STATE_LABELS: dict[str, str] = {
     "queued": "排队中",
@@ -155,6 +158,21 @@ class CommandBus:
         self._waiters: dict[int, set[asyncio.Event]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._poller: asyncio.Task[None] | None = None
+        # What the poller last found (terminals with commands to hand out) and
+        # until when that is known: a long-poll opened meanwhile for another
+        # terminal skips its database claim (10,000 held long-polls re-open
+        # every minute; bench/ota_longpolls.py).
+        self._queued: set[int] = set()
+        self._woken_meanwhile: set[int] = set()
+        self._known_until = 0.0
+
+    def may_have_commands(self, terminal_id: int) -> bool:
+        """False only when this process's poller looked within the last two
+        intervals and found nothing for ``terminal_id`` (nor was it woken)."""
+        loop = self._loop
+        if loop is None or loop is not asyncio.get_running_loop():
+            return True
+        return terminal_id in self._queued or loop.time() >= self._known_until
 
     async def wait(self, terminal_id: int, timeout_s: float) -> None:
         """Return when woken for ``terminal_id`` or after ``timeout_s`` seconds."""
@@ -163,6 +181,7 @@ class CommandBus:
             # A new event loop (tests run one app under several): forget the
             # old loop's poller and waiters.
             self._loop, self._poller, self._waiters = loop, None, {}
+            self._queued, self._known_until = set(), 0.0
         event = asyncio.Event()
         self._waiters.setdefault(terminal_id, set()).add(event)
         if self._poller is None or self._poller.done():
@@ -187,13 +206,24 @@ class CommandBus:
             loop.call_soon_threadsafe(self._wake, terminal_id)
 
     def _wake(self, terminal_id: int) -> None:
+        self._queued.add(terminal_id)
+        self._woken_meanwhile.add(terminal_id)
         for event in self._waiters.get(terminal_id, ()):
             event.set()
 
     def _queued_terminals(self) -> set[int]:
+        # Queued commands, and delivered ones due again (claim_queued hands out both).
+        stale = utcnow() - timedelta(seconds=REDELIVER_AFTER_S)
         with self._engine.connect() as conn:
             rows = conn.execute(
-                select(Command.terminal_id).where(Command.state == "queued").distinct()
+                select(Command.terminal_id)
+                .where(
+                    or_(
+                        Command.state == "queued",
+                        and_(Command.state == "delivered", Command.delivered_at < stale),
+                    )
+                )
+                .distinct()
             ).all()
         return {int(r[0]) for r in rows}
 
@@ -203,7 +233,13 @@ class CommandBus:
             await asyncio.sleep(self._interval)
             if not self._waiters:
                 return
+            loop = asyncio.get_running_loop()
+            asked_at = loop.time()
+            self._woken_meanwhile = set()
             queued = await run_in_threadpool(self._queued_terminals)
+            # A wake during the query may be for a row the query did not see yet.
+            self._queued = queued | self._woken_meanwhile
+            self._known_until = asked_at + 2 * self._interval
             for terminal_id in queued & self._waiters.keys():
                 self._wake(terminal_id)
 
@@ -213,10 +249,18 @@ async def long_poll(
 ) -> list[dict[str, Any]]:
     """Commands for ``terminal_id`` as soon as any is queued, or [] after ``wait_s``."""
     wait_s = min(max(0.0, wait_s if math.isfinite(wait_s) else 0.0), MAX_WAIT_S)
+    if wait_s >= JITTER_FROM_S:
+        # Spread the answers: thousands of terminals that polled together
+        # (a hub restart, a network coming back) must not all come back in
+        # the same second (bench/ota_longpolls.py).
+        wait_s -= random.uniform(0.0, wait_s * JITTER_SHARE)
     loop = asyncio.get_running_loop()
     deadline = loop.time() + wait_s
     while True:
-        commands = await run_in_threadpool(claim_queued, engine, terminal_id)
+        if bus.may_have_commands(terminal_id):
+            commands = await run_in_threadpool(claim_queued, engine, terminal_id)
+        else:
+            commands = []
         remaining = deadline - loop.time()
         if commands or remaining <= 0:
             return commands

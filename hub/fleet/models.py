@@ -300,3 +300,103 @@ class Announcement(Base):
     created_by: Mapped[str] = mapped_column(String(60))
     created_at: Mapped[datetime] = mapped_column(DateTime)
     withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+# -- Over-the-air updates (hub/fleet/rollouts.py, hub/releases/) -----------------------------
+
+
+class Release(Base):
+    """A signed release an operator approved for rollouts. The signature is
+    in the TUF repository (hub/releases); this row is the approval."""
+
+    __tablename__ = "fleet_releases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[str] = mapped_column(String(40), unique=True)
+    target: Mapped[str] = mapped_column(String(120))
+    length: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    approved_by: Mapped[str] = mapped_column(String(60))
+    approved_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Rollout(Base):
+    """A release going out in waves: running → done, or paused / aborted."""
+
+    __tablename__ = "fleet_rollouts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    release_id: Mapped[int] = mapped_column(ForeignKey("fleet_releases.id"))
+    state: Mapped[str] = mapped_column(String(12), default="running", index=True)
+    waves_json: Mapped[str] = mapped_column(Text, default="[]")
+    current_wave: Mapped[int] = mapped_column(Integer, default=0)
+    wave_started_at: Mapped[datetime] = mapped_column(DateTime)
+    # When every terminal of the current wave had finished with few enough
+    # failures; the wave advances ``healthy_period_s`` after it.
+    wave_settled_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    healthy_period_s: Mapped[int] = mapped_column(Integer, default=600)
+    failure_threshold_pct: Mapped[int] = mapped_column(Integer, default=10)
+    pause_reason: Mapped[str] = mapped_column(String(400), default="")
+    created_by: Mapped[str] = mapped_column(String(60))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class RolloutTarget(Base):
+    """One terminal in a rollout: its wave and its update state as reported
+    (waiting, pending, downloading, staged, switching, healthy, rolled_back,
+    failed) with the reason of a rollback or failure."""
+
+    __tablename__ = "fleet_rollout_targets"
+    __table_args__ = (
+        UniqueConstraint("rollout_id", "terminal_id", name="uq_fleet_rollout_target"),
+        Index("ix_fleet_rollout_targets_terminal", "terminal_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rollout_id: Mapped[int] = mapped_column(ForeignKey("fleet_rollouts.id"))
+    terminal_id: Mapped[int] = mapped_column(ForeignKey("fleet_terminals.id"))
+    wave: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(16), default="waiting")
+    reason: Mapped[str] = mapped_column(String(400), default="")
+    log_tail: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class FleetWindow(Base):
+    """Daily windows of a place (``place:<county/town/village>``) or one
+    terminal (``terminal:<id>``): maintenance (updates and restarts happen
+    there), an optional reboot time and the screen's opening hours. Times are
+    ``HH:MM`` local to the terminal; the most specific scope wins."""
+
+    __tablename__ = "fleet_windows"
+
+    scope: Mapped[str] = mapped_column(String(200), primary_key=True)
+    maintenance_start: Mapped[str] = mapped_column(String(5), default="02:00")
+    maintenance_end: Mapped[str] = mapped_column(String(5), default="04:00")
+    reboot_at: Mapped[str | None] = mapped_column(String(5), nullable=True)
+    screen_on: Mapped[str | None] = mapped_column(String(5), nullable=True)
+    screen_off: Mapped[str | None] = mapped_column(String(5), nullable=True)
+    updated_by: Mapped[str] = mapped_column(String(60))
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class LogRequest(Base):
+    """An operator's request for a terminal's logs (``window``: the lines of
+    ``since``..``until``) or for debug logging until ``until`` (``debug``).
+    queued → delivered (offered to the terminal) → uploaded; the text is
+    masked by the terminal and checked again by the hub."""
+
+    __tablename__ = "fleet_log_requests"
+    __table_args__ = (Index("ix_fleet_log_requests_terminal_state", "terminal_id", "state"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    terminal_id: Mapped[int] = mapped_column(ForeignKey("fleet_terminals.id"))
+    kind: Mapped[str] = mapped_column(String(10))
+    since: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    until: Mapped[datetime] = mapped_column(DateTime)
+    state: Mapped[str] = mapped_column(String(12), default="queued")
+    requested_by: Mapped[str] = mapped_column(String(60))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    uploaded_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    text: Mapped[str] = mapped_column(Text, default="")

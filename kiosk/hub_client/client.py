@@ -205,6 +205,7 @@ class HubClient:
         params: Mapping[str, Any] | None = None,
         timeout_s: float | None = None,
         authenticate: bool = True,
+        stream: bool = False,
     ) -> requests.Response:
         """Send one request; returns the response whatever its status, except a 3xx.
 
@@ -232,6 +233,7 @@ class HubClient:
                 # Only the pinned CA; a loopback http hub has no TLS to verify.
                 verify=str(ca_path) if ca_path is not None else True,
                 allow_redirects=False,
+                stream=stream,
             )
         except requests.exceptions.SSLError as exc:
             raise HubCertificateError(
@@ -352,6 +354,14 @@ class HubClient:
     ) -> Any:
         """GET with the terminal's token; errors as :meth:`post_json`."""
         return _decode(self._background("GET", path, params=params, timeout_s=timeout_s))
+
+    def open_stream(
+        self, path: str, headers: Mapping[str, str] | None = None, timeout_s: float | None = None
+    ) -> requests.Response:
+        """GET with the terminal's token, the body left unread (``iter_content``);
+        any status but a redirect comes back, the caller closes the response.
+        For downloads that resume (``Range``); errors as :meth:`_exchange`."""
+        return self._exchange("GET", path, headers=headers, timeout_s=timeout_s, stream=True)
 
     def upload(self, path: str, data: bytes, content_type: str) -> None:
         """POST raw bytes (a screenshot); errors as :meth:`post_json`."""

@@ -15,6 +15,7 @@ from hub.fleet.console import (
     fleet_pages,
     notification_pages,
     payment_pages,
+    rollout_pages,
     stats_pages,
     workbench_pages,
 )
@@ -52,6 +53,7 @@ def mount(app: FastAPI, settings: HubSettings) -> None:
         admin_pages,
         payment_pages,
         workbench_pages,
+        rollout_pages,
     ):
         app.include_router(module.router, prefix=PREFIX)
     app.mount(f"{PREFIX}/static", StaticFiles(directory=str(STATIC_DIR)), name="console-static")

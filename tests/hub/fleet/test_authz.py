@@ -101,6 +101,21 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("GET", "/console/supervision"): VIEW,
     ("POST", "/console/notifications/retry"): OPERATE,
     ("POST", "/api/v1/terminal/key"): TERMINAL,
+    # Over-the-air updates (issue 18).
+    ("GET", "/api/v1/terminal/update"): TERMINAL,
+    ("POST", "/api/v1/terminal/update/status"): TERMINAL,
+    ("POST", "/api/v1/terminal/logs/{request_id}"): TERMINAL,
+    ("GET", "/api/v1/terminal/releases/metadata/{name}"): TERMINAL,
+    ("GET", "/api/v1/terminal/releases/targets/{name}"): TERMINAL,
+    ("GET", "/console/releases"): VIEW,
+    ("POST", "/console/releases/approve"): ADMINISTER,
+    ("POST", "/console/rollouts"): ADMINISTER,
+    ("GET", "/console/rollouts/{rollout_id}"): VIEW,
+    ("POST", "/console/rollouts/{rollout_id}/{action}"): OPERATE,
+    ("POST", "/console/windows"): OPERATE,
+    ("GET", "/console/terminals/{terminal_id}/logs"): OPERATE,
+    ("POST", "/console/terminals/{terminal_id}/logs"): OPERATE,
+    ("GET", "/console/logs/{request_id}"): OPERATE,
 }
 FLEET_PREFIXES = ("/console", "/api/v1/terminal")
 # Routes of other parts of the hub, checked by their own tests.
@@ -228,6 +243,11 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
                 "operator_id": conn.execute(
                     select(Operator.id).where(Operator.username == "u_target")
                 ).scalar_one(),
+                # Over-the-air updates: ids that need not exist (404 is an answer).
+                "rollout_id": 1,
+                "action": "pause",
+                "request_id": 1,
+                "name": "root.json",
             }
         client.post(
             "/api/v1/terminal/screenshot",
@@ -249,6 +269,14 @@ FORMS: dict[str, dict[str, str]] = {
     "/console/workbench/act": {"acceptance_no": "20260101000001", "action": "accept"},
     "/console/operators/{operator_id}/scopes": {"scopes": "兰考县民政局"},
     "/console/notifications/retry": {"message_id": "1"},
+    "/console/releases/approve": {"version": "1.0.0"},
+    "/console/rollouts": {"release_id": "1", "waves": "percent:100"},
+    "/console/windows": {
+        "scope": "place:兰考县",
+        "maintenance_start": "02:00",
+        "maintenance_end": "04:00",
+    },
+    "/console/terminals/{terminal_id}/logs": {"kind": "window", "minutes": "5"},
 }
 
 
