@@ -165,8 +165,11 @@ class Terminal:
         cfg = self.config
         faces = find_cjk_faces()  # fails before a window opens: the message reaches the console
         # Without a GPU, SDL's default probes Mesa's software GL: +110 MiB and
-        # +350 ms at start, 18 ms flips (specs/rendering.md).
-        os.environ.setdefault("SDL_FRAMEBUFFER_ACCELERATION", "0")
+        # +350 ms at start, 18 ms flips (specs/rendering.md). Not on Wayland: SDL2
+        # has no software framebuffer there, the window surface must be a GL texture
+        # (the kiosk unit names the renderer, issue 17).
+        if os.environ.get("SDL_VIDEODRIVER") != "wayland":
+            os.environ.setdefault("SDL_FRAMEBUFFER_ACCELERATION", "0")
         pygame.display.init()
         pygame.display.set_caption("惠民自助服务终端 Huimin")
         if self.window is not None:
