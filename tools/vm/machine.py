@@ -117,7 +117,13 @@ class Machine:
         netdev = ",".join(["user", "id=net0", "restrict=on", *(f.option() for f in spec.forwards)])
         # The host's CPU, less the ARCH_CAPABILITIES MSR: under nested KVM (a CI
         # machine that is itself a VM) QEMU 7.2 aborts setting it ("failed to set MSR 0x10a").
-        cpu = "host,-arch-capabilities" if self.accel == "kvm" else "max"
+        # TCG: QEMU's "max" less AVX. QEMU 7.2 is the first to emulate AVX/AVX2; with
+        # them the guest's Python (set-up screen and kiosk alike) segfaulted within
+        # a minute of drawing, always at the same instruction (a NULL thread state read
+        # in PyImport_Import), and without them it does not. glibc, Mesa's llvmpipe
+        # and pygame-ce all pick AVX2 code when the CPU offers it.
+        tcg_cpu = "max,avx=off,avx2=off,fma=off,f16c=off,vaes=off,vpclmulqdq=off"
+        cpu = "host,-arch-capabilities" if self.accel == "kvm" else tcg_cpu
         argv = [
             QEMU,
             "-name", "huimin-terminal",
