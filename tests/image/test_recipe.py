@@ -226,3 +226,28 @@ def test_the_cache_key_follows_the_inputs(tmp_path: Path) -> None:
         assert key_of(clone) != first, changed
         path.write_bytes(original)
     assert key_of(clone) == first
+
+
+@pytest.mark.parametrize(("virt", "extended"), [("qemu", True), ("kvm", False), ("none", False)])
+def test_start_timeouts_are_longer_only_on_an_emulated_cpu(
+    tmp_path: Path, virt: str, extended: bool
+) -> None:
+    """The generator, run with a stand-in systemd-detect-virt saying ``virt``."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    detect = bin_dir / "systemd-detect-virt"
+    detect.write_text(f"#!/bin/sh\necho {virt}\n[ {virt} != none ]\n")
+    detect.chmod(0o755)
+    out = tmp_path / "generator"
+    generator = ROOTFS / "usr" / "lib" / "systemd" / "system-generators" / "huimin-emulated"
+    subprocess.run(
+        ["sh", str(generator), str(out)],
+        check=True,
+        env={"PATH": f"{bin_dir}:/usr/bin:/bin"},
+        timeout=30,
+    )
+    dropin = out / "huimin-kiosk.service.d" / "emulated.conf"
+    assert dropin.exists() == extended
+    if extended:
+        assert re.search(r"^TimeoutStartSec=10min$", dropin.read_text(), flags=re.MULTILINE)
+        assert (out / "huimin-provision@.service.d" / "emulated.conf").exists()
