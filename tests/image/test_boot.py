@@ -43,7 +43,9 @@ from tools.vm.journey import Step, plan
 from tools.vm.pictures import mean_difference
 from tools.vm.terminal import SCREEN, TERMINAL_NAME, VmTerminal, image_path, make_stick
 
-pytestmark = pytest.mark.image
+# Under TCG a boot or the kiosk's start takes minutes: the waits are scaled
+# (VmTerminal.seconds), and the per-test limit must leave room for them.
+pytestmark = [pytest.mark.image, pytest.mark.timeout(1800)]
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "artifacts" / "boot-test"
