@@ -183,11 +183,17 @@ def systemctl(*args: str) -> None:
 
 
 def switch_to_kiosk(layout: Layout, control: Callable[..., None] = systemctl) -> None:
-    """After provisioning: no more sticks, the kiosk on tty1, SSH when a key was given."""
-    control("try-restart", "usbguard.service")
-    control("start", "huimin-kiosk.service")  # conflicts with, so stops, the set-up screen
+    """After provisioning: the kiosk on tty1, SSH when a key was given, no more sticks.
+
+    Queued (--no-block) and usbguard last: blocking the stick removes its device,
+    and this service, bound to it, is stopped at once. Restarting usbguard first
+    (as the boot test found) stopped it before the kiosk was asked to start.
+    """
+    # The kiosk conflicts with, so stops, the set-up screen.
+    control("start", "--no-block", "huimin-kiosk.service")
     if layout.authorized_keys.exists():
-        control("start", "ssh.service")
+        control("start", "--no-block", "ssh.service")
+    control("try-restart", "--no-block", "usbguard.service")
 
 
 def provision(
