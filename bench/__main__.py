@@ -8,7 +8,8 @@ output goes to ``<logs>/<name>.log`` (``--logs``, default a new temporary direct
 
 Options: ``--quick`` (fewer runs: a smoke test, not the figures),
 ``--only a,b`` / ``--skip a,b`` (names from ``--list``), ``--out FILE``.
-The soak (``bench.soak``, ~10 minutes) runs only when named in ``--only``.
+The soak (``bench.soak``, ~10 minutes) runs only when named in ``--only``, and so
+does the image's boot (``bench.image_boot``, a VM; ``make image`` first).
 
 Exit status: 0 every target met, 1 a target missed, 2 a benchmark failed.
 The runner lowers its niceness to -10 when allowed (children inherit it):
@@ -70,6 +71,8 @@ BENCHES: tuple[Bench, ...] = (
     Bench("heartbeats", "bench.wrapped", ("heartbeats",), budget_s=300),
     Bench("commands", "bench.wrapped", ("commands",), budget_s=120),
     Bench("soak", "bench.soak", budget_s=900, default=False),
+    # Boots the terminal image in QEMU (make image first): minutes under TCG.
+    Bench("image_boot", "bench.image_boot", budget_s=1800, default=False),
 )
 
 # (key, name, Chromium's figure, ours): Chromium's divided by ours, higher is better.

@@ -40,6 +40,28 @@ from protocol.events import EventKind
 
 log = logging.getLogger(__name__)
 
+
+def drop_truncated_pickles(directory: Path) -> None:
+    """Remove python-escpos's capabilities pickles that a kill cut short.
+
+    python-escpos writes its pickle in place, not atomically: a kiosk killed while
+    writing it (the start-up timeout, a power cut) left a truncated file, and every
+    later start died at ``pickle.load`` (EOFError), a crash loop the boot test found.
+    A complete pickle ends with the STOP opcode; one that does not is removed and
+    python-escpos writes it again from its YAML.
+    """
+    for path in directory.glob("*.capabilities.pickle"):
+        try:
+            with path.open("rb") as f:
+                f.seek(-1, os.SEEK_END)
+                complete = f.read(1) == b"."
+        except OSError:  # empty (seek before the start) or unreadable
+            complete = False
+        if not complete:
+            log.warning("removing a truncated printer capabilities cache: %s", path.name)
+            path.unlink(missing_ok=True)
+
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ENROLMENT_WAIT_S = 10.0
 HUB_OFFER_RETRY_S = 15.0  # asking for the hub's terminal settings again until it answers
@@ -168,8 +190,11 @@ class Terminal:
         cfg = self.config
         faces = find_cjk_faces()  # fails before a window opens: the message reaches the console
         # Without a GPU, SDL's default probes Mesa's software GL: +110 MiB and
-        # +350 ms at start, 18 ms flips (specs/rendering.md).
-        os.environ.setdefault("SDL_FRAMEBUFFER_ACCELERATION", "0")
+        # +350 ms at start, 18 ms flips (specs/rendering.md). Not on Wayland: SDL2
+        # has no software framebuffer there, the window surface must be a GL texture
+        # (the kiosk unit names the renderer, issue 17).
+        if os.environ.get("SDL_VIDEODRIVER") != "wayland":
+            os.environ.setdefault("SDL_FRAMEBUFFER_ACCELERATION", "0")
         pygame.display.init()
         pygame.display.set_caption("惠民自助服务终端 Huimin")
         if self.window is not None:
@@ -224,6 +249,7 @@ class Terminal:
         # by default: a fresh parse on every start and a /tmp directory left behind.
         escpos_cache = cfg.speech.cache_dir.parent / "escpos-capabilities"
         escpos_cache.mkdir(parents=True, exist_ok=True)
+        drop_truncated_pickles(escpos_cache)
         os.environ.setdefault("ESCPOS_CAPABILITIES_PICKLE_DIR", str(escpos_cache))
         if journal is not None:
             self._check_journal(journal, recorder, app)

@@ -36,12 +36,17 @@ APP_ITEMS=(main.py protocol kiosk drivers screens hub config locale requirements
   pyproject.toml README.md)
 # Debian packages the deployed box needs, and why:
 #   cage            the Wayland kiosk compositor the kiosk unit runs
+#   xwayland        cage 0.1.4 refuses to start without the Xwayland binary
+#                   (Debian only recommends it; the kiosk itself never uses X)
+#   libgl1-mesa-dri Mesa's GPU drivers (and llvmpipe): cage renders with them, and
+#                   SDL's Wayland window is an OpenGL ES texture (only recommended too)
 #   python3-venv    the virtualenv under /opt/huimin
 #   espeak-ng       speech synthesis (drivers/speech)
 #   fonts-noto-cjk  Chinese text
 #   pcscd           social-security/bank card reader service (PC/SC)
 #   libpcsclite1    the PC/SC client library pyscard loads
-KIOSK_PACKAGES=(cage python3-venv espeak-ng fonts-noto-cjk pcscd libpcsclite1)
+KIOSK_PACKAGES=(cage xwayland libgl1-mesa-dri python3-venv espeak-ng fonts-noto-cjk pcscd
+  libpcsclite1)
 HUB_PACKAGES=(python3-venv)
 
 DRY_RUN=0
@@ -212,6 +217,10 @@ install_app() {
   # The units mount /opt read-only (ProtectSystem=strict): compile now, or Python
   # recompiles every module in memory at each start.
   run "$PREFIX/.venv/bin/python" -m compileall -q "$PREFIX"
+  # The translation catalogues too: kiosk/i18n.py compiles a .po on first use, beside
+  # it, which a read-only /opt refuses (the kiosk would not start).
+  run env PYTHONPATH="$PREFIX" "$PREFIX/.venv/bin/python" -c \
+    'from kiosk.i18n import LANGUAGES, Translator; [Translator(lang) for lang in LANGUAGES]'
 }
 
 install_unit() {
