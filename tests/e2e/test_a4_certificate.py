@@ -49,7 +49,13 @@ def build_a4_kiosk(hub: HubProcess, peer: CupsPeer) -> Kiosk:
     client = HubClient(lambda: url[0], token=lambda: hub.token, timeout_s=10.0)
     devices = DeviceHub(config.devices, ui)
     h = Harness(
-        config, hub_client=client, devices=devices, ui=ui, held_tasks=False, today=date.today
+        config,
+        hub_client=client,
+        devices=devices,
+        ui=ui,
+        held_tasks=False,
+        today=date.today,
+        signing_key=hub.key,  # signs the card evidence that opens the person session
     )
     devices.start(h.app.events)
     kiosk = Kiosk(h.app, devices, hub, url, h.clock, closers=[h.close, devices.stop])

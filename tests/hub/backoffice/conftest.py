@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from hub.services.clock import ManualClock
 from hub.services.context import ServiceContext
 from hub.services.payments.sandbox import SandboxPaymentProvider
-from tests.hub.services.conftest import START, S, build_services_app, id_of
+from tests.hub.services.conftest import START, TERMINAL_TOKEN, S, build_services_app, session
 
 
 @pytest.fixture
@@ -38,16 +38,18 @@ def ctx(svc_app: FastAPI) -> ServiceContext:
 @pytest.fixture
 def svc_client(svc_app: FastAPI) -> Iterator[TestClient]:
     with TestClient(svc_app) as c:
+        c.headers["Authorization"] = f"Bearer {TERMINAL_TOKEN}"  # the enrolled test terminal
         yield c
 
 
 def apply(client: TestClient, key: str = "zhao_lei", attempt: int = 1, **delivery: Any) -> str:
-    """Submit 参保登记 at the 'terminal' for demo citizen ``key``; its 受理编号."""
+    """Submit 参保登记 at the 'terminal' for demo citizen ``key``, inside a person
+    session opened with the card's evidence; its 受理编号."""
     reply = client.post(
         f"{S}/applications",
         json={
             "item_id": "rsi_resident_pension_enrol",
-            "id_number": id_of(key),
+            "person_session": session(client, key),
             "form": {"phone": "18637812345", "grade_yuan": 300},
             "delivery": delivery or {"method": "counter"},
             "consent": True,

@@ -10,17 +10,19 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.testclient import TestClient
 
 from hub.crypto import DataCipher, new_key_line, parse_key_file
 from hub.db import Base, make_engine, make_sessionmaker
+from hub.fleet.auth import TokenCache, current_terminal
 from hub.merchant_settings import AlipayMerchant, WeChatMerchant
 from hub.services import api
 from hub.services.clock import ManualClock
 from hub.services.context import ServiceContext
 from hub.services.payments.alerts import AlertingChannel
 from hub.settings import HubSettings
+from tests.hub.services.conftest import TERMINAL_TOKEN, FleetStub, enrol_terminal
 from tools.paypeers.alipay import AlipayEmulator
 from tools.paypeers.wechat import Notification, WeChatPayEmulator
 
@@ -82,8 +84,15 @@ def build_channel_app(settings: HubSettings, clock: ManualClock) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine, DataCipher(parse_key_file(new_key_line())))
-    app.include_router(api.router)
-    api.on_startup(app, settings, clock=clock, sweep_interval_s=None)
+    # Behind the terminal credential with one enrolled terminal and its signing
+    # key, as tests/hub/services builds its app: orders need a person session.
+    app.state.fleet = FleetStub(TokenCache(engine))
+    guard = [Depends(current_terminal)]
+    app.include_router(api.router, dependencies=guard)
+    api.on_startup(app, settings, clock=clock, sweep_interval_s=None, dependencies=guard)
+    app.state.test_terminal_id, app.state.test_signing_key = enrol_terminal(
+        app, "channel-test", TERMINAL_TOKEN
+    )
     return app
 
 
@@ -102,6 +111,7 @@ def wx_ctx(wx_app: FastAPI) -> ServiceContext:
 @pytest.fixture
 def wx_client(wx_app: FastAPI) -> Iterator[TestClient]:
     with TestClient(wx_app) as client:
+        client.headers["Authorization"] = f"Bearer {TERMINAL_TOKEN}"  # the enrolled test terminal
         yield client
 
 
@@ -164,4 +174,5 @@ def ali_ctx(ali_app: FastAPI) -> ServiceContext:
 @pytest.fixture
 def ali_client(ali_app: FastAPI) -> Iterator[TestClient]:
     with TestClient(ali_app) as client:
+        client.headers["Authorization"] = f"Bearer {TERMINAL_TOKEN}"  # the enrolled test terminal
         yield client

@@ -25,7 +25,7 @@ from hub.services.payments.provider import (
     TradeState,
 )
 from tests.hub.services.channels.conftest import ALIPAY_NOTIFY_PATH, post_to, write_alipay
-from tests.hub.services.conftest import S, id_of
+from tests.hub.services.conftest import S, id_of, session
 from tools.paypeers.alipay import AlipayEmulator
 from tools.paypeers.common import Customer, Faults
 
@@ -167,8 +167,10 @@ def test_forged_answers_refused_and_alerted_a_foreign_key_refused_by_alipay(
     assert elsewhere.value.code == "BILL_HOST"
 
 
-def order(key: str, **over: Any) -> dict[str, Any]:
+def order(client: TestClient, key: str, **over: Any) -> dict[str, Any]:
+    """An order body made inside a person session of wang_fang's (the card on the reader)."""
     body: dict[str, Any] = {
+        "person_session": session(client, "wang_fang"),
         "idempotency_key": key,
         "item": "resident_medical_2027",
         "payer_id_numbers": [id_of("wang_fang")],
@@ -181,7 +183,7 @@ def order(key: str, **over: Any) -> dict[str, Any]:
 def test_notifications_through_the_hub_route(
     ali_client: TestClient, ali_ctx: ServiceContext, alipay_emulator: AlipayEmulator
 ) -> None:
-    no = ali_client.post(f"{P}/orders", json=order("ali-key-0001")).json()["order_no"]
+    no = ali_client.post(f"{P}/orders", json=order(ali_client, "ali-key-0001")).json()["order_no"]
     forged = alipay_emulator.forged_notification(no, "http://127.0.0.1:9" + ALIPAY_NOTIFY_PATH)
     r = ali_client.post(ALIPAY_NOTIFY_PATH, content=forged.body, headers=forged.headers)
     assert r.status_code == 200 and r.text == "failure"  # Alipay reads the body

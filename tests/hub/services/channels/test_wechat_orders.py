@@ -16,15 +16,17 @@ from hub.services.payments.alerts import AlertingChannel, PaymentAlerts
 from hub.services.payments.models import PaymentOrderRow
 from hub.services.payments.reconciler import DailyReconciler
 from tests.hub.services.channels.conftest import NOTIFY_PATH, post_to
-from tests.hub.services.conftest import S, id_of
+from tests.hub.services.conftest import S, id_of, session
 from tools.paypeers.wechat import Customer, WeChatPayEmulator
 
 P = f"{S}/payments"
 CODE = "134567890123456789"
 
 
-def order(key: str, **over: Any) -> dict[str, Any]:
+def order(client: TestClient, key: str, **over: Any) -> dict[str, Any]:
+    """An order body made inside a person session of wang_fang's (the card on the reader)."""
     body: dict[str, Any] = {
+        "person_session": session(client, "wang_fang"),
         "idempotency_key": key,
         "item": "resident_medical_2027",
         "payer_id_numbers": [id_of("wang_fang")],
@@ -43,7 +45,7 @@ def alerts_of(ctx: ServiceContext) -> list[tuple[str, str]]:
 def test_native_paid_by_notification_then_duplicates_change_nothing(
     wx_client: TestClient, wx_ctx: ServiceContext, emulator: WeChatPayEmulator
 ) -> None:
-    r = wx_client.post(f"{P}/orders", json=order("wx-key-0001"))
+    r = wx_client.post(f"{P}/orders", json=order(wx_client, "wx-key-0001"))
     assert r.status_code == 201, r.text
     no = r.json()["order_no"]
     assert r.json()["qr_payload"].startswith("weixin://wxpay/bizpayurl")
@@ -63,7 +65,7 @@ def test_native_paid_by_notification_then_duplicates_change_nothing(
 def test_forged_notification_is_refused_alerted_and_not_acted_on(
     wx_client: TestClient, wx_ctx: ServiceContext, emulator: WeChatPayEmulator
 ) -> None:
-    no = wx_client.post(f"{P}/orders", json=order("wx-key-0002")).json()["order_no"]
+    no = wx_client.post(f"{P}/orders", json=order(wx_client, "wx-key-0002")).json()["order_no"]
     forged = emulator.forged_notification(no, "http://127.0.0.1:9" + NOTIFY_PATH)
     r = wx_client.post(NOTIFY_PATH, content=forged.body, headers=forged.headers)
     assert r.status_code == 400 and r.json()["code"] == "FAIL"
@@ -96,7 +98,7 @@ def test_payment_after_cancel_is_refunded_whatever_the_notification_order(
     svc_clock: ManualClock,
 ) -> None:
     emulator.customer_for = lambda _k, _c: Customer(pay_after_s=None, pay_on_cancel=True)
-    no = wx_client.post(f"{P}/orders", json=order("wx-key-0003")).json()["order_no"]
+    no = wx_client.post(f"{P}/orders", json=order(wx_client, "wx-key-0003")).json()["order_no"]
     svc_clock.advance(301)  # the QR expired: the hub closes, the customer pays first
     assert wx_client.post(f"{P}/orders/{no}/cancel").json()["status"] == "REFUNDED"
     emulator.faults.notify_shuffle = True
@@ -115,7 +117,9 @@ def test_micropay_reversed_after_30_s_and_the_day_reconciles(
     svc_clock: ManualClock,
 ) -> None:
     emulator.customer_for = lambda _k, _c: Customer(pay_after_s=None)
-    r = wx_client.post(f"{P}/orders", json=order("wx-key-0004", method="micropay", auth_code=CODE))
+    r = wx_client.post(
+        f"{P}/orders", json=order(wx_client, "wx-key-0004", method="micropay", auth_code=CODE)
+    )
     no = r.json()["order_no"]
     assert r.json()["status"] == "PAYING"
     status = ""
@@ -132,6 +136,7 @@ def test_micropay_reversed_after_30_s_and_the_day_reconciles(
     paid = wx_client.post(
         f"{P}/orders",
         json=order(
+            wx_client,
             "wx-key-0005",
             method="micropay",
             auth_code=CODE,
