@@ -71,6 +71,19 @@ class CredentialStore:
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise CredentialError(f"credential file {self.path} is unreadable: {exc}") from exc
 
+    def load_for(self, hub_url: str) -> Credential | None:
+        """The stored credential when it is for ``hub_url``; None (logged) when
+        there is none, it cannot be read, or it is another hub's: enrol again."""
+        try:
+            credential = self.load()
+        except CredentialError as exc:
+            log.error("%s; enrolling again", exc)
+            return None
+        if credential is not None and credential.hub_url.rstrip("/") != hub_url:
+            log.warning("credential is for %s, not this hub; enrolling again", credential.hub_url)
+            return None
+        return credential
+
     def save(self, credential: Credential) -> None:
         """Write atomically with mode 0600 (never visible with wider permissions)."""
         body = json.dumps(asdict(credential), ensure_ascii=False).encode()

@@ -18,7 +18,6 @@ from typing import Any
 from kiosk.agent.commands import CommandRunner
 from kiosk.agent.credential import (
     Credential,
-    CredentialError,
     CredentialStore,
     enrol,
     register_key,
@@ -244,14 +243,7 @@ class FleetAgent:
     # -- enrolment and heartbeat -----------------------------------------------------------
 
     def _ensure_enrolled(self) -> bool:
-        try:
-            credential = self.credentials.load()
-        except CredentialError as exc:
-            log.error("%s; enrolling again", exc)
-            credential = None
-        if credential is not None and credential.hub_url.rstrip("/") != self.transport.base_url:
-            log.warning("credential is for %s, not this hub; enrolling again", credential.hub_url)
-            credential = None
+        credential = self.credentials.load_for(self.transport.base_url)
         key = TerminalKey.beside(self.credentials.path)
         backoff = Backoff(cap_s=max(self.retry_cap_s, 1.0))
         while credential is None and not self._halt.is_set():

@@ -16,6 +16,7 @@ import pytest
 from itsdangerous import URLSafeSerializer
 from sqlalchemy import create_engine, select
 
+from hub.backoffice.models import SmsOutboxRow
 from hub.crypto import DataKeyError
 from hub.fleet.console.security import SESSION_COOKIE
 from hub.fleet.models import OperatorSession
@@ -71,7 +72,9 @@ def test_contact_data_is_sealed_and_still_used(tmp_path: Path) -> None:
         engine = create_engine(hub.database_url)
         with engine.connect() as conn:
             apps = conn.execute(select(ApplicationRow)).all()
+            # The hub's SMS go through the back office's outbox (hub/backoffice/sms.py).
             sms = conn.execute(select(SmsRow.phone_masked)).scalars().all()
+            sms += conn.execute(select(SmsOutboxRow.phone_masked)).scalars().all()
         engine.dispose()
         raw_db = Path(hub.database_url.removeprefix("sqlite:///")).read_bytes()
     assert apps, "the demo seeds applications and one was made"

@@ -13,7 +13,7 @@ from hub.services.context import ServiceContext
 from hub.services.models import RatingRow
 from hub.services.payments.sandbox import SandboxPaymentProvider
 from hub.services.tickets import call_next
-from tests.hub.services.conftest import START, S, as_terminal, build_services_app
+from tests.hub.services.conftest import START, TERMINAL_TOKEN, S, as_terminal, build_services_app
 
 
 def rating(**over: Any) -> dict[str, Any]:
@@ -155,6 +155,7 @@ def test_a_terminal_enrolled_without_a_service_point_draws_no_ticket(
 ) -> None:
     app = build_services_app(svc_db_url, svc_clock, sandbox, service_point=None)
     with TestClient(app) as c:
+        c.headers["Authorization"] = f"Bearer {TERMINAL_TOKEN}"
         r = c.post(f"{S}/tickets", json={"service_point": "lk-zwfw", "business_type": "A"})
     assert r.status_code == 403 and "未登记所在服务点" in r.json()["detail"]
 
@@ -182,6 +183,7 @@ def test_the_hourly_ticket_limit(
     app = build_services_app(svc_db_url, svc_clock, sandbox, ticket_limit_per_minute=600)
     take = {"service_point": "lk-zwfw", "business_type": "E"}
     with TestClient(app) as c:
+        c.headers["Authorization"] = f"Bearer {TERMINAL_TOKEN}"
         for _ in range(120):
             assert c.post(f"{S}/tickets", json=take).status_code == 201
             svc_clock.advance(10)

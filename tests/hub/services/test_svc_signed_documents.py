@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi.testclient import TestClient
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
@@ -20,14 +21,23 @@ from hub.documents.settings import DocumentSettings
 from hub.documents.signing import load_trust_roots
 from hub.services.clock import ManualClock
 from hub.services.payments.sandbox import SandboxPaymentProvider
-from tests.hub.services.conftest import CITIZENS, REPO, S, build_services_app, id_of
+from tests.hub.services.conftest import (
+    CITIZENS,
+    REPO,
+    TERMINAL_TOKEN,
+    S,
+    build_services_app,
+    id_of,
+    public_key_of,
+    session,
+)
 from tests.tools import require_tool
 
 DEMO_CA = REPO / "var/seal/demo-ca.pem"  # created by the demo hub at first start
 
 
 def _issue(client: TestClient, who: str = "wang_fang") -> dict[str, Any]:
-    r = client.post(f"{S}/certificates/insurance", json={"id_number": id_of(who)})
+    r = client.post(f"{S}/certificates/insurance", json={"person_session": session(client, who)})
     assert r.status_code == 200, r.text
     cert: dict[str, Any] = r.json()
     return cert
@@ -222,6 +232,7 @@ def test_the_template_may_show_the_full_id_number(
         documents=DocumentSettings(id_display="full"),
     )
     with TestClient(app) as client:
+        client.headers["Authorization"] = f"Bearer {TERMINAL_TOKEN}"
         cert = _issue(client)
         path = tmp_path / "full.pdf"
         path.write_bytes(_pdf(client, cert))
@@ -244,14 +255,21 @@ def test_the_terminal_routes_need_a_terminal_credential(tmp_path: Path) -> None:
     )
     prepare_schema(settings.database_url)
     app = create_app(settings)
+    key = Ed25519PrivateKey.generate()
     with TestClient(app) as client:
         token = client.post(
             "/api/v1/terminal/enrol",
-            json={"code": "DEMO-ENROL", "name": "doc-test", "place": {"county": "兰考县"}},
+            json={
+                "code": "DEMO-ENROL",
+                "name": "doc-test",
+                "place": {"county": "兰考县"},
+                "public_key": public_key_of(key),
+            },
         ).json()["token"]
         auth = {"Authorization": f"Bearer {token}"}
+        handle = session(client, "wang_fang", signing_key=key, headers=auth)
         cert = client.post(
-            f"{S}/certificates/insurance", json={"id_number": id_of("wang_fang")}, headers=auth
+            f"{S}/certificates/insurance", json={"person_session": handle}, headers=auth
         ).json()
         pdf_path = S + cert["document"]["pdf_path"]
         link_path = f"{S}/documents/certificates/{cert['code']}/phone-link"

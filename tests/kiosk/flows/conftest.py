@@ -110,8 +110,6 @@ def real_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealHub]:
             "branch": "",
             "service_point": SERVICE_POINT,  # where it may draw queue tickets
         }
-        credential = enrol(enrolling, "DEMO-ENROL", "flows-test", place)
-        place = {"county": "兰考县", "town": "东坝头镇", "village": "张庄村", "branch": ""}
         credential = enrol(enrolling, "DEMO-ENROL", "flows-test", place, key)
         enrolling.close()
         yield RealHub(live.url, credential.token, key)
