@@ -120,9 +120,7 @@ class Slots:
         folder.mkdir(parents=True)
         try:
             with tarfile.open(bundle, "r:gz") as tar:
-                # The "data" filter refuses absolute paths, "..", devices and
-                # links out of the folder (PEP 706).
-                tar.extractall(folder, filter="data")
+                _extract_data_only(tar, folder)
         except (OSError, tarfile.TarError) as exc:
             raise SlotError(f"bundle cannot be unpacked: {exc}") from exc
         manifest = self.manifest_of(folder)
@@ -258,3 +256,20 @@ class BootState:
 
     def save(self, path: Path) -> None:
         write_atomic(path, json.dumps(asdict(self), ensure_ascii=False, indent=1).encode())
+
+
+def _extract_data_only(tar: tarfile.TarFile, folder: Path) -> None:
+    """Extract plain files and folders only, inside ``folder``: the "data" filter
+    of PEP 706 where Python has it (3.11.4+); Debian 12's Python 3.11.2 does not,
+    so there the same refusals are checked here first."""
+    if hasattr(tarfile, "data_filter"):
+        tar.extractall(folder, filter="data")
+        return
+    root = folder.resolve()
+    for member in tar.getmembers():
+        target = (folder / member.name).resolve()
+        if member.name.startswith("/") or not target.is_relative_to(root):
+            raise tarfile.ExtractError(f"{member.name}: outside the slot")
+        if not (member.isfile() or member.isdir()):
+            raise tarfile.ExtractError(f"{member.name}: not a plain file or folder")
+    tar.extractall(folder)

@@ -270,3 +270,33 @@ def test_supervisor_killed_on_probation_still_ends_old_or_new(tmp_path: Path) ->
     finally:
         os.killpg(second.pid, signal.SIGTERM)
         second.wait(10)
+
+
+@pytest.mark.parametrize("has_pep706", [True, False])
+def test_a_bundle_member_outside_the_slot_is_refused_with_or_without_pep_706(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, has_pep706: bool
+) -> None:
+    """Debian 12's Python 3.11.2 has no tarfile filters (3.11.4+): the same
+    refusal must hold there."""
+    import io
+    import tarfile
+
+    from kiosk.agent.update_slots import _extract_data_only
+
+    if not has_pep706:
+        monkeypatch.delattr(tarfile, "data_filter", raising=False)
+    good, bad = io.BytesIO(), io.BytesIO()
+    for buffer, name in ((good, "code/main.py"), (bad, "../escaped.py")):
+        with tarfile.open(fileobj=buffer, mode="w") as tar:
+            info = tarfile.TarInfo(name)
+            info.size = 2
+            tar.addfile(info, io.BytesIO(b"ok"))
+        buffer.seek(0)
+    slot = tmp_path / "slot"
+    slot.mkdir()
+    with tarfile.open(fileobj=good) as tar:
+        _extract_data_only(tar, slot)
+    assert (slot / "code/main.py").read_bytes() == b"ok"
+    with tarfile.open(fileobj=bad) as tar, pytest.raises(tarfile.TarError):
+        _extract_data_only(tar, slot)
+    assert not (tmp_path / "escaped.py").exists()
