@@ -79,6 +79,19 @@ class Tour:
                 return int(getattr(pygame, f"K_{key}"))
         raise SystemExit(f"no option {name} on {self.app.screen.name}")
 
+    def wait_until_online(self, timeout: float = 90.0) -> None:
+        """Until the terminal has enrolled at the embedded hub and its heartbeat was
+        answered, as a real terminal is before its first villager: a fresh demo hub
+        makes its seal, fonts and demo data first, and before enrolment the terminal
+        has no key the hub knows, so no person session could open."""
+        from kiosk.agent.fleet import AgentState
+
+        def online() -> bool:
+            agent = self.terminal.agent  # type: ignore[attr-defined]  # started on a thread
+            return agent is not None and agent.state is AgentState.ONLINE
+
+        self.wait_for(online, timeout)
+
     def journey(self, elder: bool, citizen: str) -> None:
         app = self.app
         suffix = "elder" if elder else "standard"
@@ -177,6 +190,7 @@ def main() -> int:
     tour = Tour(args.out, (w, h))
     print("Demo tour: the first journey, standard then 长辈 mode; screenshots:")
     try:
+        tour.wait_until_online()
         tour.journey(elder=False, citizen="wang_fang")
         tour.journey(elder=True, citizen="li_jianguo")
         tour.high_contrast()
