@@ -43,7 +43,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -55,6 +55,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from tools.paypeers.common import (
     Customer,
     Faults,
+    LoopbackServer,
     Notification,
     pem_private,
     pem_public,
@@ -177,8 +178,10 @@ def _fen(amount: Any) -> int:
     return int(value * 100)
 
 
-class AlipayEmulator:
+class AlipayEmulator(LoopbackServer):
     """The emulator; :meth:`start` serves it on 127.0.0.1 (a free port)."""
+
+    thread_name = "alipay-emulator"
 
     def __init__(
         self,
@@ -188,6 +191,7 @@ class AlipayEmulator:
         faults: Faults | None = None,
         rng: random.Random | None = None,
     ) -> None:
+        super().__init__()
         self._now = now or (lambda: datetime.now(UTC))
         self.customer_for = customer_for
         self.faults = faults or Faults()
@@ -207,8 +211,6 @@ class AlipayEmulator:
         self._bills: dict[str, bytes] = {}
         self._outbox: list[Notification] = []
         self._lock = threading.RLock()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
         self.requests_refused = 0
         self.notifications_sent = 0
         self.calls: Counter[str] = Counter()
@@ -220,39 +222,11 @@ class AlipayEmulator:
         return pem_public(self._alipay_key.public_key())
 
     @property
-    def url(self) -> str:
-        assert self._server is not None, "start() first"
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    @property
     def gateway(self) -> str:
         return self.url + "/gateway.do"
 
-    def start(self) -> AlipayEmulator:
-        handler = type("_Handler", (_Handler,), {"emulator": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, name="alipay-emulator", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._thread is not None:
-            self._thread.join(5)
-            self._thread = None
-
-    def __enter__(self) -> AlipayEmulator:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+    def request_handler(self) -> type[BaseHTTPRequestHandler]:
+        return _Handler
 
     # --- the customer's phone, and what tests inspect ---
 

@@ -1,10 +1,13 @@
 """What the payment emulators share: the customer's behaviour, faults on demand,
-notifications as sent, PEM helpers."""
+notifications as sent, PEM helpers, and the loopback HTTP server they run on."""
 
 from __future__ import annotations
 
 import base64
+import threading
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Self
 
 import requests
 from cryptography.hazmat.primitives import hashes, serialization
@@ -64,3 +67,49 @@ class Notification:
 
 def post_notification(note: Notification) -> int:
     return requests.post(note.url, data=note.body, headers=note.headers, timeout=10).status_code
+
+
+class LoopbackServer:
+    """An emulator's HTTP server on 127.0.0.1 (a free port), served on a thread.
+    A subclass names its request handler (which finds the emulator as
+    ``self.emulator``) and its thread; usable as a context manager."""
+
+    thread_name = "emulator"
+
+    def __init__(self) -> None:
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    def request_handler(self) -> type[BaseHTTPRequestHandler]:
+        raise NotImplementedError  # each emulator answers its own API
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None, "start() first"
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def start(self) -> Self:
+        handler = type("_Handler", (self.request_handler(),), {"emulator": self})
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name=self.thread_name, daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._thread is not None:
+            self._thread.join(5)
+            self._thread = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -43,7 +43,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -58,6 +58,7 @@ from cryptography.x509.oid import NameOID
 from tools.paypeers.common import (
     Customer,
     Faults,
+    LoopbackServer,
     Notification,
     pem_private,
     pem_public,
@@ -158,8 +159,10 @@ class _Refusal(Exception):
         self.status, self.code, self.message = status, code, message
 
 
-class WeChatPayEmulator:
+class WeChatPayEmulator(LoopbackServer):
     """The emulator; :meth:`start` serves it on 127.0.0.1 (a free port)."""
+
+    thread_name = "wechatpay-emulator"
 
     def __init__(
         self,
@@ -170,6 +173,7 @@ class WeChatPayEmulator:
         rng: random.Random | None = None,
         wall_clock: Callable[[], float] = time.time,
     ) -> None:
+        super().__init__()
         self._now = now or (lambda: datetime.now(UTC))
         self.customer_for = customer_for
         self.faults = faults or Faults()
@@ -198,8 +202,6 @@ class WeChatPayEmulator:
         self._bills: dict[str, bytes] = {}
         self._nonces: set[str] = set()
         self._outbox: list[Notification] = []
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
         self.requests_refused = 0  # bad signatures seen (tests check the adapter never sends one)
         self.calls: Counter[str] = Counter()  # "METHOD /path" of each signed request
         self.notifications_sent = 0
@@ -238,36 +240,8 @@ class WeChatPayEmulator:
     def platform_public_key_pem(self) -> str:
         return pem_public(self._platform_key.public_key())
 
-    @property
-    def url(self) -> str:
-        assert self._server is not None, "start() first"
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def start(self) -> WeChatPayEmulator:
-        handler = type("_Handler", (_Handler,), {"emulator": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, name="wechatpay-emulator", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._thread is not None:
-            self._thread.join(5)
-            self._thread = None
-
-    def __enter__(self) -> WeChatPayEmulator:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+    def request_handler(self) -> type[BaseHTTPRequestHandler]:
+        return _Handler
 
     # --- the customer's phone, and what tests inspect ---
 
